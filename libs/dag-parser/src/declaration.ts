@@ -1,0 +1,58 @@
+/**
+ * A DAG as a DAG file declared it, before normalisation: what the YAML loader reads and what the
+ * Python shim records. `normalizeDeclaration` (normalize.ts) turns it into a SerializedDag; both
+ * loaders share that step, so a DAG means the same whichever language declared it.
+ *
+ * Values are JSON. Python objects that JSON cannot hold are tagged:
+ *   timedelta  -> { "__type": "timedelta", "seconds": 300 }
+ *   datetime   -> { "__type": "datetime", "value": "2024-01-01T00:00:00+00:00", "tz": "UTC" }
+ *   Kubernetes models (V1Volume, ...) -> their Kubernetes JSON (camelCase keys), untagged.
+ */
+export interface TaskDeclaration {
+  task_id: string;
+  /** Import path of the operator as written, e.g. "airflow.operators.bash.BashOperator". */
+  operator_path: string;
+  /** Keyword arguments as given (explicit ones only; default_args are applied by the normalizer). */
+  kwargs: Record<string, unknown>;
+  /** Innermost task group id (already prefixed by its parents), or null. */
+  task_group_id: string | null;
+  /** Direct upstream task ids. */
+  upstream: string[];
+  /** 1-based line in the DAG file where the task was declared, when known. */
+  line?: number;
+}
+
+export interface TaskGroupDeclaration {
+  group_id: string;
+  parent_group_id: string | null;
+  tooltip?: string;
+  /** default_args given to the group; they apply to its tasks over the DAG's. */
+  default_args?: Record<string, unknown>;
+}
+
+export interface DagDeclaration {
+  dag_id: string;
+  /** Path of the file relative to the DAG folder. */
+  fileloc: string;
+  line?: number;
+  /** DAG constructor keyword arguments (schedule, start_date, catchup, tags, ...). */
+  kwargs: Record<string, unknown>;
+  default_args: Record<string, unknown>;
+  task_groups: TaskGroupDeclaration[];
+  tasks: TaskDeclaration[];
+}
+
+/** A DAG file that could not be loaded: what `import_error` stores. */
+export interface ImportErrorRecord {
+  /** Path relative to the DAG folder. */
+  filename: string;
+  line: number | null;
+  message: string;
+  /** Full traceback / details, shown to the user. */
+  stacktrace: string;
+}
+
+/** What loading one file gives: its DAGs (serialized) or an import error, never both. */
+export type FileParseResult =
+  | { ok: true; fileloc: string; dags: import('@windsock/dag-model').SerializedDag[] }
+  | { ok: false; fileloc: string; error: ImportErrorRecord };
