@@ -6,9 +6,21 @@
  * Values are JSON. Python objects that JSON cannot hold are tagged:
  *   timedelta  -> { "__type": "timedelta", "seconds": 300 }
  *   datetime   -> { "__type": "datetime", "value": "2024-01-01T00:00:00+00:00", "tz": "UTC" }
+ *                 `value` without an offset is naive (read in the default time zone, or in `tz`
+ *                 when given); `tz` is the IANA zone (pendulum's tz name) when known. A date is a
+ *                 naive datetime at midnight. Plain ISO strings ("2024-01-01") are read the same way.
+ *   Param      -> { "__type": "param", "default": <json>, "description": "..." | null,
+ *                   "schema": { "type": "integer", "minimum": 1, ... } }   (default absent = no default)
+ *   Dataset / Asset -> { "__type": "dataset", "uri": "s3://..." }
  *   Kubernetes models (V1Volume, ...) -> their Kubernetes JSON (camelCase keys), untagged.
  */
+import type { SerializedDag } from '@windsock/dag-model';
+
 export interface TaskDeclaration {
+  /**
+   * Full task id (prefixed by its task group, as Airflow does). May be "" for an operator whose
+   * task id comes from another argument (K8sOperator's `name`); the normalizer resolves it.
+   */
   task_id: string;
   /** Import path of the operator as written, e.g. "airflow.operators.bash.BashOperator". */
   operator_path: string;
@@ -50,9 +62,19 @@ export interface ImportErrorRecord {
   message: string;
   /** Full traceback / details, shown to the user. */
   stacktrace: string;
+  /**
+   * Stable machine-readable kind of the problem when the loader knows it (a DagDeclarationError
+   * code such as "YAML_SYNTAX" or "CYCLE", or "LOADER_FAILED" / "UNREADABLE" / "DUPLICATE_DAG_ID"
+   * from the folder processor). Never parse `message` instead.
+   */
+  code?: string;
 }
 
-/** What loading one file gives: its DAGs (serialized) or an import error, never both. */
+/**
+ * What loading one file gives: its DAGs (serialized) or an import error, never both.
+ * `contentHash` is the sha256 (hex) of the file's bytes; the DAG folder processor always sets it
+ * (loaders, which only see the text, may leave it out).
+ */
 export type FileParseResult =
-  | { ok: true; fileloc: string; dags: import('@windsock/dag-model').SerializedDag[] }
-  | { ok: false; fileloc: string; error: ImportErrorRecord };
+  | { ok: true; fileloc: string; dags: SerializedDag[]; contentHash?: string }
+  | { ok: false; fileloc: string; error: ImportErrorRecord; contentHash?: string };

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { waitForEvent } from '@windsock/queue';
+import { createManualRun, startQueuedRuns } from '@windsock/scheduler';
+import { loadCliEnv } from '../config.ts';
+import { parseOutput, printRows } from '../output.ts';
+import { startEmbedded } from '../runtime/embedded.ts';
+import { dagsFolderOf, parseFolder } from '../runtime/folder.ts';
+import { parseLogicalDate, printReport, runReport } from '../runtime/run-report.ts';
+
+export function registerTasks(program: Command, setExit: (code: number) => void): void {
+  const tasks = program.command('tasks').description('Manage tasks');
+
+  tasks.command('list <dag_id>').description('List the tasks of a DAG (as the REST API\'s Task objects with --output json)')
+    .option('-S, --subdir <dir>', 'DAG folder').option('-o, --output <format>', 'table, json or plain', 'table')
+    .action(async (dagId: string, opts: { subdir?: string; output: string }) => {
+      const format = parseOutput(opts.output);
+      const env = loadCliEnv();
+      const dag = (await parseFolder(env.config, dagsFolderOf(env, opts.subdir))).flatMap((r) => (r.ok ? r.dags : [])).find((d) => d.dag_id === dagId);
+      if (!dag) throw new Error(`DAG "${dagId}" not found in the DAG folder`);
+      const rows = dag.tasks.map((t) => ({
+        task_id: t.task_id, task_display_name: t.task_id, owner: t.owner, operator_name: t.operator, class_ref: { module_path: t.operator_path.split('.').slice(0, -1).join('.'), class_name: t.operator },
+        downstream_task_ids: t.downstream_task_ids, trigger_rule: t.trigger_rule, retries: t.retries,
+        retry_delay: timeDelta(t.retry_delay), retry_exponential_backoff: t.retry_exponential_backoff,
+        execution_timeout: t.execution_timeout === null ? null : timeDelta(t.execution_timeout),
+        depends_on_past: t.depends_on_past, wait_for_downstream: t.wait_for_downstream, pool: t.pool, pool_slots: t.pool_slots,
+        queue: t.queue, priority_weight: t.priority_weight, weight_rule: t.weight_rule, template_fields: t.template_fields,
+        doc_md: t.doc_md, is_mapped: false, ui_color: '#fff', ui_fgcolor: '#000', extra_links: [], params: {},
+        start_date: dag.start_date, end_date: dag.end_date,
+      }));
+      printRows(rows, ['task_id', 'operator_name', 'trigger_rule', 'downstream_task_ids'], format);
+    });
+
+  tasks.command('test <dag_id> <task_id> [logical_date]')
+    .description('Run one task instance now, ignoring its dependencies, in a throwaway embedded store')
+    .option('-S, --subdir <dir>', 'DAG folder').option('--tail <n>', 'log lines to print', '1000')
+    .action(async (dagId: string, taskId: string, logicalDate: string | undefined, opts: { subdir?: string; tail: string }) => {
+      const env = loadCliEnv();
+      const app = await startEmbedded({ config: env.config, metastore: { kind: 'pglite', dataDir: null }, dagsFolder: dagsFolderOf(env, opts.subdir), watch: false, autoStart: false });
+      try {
+        const db = app.store.db;
+        const cached = await app.scheduler.dags.get(dagId);
+        if (!cached) throw new Error(`DAG "${dagId}" not found in the DAG folder`);
+        if (!cached.tasks.has(taskId)) throw new Error(`task "${taskId}" not found in DAG "${dagId}" (it has: ${[...cached.tasks.keys()].join(', ')})`);
+        await db.updateTable('dag').set({ is_paused: false }).where('dag_id', '=', dagId).execute();
+        const run = await createManualRun(db, { dagId, logicalDate: parseLogicalDate(logicalDate), triggeredBy: 'test' });
+        await startQueuedRuns(db, cached, new Date());
+        const ti = await db.updateTable('task_instance').set({ state: 'queued', try_number: 1, max_tries: 0, queued_dttm: new Date() })
+          .where('dag_run_id', '=', run.id).where('task_id', '=', taskId).returningAll().executeTakeFirstOrThrow();
+        const done = waitForEvent(app.events, 'ti:finished', (e) => e.tiId === ti.id, 24 * 3600 * 1000);
+        app.run({ scheduler: false });
+        await app.queue.enqueue([{ tiId: ti.id, dagId, taskId, runId: run.run_id, mapIndex: ti.map_index, tryNumber: 1, queue: ti.queue, priority: ti.priority_weight }]);
+        await done;
+        const report = await runReport(db, run.id, [taskId]);
+        printReport({ ...report, state: report.task_instances[0]?.state ?? 'failed' }, Number(opts.tail));
+        if (report.task_instances[0]?.state !== 'success') setExit(1);
+      } finally {
+        await app.stop();
+      }
+    });
+}
+
+/** Airflow's TimeDelta object in the REST API. */
+function timeDelta(seconds: number) {
+  const days = Math.floor(seconds / 86400);
+  const rest = seconds - days * 86400;
+  return { __type: 'TimeDelta', days, seconds: Math.floor(rest), microseconds: Math.round((rest % 1) * 1e6) };
+}

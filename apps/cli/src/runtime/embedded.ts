@@ -1,0 +1,86 @@
+/**
+ * An embedded Windsock: metastore, in-process queue and events, DAG processor, scheduler and a worker with the
+ * local executor, in this process. `windsock standalone` runs one on a PGlite data folder; `dags test` and
+ * `tasks test` run a throwaway one in memory.
+ */
+import { migrateToLatest, openMetastore, type Metastore, type MetastoreOptions } from '@windsock/metastore';
+import { LocalEventBus, MemoryTaskQueue } from '@windsock/queue';
+import { Scheduler, DagProcessorService } from '@windsock/scheduler';
+import { Worker } from '@windsock/worker';
+import { LocalExecutor } from '@windsock/executors';
+import { DagFolderProcessor, PythonDagLoader, YamlDagLoader } from '@windsock/dag-parser';
+import { operatorAliases, silentLogger, type Logger, type WindsockConfig } from '@windsock/config';
+
+export interface EmbeddedOptions {
+  config: WindsockConfig;
+  metastore: MetastoreOptions;
+  dagsFolder: string;
+  logger?: Logger;
+  /** Watch the DAG folder for changes (standalone) or parse it once (tests). */
+  watch: boolean;
+  /** Start the scheduler and worker loops at once (default true); false leaves that to the caller. */
+  autoStart?: boolean;
+}
+
+export interface Embedded {
+  store: Metastore;
+  events: LocalEventBus;
+  queue: MemoryTaskQueue;
+  scheduler: Scheduler;
+  worker: Worker;
+  processor: DagProcessorService;
+  /** Starts the worker and scheduler loops (when autoStart was false). */
+  run(parts?: { scheduler?: boolean; worker?: boolean }): void;
+  stop(): Promise<void>;
+}
+
+export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
+  const log = opts.logger ?? silentLogger;
+  const { config } = opts;
+  const store = await openMetastore(opts.metastore);
+  await migrateToLatest(store.db);
+  const events = new LocalEventBus();
+  const queue = new MemoryTaskQueue();
+  const aliases = operatorAliases(config);
+  const normalize = {
+    defaultTimezone: config.core.default_timezone, catchupByDefault: config.scheduler.catchup_by_default,
+    defaultRetries: config.core.default_task_retries, operatorAliases: aliases,
+    maxActiveRunsPerDag: config.core.max_active_runs_per_dag, maxActiveTasksPerDag: config.core.max_active_tasks_per_dag,
+  };
+  const python = new PythonDagLoader({
+    dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, operatorAliases: aliases, normalize,
+    variables: async () => Object.fromEntries((await store.db.selectFrom('variable').select(['key', 'val']).execute()).map((v) => [v.key, v.val])),
+  });
+  const folder = new DagFolderProcessor({
+    folder: opts.dagsFolder, safeMode: config.core.dag_discovery_safe_mode, ignoreSyntax: config.core.dag_ignore_file_syntax as 'regexp' | 'glob',
+    loaders: { '.py': python, '.yaml': new YamlDagLoader(normalize), '.yml': new YamlDagLoader(normalize) },
+  });
+  const processor = new DagProcessorService({ db: store.db, events, processor: folder, dagsFolder: opts.dagsFolder, options: { pausedAtCreation: config.core.dags_are_paused_at_creation }, logger: log });
+  const scheduler = new Scheduler({ db: store.db, queue, events, logger: log, options: {
+    parallelism: config.core.parallelism, tickMs: config.scheduler.tick_ms, heartbeatTimeoutMs: config.scheduler.task_instance_heartbeat_timeout * 1000,
+  } });
+  const worker = new Worker({ db: store.db, queue, events, executor: new LocalExecutor(), logger: log, options: {
+    concurrency: config.worker.concurrency, queues: config.worker.queues, heartbeatMs: config.worker.heartbeat_sec * 1000,
+  } });
+
+  await processor.syncOnce();
+  // Nothing from an earlier process is still running: its tries are zombies now, and its queue was in memory.
+  if (opts.metastore.kind === 'pglite') await scheduler.maintenance(new Date(), { heartbeatCutoff: new Date(Date.now() + 1) });
+  if (opts.watch) processor.start();
+  const run = (parts: { scheduler?: boolean; worker?: boolean } = {}) => {
+    if (parts.worker ?? true) worker.start();
+    if (parts.scheduler ?? true) scheduler.start();
+  };
+  if (opts.autoStart ?? true) run();
+  return {
+    store, events, queue, scheduler, worker, processor, run,
+    async stop() {
+      processor.stop();
+      await scheduler.stop();
+      await worker.stop({ drain: false });
+      await python.close();
+      await events.close();
+      await store.close();
+    },
+  };
+}

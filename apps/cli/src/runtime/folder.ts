@@ -1,0 +1,39 @@
+/** Reading a DAG folder without a metastore (for `dags list` and friends), and where the metastore lives. */
+import { join, resolve } from 'node:path';
+import { DagFolderProcessor, PythonDagLoader, YamlDagLoader, type FileParseResult } from '@windsock/dag-parser';
+import { operatorAliases, type WindsockConfig } from '@windsock/config';
+import type { MetastoreOptions } from '@windsock/metastore';
+import type { CliEnv } from '../config.ts';
+
+export function normalizeOptions(config: WindsockConfig) {
+  return {
+    defaultTimezone: config.core.default_timezone, catchupByDefault: config.scheduler.catchup_by_default,
+    defaultRetries: config.core.default_task_retries, operatorAliases: operatorAliases(config),
+    maxActiveRunsPerDag: config.core.max_active_runs_per_dag, maxActiveTasksPerDag: config.core.max_active_tasks_per_dag,
+  };
+}
+
+export async function parseFolder(config: WindsockConfig, dagsFolder: string): Promise<FileParseResult[]> {
+  const normalize = normalizeOptions(config);
+  const python = new PythonDagLoader({ dagFolder: dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, operatorAliases: normalize.operatorAliases, normalize, variables: async () => ({}) });
+  try {
+    const folder = new DagFolderProcessor({
+      folder: dagsFolder, safeMode: config.core.dag_discovery_safe_mode, ignoreSyntax: config.core.dag_ignore_file_syntax as 'regexp' | 'glob',
+      loaders: { '.py': python, '.yaml': new YamlDagLoader(normalize), '.yml': new YamlDagLoader(normalize) },
+    });
+    return (await folder.scan()).changed;
+  } finally {
+    await python.close();
+  }
+}
+
+export function dagsFolderOf(env: CliEnv, subdir?: string): string {
+  return resolve(subdir ?? env.config.core.dags_folder);
+}
+
+/** Postgres when [database] url is set; otherwise the embedded PGlite database in $WINDSOCK_HOME/db. */
+export function metastoreOf(env: CliEnv): MetastoreOptions {
+  const { database } = env.config;
+  if (database.url) return { kind: 'postgres', url: database.url, poolSize: database.pool_size, schema: database.schema || undefined };
+  return { kind: 'pglite', dataDir: join(env.home, 'db') };
+}

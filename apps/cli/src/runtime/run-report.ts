@@ -1,0 +1,42 @@
+/** What `dags test` and `tasks test` print about a run: states, durations and each task's log tail. */
+import type { Kysely } from 'kysely';
+import type { Database } from '@windsock/metastore';
+
+export interface TiReport { task_id: string; state: string | null; try_number: number; start_date: string | null; end_date: string | null; duration: number | null; log: string }
+
+export async function runReport(db: Kysely<Database>, dagRunId: number, taskIds?: string[]): Promise<{ dag_id: string; run_id: string; state: string; logical_date: string | null; task_instances: TiReport[] }> {
+  const run = await db.selectFrom('dag_run').selectAll().where('id', '=', dagRunId).executeTakeFirstOrThrow();
+  let q = db.selectFrom('task_instance').selectAll().where('dag_run_id', '=', dagRunId);
+  if (taskIds) q = q.where('task_id', 'in', taskIds);
+  const tis = await q.orderBy('start_date', (ob) => ob.asc().nullsLast()).orderBy('task_id').execute();
+  const out: TiReport[] = [];
+  for (const ti of tis) {
+    const chunks = await db.selectFrom('task_log').select('chunk').where('task_instance_id', '=', ti.id).where('try_number', '=', ti.try_number).orderBy('id').execute();
+    out.push({
+      task_id: ti.task_id, state: ti.state, try_number: ti.try_number,
+      start_date: ti.start_date?.toISOString() ?? null, end_date: ti.end_date?.toISOString() ?? null,
+      duration: ti.duration, log: chunks.map((c) => c.chunk).join(''),
+    });
+  }
+  return { dag_id: run.dag_id, run_id: run.run_id, state: run.state, logical_date: run.logical_date?.toISOString() ?? null, task_instances: out };
+}
+
+export function printReport(r: Awaited<ReturnType<typeof runReport>>, tailLines: number): void {
+  const w = (s: string) => process.stdout.write(s);
+  for (const ti of r.task_instances) {
+    const dur = ti.duration !== null ? `${ti.duration.toFixed(2)} s` : '-';
+    w(`[${(ti.state ?? 'no status').toUpperCase()}] ${ti.task_id}  try ${ti.try_number}  ${dur}\n`);
+    const lines = ti.log.split('\n').filter((l) => l.length > 0);
+    for (const l of lines.slice(-tailLines)) w(`    | ${l}\n`);
+  }
+  w(`DAG run ${r.run_id} of ${r.dag_id}: ${r.state.toUpperCase()}\n`);
+}
+
+/** A date argument: `2024-01-01` or a full ISO datetime; dates without an offset are UTC. */
+export function parseLogicalDate(s: string | undefined): Date | undefined {
+  if (!s) return undefined;
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(s) ? s : `${s}Z`;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) throw new Error(`"${s}" is not a date (use YYYY-MM-DD or an ISO 8601 datetime)`);
+  return d;
+}

@@ -1,0 +1,70 @@
+/**
+ * The DAG processor: watches the DAG folder, re-parses only files whose content changed, and writes the results
+ * (DAGs or import errors) to the metastore, then tells the scheduler which DAGs changed. Nothing else in
+ * Windsock parses DAG files.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Database } from '@windsock/metastore';
+import type { EventBus } from '@windsock/queue';
+import type { DagFolderProcessor, ScanResult } from '@windsock/dag-parser';
+import { silentLogger, type Logger } from '@windsock/config';
+import { syncDags } from './sync-dags.ts';
+
+export interface DagProcessorServiceOptions {
+  pausedAtCreation: boolean;
+}
+
+export class DagProcessorService {
+  private readonly db: Kysely<Database>;
+  private readonly events: EventBus;
+  private readonly folder: DagFolderProcessor;
+  private readonly dagsFolder: string;
+  private readonly opts: DagProcessorServiceOptions;
+  private readonly log: Logger;
+  private stopWatch: (() => void) | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: { db: Kysely<Database>; events: EventBus; processor: DagFolderProcessor; dagsFolder: string; options: DagProcessorServiceOptions; logger?: Logger }) {
+    this.db = deps.db;
+    this.events = deps.events;
+    this.folder = deps.processor;
+    this.dagsFolder = deps.dagsFolder;
+    this.opts = deps.options;
+    this.log = deps.logger ?? silentLogger;
+  }
+
+  /** Scans the folder once and stores what changed. Scans never overlap. */
+  syncOnce(): Promise<{ changedDagIds: string[]; scan: ScanResult }> {
+    const next = this.chain.then(async () => this.apply(await this.folder.scan()));
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  start(): void {
+    this.stopWatch = this.folder.watch((scan) => {
+      const next = this.chain.then(() => this.apply(scan));
+      this.chain = next.catch((err) => this.log.error({ err }, 'storing parsed DAGs failed'));
+    });
+  }
+
+  stop(): void {
+    this.stopWatch?.();
+    this.stopWatch = null;
+  }
+
+  private async apply(scan: ScanResult): Promise<{ changedDagIds: string[]; scan: ScanResult }> {
+    const sources = new Map<string, string>();
+    for (const r of scan.changed) {
+      try { sources.set(r.fileloc, await readFile(join(this.dagsFolder, r.fileloc), 'utf8')); } catch { /* deleted meanwhile */ }
+      if (!r.ok) this.log.warn({ file: r.fileloc, line: r.error.line }, `import error: ${r.error.message}`);
+    }
+    const changedDagIds = await syncDags(this.db, { results: scan.changed, deleted: scan.deleted, sources }, { pausedAtCreation: this.opts.pausedAtCreation });
+    if (changedDagIds.length > 0 || scan.deleted.length > 0) {
+      this.log.info({ changed: changedDagIds, deleted_files: scan.deleted }, 'DAGs updated');
+      this.events.emit('dags:changed', { dagIds: changedDagIds });
+    }
+    return { changedDagIds, scan };
+  }
+}

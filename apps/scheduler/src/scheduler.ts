@@ -1,0 +1,197 @@
+/**
+ * The scheduling loop. Each pass: create due scheduled runs, start queued runs, evaluate running runs, then
+ * queue what is ready. It is woken at once by events (a task finished, a run was triggered, DAGs changed) and
+ * otherwise ticks, so timetables and retry times are honoured. Several schedulers may run on one database:
+ * every step is guarded in SQL (see sql/).
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '@windsock/metastore';
+import type { EventBus, TaskQueue } from '@windsock/queue';
+import { DagCache } from '@windsock/metastore';
+import { createScheduledRun, dagsDueForRuns } from './sql/create-scheduled-run.ts';
+import { dagsWithQueuedRuns, startQueuedRuns } from './sql/start-queued-runs.ts';
+import { evaluateRunningRun, runningRuns } from './sql/evaluate-run.ts';
+import { queueScheduledTis } from './sql/queue-scheduled-tis.ts';
+import { handleZombies } from './sql/handle-zombies.ts';
+import { queuedJobs } from './sql/queued-jobs.ts';
+import { silentLogger, type Logger } from '@windsock/config';
+
+export interface SchedulerOptions {
+  /** Most task instances queued or running at once ([core] parallelism). */
+  parallelism: number;
+  /** Longest wait between passes when nothing wakes the loop. */
+  tickMs: number;
+  /** Most runs evaluated in one full pass. */
+  maxRunsPerPass: number;
+  /** Most task instances queued in one pass. */
+  maxTisPerPass: number;
+  /** A running try whose worker has not heart-beaten for this long is a zombie ([scheduler] task_instance_heartbeat_timeout). */
+  heartbeatTimeoutMs: number;
+  /** How often zombies are looked for and queued tries re-enqueued. */
+  maintenanceMs: number;
+}
+
+export const defaultSchedulerOptions: SchedulerOptions = { parallelism: 32, tickMs: 1000, maxRunsPerPass: 200, maxTisPerPass: 256, heartbeatTimeoutMs: 300_000, maintenanceMs: 10_000 };
+
+export interface PassSummary { runsCreated: number; runsStarted: number; scheduled: number; queued: number; runsFinished: number }
+
+export class Scheduler {
+  readonly dags: DagCache;
+  private readonly db: Kysely<Database>;
+  private readonly queue: TaskQueue;
+  private readonly events: EventBus;
+  private readonly opts: SchedulerOptions;
+  private readonly log: Logger;
+  /** Runs an event named, by dag_run id → dag_id. */
+  private readonly dirtyRuns = new Map<number, string>();
+  private fullPassWanted = true;
+  private running = false;
+  private loopDone: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly warnedPools = new Set<string>();
+  private lastMaintenance = 0;
+
+  constructor(deps: { db: Kysely<Database>; queue: TaskQueue; events: EventBus; options?: Partial<SchedulerOptions>; logger?: Logger }) {
+    this.db = deps.db;
+    this.queue = deps.queue;
+    this.events = deps.events;
+    this.opts = { ...defaultSchedulerOptions, ...deps.options };
+    this.log = deps.logger ?? silentLogger;
+    this.dags = new DagCache(this.db);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe.push(
+      this.events.on('ti:finished', (e) => this.wake({ dagRunId: e.dagRunId, dagId: e.dagId })),
+      this.events.on('dagrun:created', (e) => this.wake({ dagRunId: e.dagRunId, dagId: e.dagId })),
+      this.events.on('dags:changed', (e) => { for (const d of e.dagIds) this.dags.invalidate(d); this.wake(); }),
+    );
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const u of this.unsubscribe.splice(0)) u();
+    this.wakeUp?.();
+    await this.loopDone;
+  }
+
+  /** Asks for a pass now: of one run when it is named, otherwise a full pass. */
+  wake(run?: { dagRunId: number; dagId: string }): void {
+    if (run === undefined) this.fullPassWanted = true;
+    else this.dirtyRuns.set(run.dagRunId, run.dagId);
+    this.wakeUp?.();
+  }
+
+  private async loop(): Promise<void> {
+    let lastFull = 0;
+    while (this.running) {
+      const full = this.fullPassWanted || Date.now() - lastFull >= this.opts.tickMs;
+      this.fullPassWanted = false;
+      let busy = false;
+      try {
+        const s = await this.runOnce({ full });
+        if (full) lastFull = Date.now();
+        busy = s.queued > 0 || s.scheduled > 0 || s.runsStarted > 0 || s.runsFinished > 0 || s.runsCreated > 0;
+      } catch (err) {
+        // Postgres away, a deadlock, a bug: log it and try again on the next tick; nothing is lost because
+        // every step re-reads the truth from the database.
+        this.log.error({ err }, 'scheduler pass failed; retrying');
+        await this.sleep(Math.min(this.opts.tickMs, 1000));
+        continue;
+      }
+      if (!this.running) break;
+      if (busy || this.dirtyRuns.size > 0 || this.fullPassWanted) continue;
+      await this.sleep(Math.max(0, this.opts.tickMs - (Date.now() - lastFull)));
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done(): void { clearTimeout(t); resolve(); }
+      this.wakeUp = () => { this.wakeUp = null; done(); };
+    });
+  }
+
+  /** One pass. A full pass looks at every DAG and running run; otherwise only at the runs events named. */
+  async runOnce(opts: { full?: boolean; now?: Date } = {}): Promise<PassSummary> {
+    const full = opts.full ?? true;
+    const now = () => opts.now ?? new Date();
+    const summary: PassSummary = { runsCreated: 0, runsStarted: 0, scheduled: 0, queued: 0, runsFinished: 0 };
+    const loadDag = (dagId: string) => this.dags.get(dagId);
+
+    if (full && Date.now() - this.lastMaintenance >= this.opts.maintenanceMs) {
+      this.lastMaintenance = Date.now();
+      await this.maintenance(now());
+    }
+    if (full) {
+      for (const dagId of await dagsDueForRuns(this.db, now(), 100)) {
+        const cached = await this.dags.get(dagId);
+        if (!cached) continue;
+        const created = await createScheduledRun(this.db, cached.dag, cached.hash, now());
+        if (created) {
+          summary.runsCreated++;
+          this.events.emit('dagrun:created', { dagId, runId: created.runId, dagRunId: created.id });
+        }
+      }
+    }
+    for (const dagId of await dagsWithQueuedRuns(this.db)) {
+      const cached = await this.dags.get(dagId);
+      if (!cached) continue;
+      const started = await startQueuedRuns(this.db, cached, now());
+      for (const s of started) this.dirtyRuns.set(s.id, dagId);
+      summary.runsStarted += started.length;
+    }
+
+    const runs = new Map<number, string>(full ? (await runningRuns(this.db, this.opts.maxRunsPerPass)).map((r) => [r.id, r.dagId]) : []);
+    for (const [id, dagId] of this.dirtyRuns) runs.set(id, dagId);
+    this.dirtyRuns.clear();
+    for (const [id, dagId] of runs) {
+      const cached = await this.dags.get(dagId);
+      if (!cached) continue; // the DAG is gone; its runs wait until it comes back or is deleted
+      const r = await evaluateRunningRun(this.db, id, cached, now());
+      summary.scheduled += r.scheduled;
+      for (const tiId of r.cancel) this.events.emit('ti:cancel', { tiId, reason: 'dagrun_timeout exceeded' });
+      if (r.finished) {
+        summary.runsFinished++;
+        const run = await this.db.selectFrom('dag_run').select(['dag_id', 'run_id']).where('id', '=', id).executeTakeFirst();
+        if (run) {
+          this.log.info({ dag_id: run.dag_id, run_id: run.run_id, state: r.finished }, 'DAG run finished');
+          this.events.emit('dagrun:finished', { dagId: run.dag_id, runId: run.run_id, dagRunId: id, state: r.finished });
+          this.fullPassWanted = true; // a slot under max_active_runs may have opened
+        }
+      }
+    }
+
+    const q = await queueScheduledTis(this.db, { parallelism: this.opts.parallelism, maxPerPass: this.opts.maxTisPerPass }, loadDag, now());
+    for (const pool of q.starvedPools) {
+      if (this.warnedPools.has(pool)) continue;
+      const exists = await this.db.selectFrom('slot_pool').select('id').where('pool', '=', pool).executeTakeFirst();
+      if (!exists) { this.warnedPools.add(pool); this.log.warn({ pool }, `tasks wait for pool "${pool}", which does not exist: create it`); }
+    }
+    if (q.queued.length > 0) {
+      await this.queue.enqueue(q.queued);
+      for (const j of q.queued) this.events.emit('ti:queued', { tiId: j.tiId, dagId: j.dagId, runId: j.runId, taskId: j.taskId, tryNumber: j.tryNumber });
+    }
+    summary.queued = q.queued.length;
+    return summary;
+  }
+
+  /**
+   * Fails or retries zombie tries, and puts every queued try back on the queue (a no-op for jobs already there):
+   * after a restart or a lost Redis, the metastore says what should be queued.
+   */
+  async maintenance(now: Date = new Date(), opts: { heartbeatCutoff?: Date } = {}): Promise<void> {
+    const zombies = await handleZombies(this.db, this.dags, opts.heartbeatCutoff ?? new Date(now.getTime() - this.opts.heartbeatTimeoutMs), now);
+    for (const z of zombies) {
+      this.log.warn({ dag_id: z.dagId, task_id: z.taskId, run_id: z.runId, try_number: z.tryNumber, state: z.state }, 'zombie task handled');
+      this.events.emit('ti:finished', { tiId: z.tiId, dagId: z.dagId, runId: z.runId, dagRunId: z.dagRunId, taskId: z.taskId, tryNumber: z.tryNumber, state: z.state });
+    }
+    const jobs = await queuedJobs(this.db);
+    if (jobs.length > 0) await this.queue.enqueue(jobs);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Zombies: tries that are `running` but whose worker stopped heart-beating (it died, or in standalone the
+ * previous process is gone). Each is failed, or set up for retry when it has tries left, as Airflow does with
+ * zombie tasks, with a line in the task's log saying why.
+ * Guard: `where id = ? and state = 'running' and try_number = ? and last_heartbeat_at < cutoff` — a worker that
+ * comes back and heart-beats in time keeps its try. Returns the tries handled.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database, DagCache } from '@windsock/metastore';
+import { nextRetryAt, shouldRetry } from '@windsock/dag-model';
+
+export interface ZombieHandled { tiId: string; dagRunId: number; dagId: string; runId: string; taskId: string; tryNumber: number; state: 'failed' | 'up_for_retry' }
+
+export async function handleZombies(db: Kysely<Database>, dags: DagCache, cutoff: Date, now: Date): Promise<ZombieHandled[]> {
+  const rows = await db.selectFrom('task_instance as ti').innerJoin('dag_run as dr', 'dr.id', 'ti.dag_run_id')
+    .select(['ti.id', 'ti.dag_run_id', 'ti.dag_id', 'ti.run_id', 'ti.task_id', 'ti.try_number', 'ti.max_tries', 'ti.worker_id', 'ti.last_heartbeat_at', 'dr.logical_date', 'dr.run_after'])
+    .where('ti.state', '=', 'running')
+    .where((eb) => eb.or([eb('ti.last_heartbeat_at', '<', cutoff), eb('ti.last_heartbeat_at', 'is', null)]))
+    .limit(500).execute();
+  const handled: ZombieHandled[] = [];
+  for (const r of rows) {
+    const task = (await dags.get(r.dag_id))?.tasks.get(r.task_id);
+    const retry = task !== undefined && shouldRetry(r.try_number, r.max_tries);
+    const retryAt = retry ? nextRetryAt(task, { dagId: r.dag_id, taskId: r.task_id, logicalDate: r.logical_date ?? r.run_after, tryNumber: r.try_number }, now) : null;
+    const state = retry ? 'up_for_retry' as const : 'failed' as const;
+    const done = await db.transaction().execute(async (trx) => {
+      const res = await trx.updateTable('task_instance')
+        .set({ state, end_date: now, next_retry_at: retryAt, updated_at: now, duration: sql`extract(epoch from (${now}::timestamptz - start_date))` })
+        .where('id', '=', r.id).where('state', '=', 'running').where('try_number', '=', r.try_number)
+        .where((eb) => eb.or([eb('last_heartbeat_at', '<', cutoff), eb('last_heartbeat_at', 'is', null)]))
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return false;
+      const seen = r.last_heartbeat_at ? r.last_heartbeat_at.toISOString() : 'never';
+      await trx.insertInto('task_log').values({ task_instance_id: r.id, try_number: r.try_number,
+        chunk: `Worker ${r.worker_id ?? '?'} stopped heart-beating (last heartbeat: ${seen}); the task was detected as a zombie. Marking task as ${state.toUpperCase()}.\n` }).execute();
+      await sql`insert into task_instance_history (task_instance_id, dag_id, run_id, task_id, map_index, try_number, state, max_tries, operator,
+          pool, pool_slots, queue, priority_weight, start_date, end_date, duration, queued_dttm, hostname, worker_id, pid, executor, external_executor_id, rendered_fields)
+        select id, dag_id, run_id, task_id, map_index, try_number, state, max_tries, operator, pool, pool_slots, queue, priority_weight,
+          start_date, end_date, duration, queued_dttm, hostname, worker_id, pid, executor, external_executor_id, rendered_fields
+        from task_instance where id = ${r.id}
+        on conflict (task_instance_id, try_number) do update set state = excluded.state, end_date = excluded.end_date`.execute(trx);
+      return true;
+    });
+    if (done) handled.push({ tiId: r.id, dagRunId: r.dag_run_id, dagId: r.dag_id, runId: r.run_id, taskId: r.task_id, tryNumber: r.try_number, state });
+  }
+  return handled;
+}

@@ -1,0 +1,87 @@
+/**
+ * The critical section: moves `scheduled` task instances to `queued` within the limits — pool open slots
+ * (running + queued [+ deferred] occupy slots), DAG max_active_tasks, task max_active_tis_per_dag /
+ * per_dagrun and the global parallelism — highest priority first, then earliest run, then map index.
+ * Guard: every pool row is locked `for update` for the transaction (as Airflow does), so two schedulers take
+ * turns here and can never over-fill a pool or queue one task instance twice; each update is also guarded on
+ * state = 'scheduled'. Returns the task instances queued, for the caller to put on the queue after commit.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '@windsock/metastore';
+import type { TaskJob } from '@windsock/queue';
+import type { CachedDag } from '@windsock/metastore';
+
+export interface QueueLimits { parallelism: number; maxPerPass: number }
+
+export interface QueuePassResult { queued: TaskJob[]; starvedPools: string[] }
+
+export async function queueScheduledTis(db: Kysely<Database>, limits: QueueLimits, loadDag: (dagId: string) => Promise<CachedDag | null>, now: Date): Promise<QueuePassResult> {
+  // The DAGs are loaded before the transaction (PGlite has a single connection, which the transaction holds);
+  // a DAG whose tasks became scheduled in between simply waits for the next pass.
+  const dagIds = await db.selectFrom('task_instance').select('dag_id').distinct().where('state', '=', 'scheduled').execute();
+  if (dagIds.length === 0) return { queued: [], starvedPools: [] };
+  const dags = new Map<string, CachedDag>();
+  for (const { dag_id } of dagIds) { const c = await loadDag(dag_id); if (c) dags.set(dag_id, c); }
+  return db.transaction().execute(async (trx) => {
+    const pools = await trx.selectFrom('slot_pool').select(['pool', 'slots', 'include_deferred']).forUpdate().execute();
+    const candidates = await trx.selectFrom('task_instance as ti').innerJoin('dag_run as dr', 'dr.id', 'ti.dag_run_id')
+      .select(['ti.id', 'ti.dag_id', 'ti.task_id', 'ti.run_id', 'ti.dag_run_id', 'ti.map_index', 'ti.try_number', 'ti.pool', 'ti.pool_slots', 'ti.queue', 'ti.priority_weight'])
+      .where('ti.state', '=', 'scheduled').where('dr.state', '=', 'running')
+      .orderBy('ti.priority_weight', 'desc').orderBy('dr.logical_date').orderBy('ti.map_index').orderBy('ti.id')
+      .limit(limits.maxPerPass * 4).execute();
+    if (candidates.length === 0) return { queued: [], starvedPools: [] };
+
+    const active = await trx.selectFrom('task_instance')
+      .select(['pool', 'dag_id', 'dag_run_id', 'task_id', 'state', sql<number>`sum(pool_slots)::int`.as('slots'), sql<number>`count(*)::int`.as('n')])
+      .where('state', 'in', ['queued', 'running', 'deferred'])
+      .groupBy(['pool', 'dag_id', 'dag_run_id', 'task_id', 'state']).execute();
+
+    const poolOpen = new Map<string, number>();
+    for (const p of pools) poolOpen.set(p.pool, p.slots);
+    const includeDeferred = new Map(pools.map((p) => [p.pool, p.include_deferred]));
+    const dagActive = new Map<string, number>();
+    const taskActive = new Map<string, number>();
+    const taskRunActive = new Map<string, number>();
+    let total = 0;
+    for (const a of active) {
+      if (a.state !== 'deferred' || includeDeferred.get(a.pool)) poolOpen.set(a.pool, (poolOpen.get(a.pool) ?? 0) - a.slots);
+      if (a.state === 'deferred') continue;
+      total += a.n;
+      dagActive.set(a.dag_id, (dagActive.get(a.dag_id) ?? 0) + a.n);
+      taskActive.set(`${a.dag_id}\0${a.task_id}`, (taskActive.get(`${a.dag_id}\0${a.task_id}`) ?? 0) + a.n);
+      taskRunActive.set(`${a.dag_run_id}\0${a.task_id}`, (taskRunActive.get(`${a.dag_run_id}\0${a.task_id}`) ?? 0) + a.n);
+    }
+
+    const chosen: typeof candidates = [];
+    const starved = new Set<string>();
+    for (const c of candidates) {
+      if (chosen.length >= limits.maxPerPass || total >= limits.parallelism) break;
+      const open = poolOpen.get(c.pool);
+      if (open === undefined) { starved.add(c.pool); continue; } // unknown pool: stays scheduled, as in Airflow
+      if (open < c.pool_slots) { starved.add(c.pool); continue; }
+      const cached = dags.get(c.dag_id);
+      if (!cached) continue;
+      if ((dagActive.get(c.dag_id) ?? 0) >= cached.dag.max_active_tasks) continue;
+      const task = cached.tasks.get(c.task_id);
+      const tk = `${c.dag_id}\0${c.task_id}`;
+      const trk = `${c.dag_run_id}\0${c.task_id}`;
+      if (task?.max_active_tis_per_dag != null && (taskActive.get(tk) ?? 0) >= task.max_active_tis_per_dag) continue;
+      if (task?.max_active_tis_per_dagrun != null && (taskRunActive.get(trk) ?? 0) >= task.max_active_tis_per_dagrun) continue;
+      chosen.push(c);
+      total++;
+      poolOpen.set(c.pool, open - c.pool_slots);
+      dagActive.set(c.dag_id, (dagActive.get(c.dag_id) ?? 0) + 1);
+      taskActive.set(tk, (taskActive.get(tk) ?? 0) + 1);
+      taskRunActive.set(trk, (taskRunActive.get(trk) ?? 0) + 1);
+    }
+    if (chosen.length === 0) return { queued: [], starvedPools: [...starved] };
+    const updated = await trx.updateTable('task_instance').set({ state: 'queued', queued_dttm: now, updated_at: now })
+      .where('id', 'in', chosen.map((c) => c.id)).where('state', '=', 'scheduled').returning('id').execute();
+    const ok = new Set(updated.map((u) => u.id));
+    const queued = chosen.filter((c) => ok.has(c.id)).map((c): TaskJob => ({
+      tiId: c.id, dagId: c.dag_id, taskId: c.task_id, runId: c.run_id, mapIndex: c.map_index,
+      tryNumber: c.try_number, queue: c.queue, priority: c.priority_weight,
+    }));
+    return { queued, starvedPools: [...starved] };
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * Streams a try's output into task_log as it comes: lines are batched for a short moment (or until the batch is
+ * large) so a chatty task costs a few inserts a second, not one per line. A failed insert keeps the lines and
+ * tries again with the next flush, so a short database outage loses nothing.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '@windsock/metastore';
+import type { LogSink } from '@windsock/executors';
+
+export interface LogWriterOptions { flushMs: number; maxBatchBytes: number; onFlush?: () => void; onError?: (err: unknown) => void }
+
+export class TryLogWriter implements LogSink {
+  private buffer: string[] = [];
+  private bytes = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly db: Kysely<Database>;
+  private readonly tiId: string;
+  private readonly tryNumber: number;
+  private readonly opts: LogWriterOptions;
+
+  constructor(db: Kysely<Database>, tiId: string, tryNumber: number, opts: Partial<LogWriterOptions> = {}) {
+    this.db = db;
+    this.tiId = tiId;
+    this.tryNumber = tryNumber;
+    this.opts = { flushMs: 100, maxBatchBytes: 256 * 1024, ...opts };
+  }
+
+  /** Lines not yet stored. */
+  get pending(): number { return this.buffer.length; }
+
+  write(line: string): void {
+    this.buffer.push(line);
+    this.bytes += line.length + 1;
+    if (this.bytes >= this.opts.maxBatchBytes) void this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.opts.flushMs);
+  }
+
+  /** Writes what is buffered; resolves when every line written so far is stored (or has failed to be). */
+  flush(): Promise<void> {
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    this.flushing = this.flushing.then(() => this.flushOnce());
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const lines = this.buffer;
+    this.buffer = [];
+    this.bytes = 0;
+    const chunk = lines.join('\n') + '\n';
+    try {
+      await this.db.insertInto('task_log').values({ task_instance_id: this.tiId, try_number: this.tryNumber, chunk }).execute();
+      this.opts.onFlush?.();
+    } catch (err) {
+      this.buffer = lines.concat(this.buffer);
+      this.bytes += chunk.length;
+      this.opts.onError?.(err);
+      if (!this.timer) this.timer = setTimeout(() => void this.flush(), Math.max(this.opts.flushMs, 1000));
+    }
+  }
+}

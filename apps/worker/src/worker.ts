@@ -1,0 +1,185 @@
+/**
+ * The worker: takes jobs from the queue, claims each try with the guarded `queued → running` update, renders
+ * its templates, runs it through the executor while streaming its log into the metastore, and records how it
+ * ended. Heartbeats prove it alive; a heartbeat that finds one of its tries no longer `running` (a user marked
+ * or cleared it) stops that try, so cancellation holds even when the `ti:cancel` event is lost.
+ */
+import { hostname } from 'node:os';
+import type { Kysely } from 'kysely';
+import { DagCache, type Database } from '@windsock/metastore';
+import type { Consumer, EventBus, TaskJob, TaskQueue } from '@windsock/queue';
+import type { ExecutionHandle, Executor } from '@windsock/executors';
+import { nextRetryAt, shouldRetry, ts as pyIso } from '@windsock/dag-model';
+import { silentLogger, type Logger } from '@windsock/config';
+import { claimTry } from './sql/claim-try.ts';
+import { finishTry } from './sql/finish-try.ts';
+import { heartbeatTries } from './sql/heartbeat-tries.ts';
+import { TryLogWriter } from './log-writer.ts';
+import { buildContext, type ContextDeps } from './context.ts';
+import { renderArgs } from './templates.ts';
+
+export interface WorkerOptions {
+  workerId: string;
+  queues: string[];
+  concurrency: number;
+  heartbeatMs: number;
+  logFlushMs: number;
+}
+
+export const defaultWorkerOptions = (): WorkerOptions => ({
+  workerId: `${hostname()}-${process.pid}`, queues: ['default'], concurrency: 16, heartbeatMs: 5_000, logFlushMs: 100,
+});
+
+interface Held { job: TaskJob; handle: ExecutionHandle | null; cancelled: string | null }
+
+export class Worker {
+  private readonly db: Kysely<Database>;
+  private readonly queue: TaskQueue;
+  private readonly events: EventBus;
+  private readonly executor: Executor;
+  private readonly opts: WorkerOptions;
+  private readonly log: Logger;
+  private readonly dags: DagCache;
+  private readonly readConnection: ContextDeps['readConnection'];
+  private readonly held = new Map<string, Held>();
+  private consumer: Consumer | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly unsubscribe: Array<() => void> = [];
+
+  constructor(deps: { db: Kysely<Database>; queue: TaskQueue; events: EventBus; executor: Executor; options?: Partial<WorkerOptions>; logger?: Logger; readConnection?: ContextDeps['readConnection'] }) {
+    this.db = deps.db;
+    this.queue = deps.queue;
+    this.events = deps.events;
+    this.executor = deps.executor;
+    this.opts = { ...defaultWorkerOptions(), ...deps.options };
+    this.log = deps.logger ?? silentLogger;
+    this.dags = new DagCache(this.db);
+    this.readConnection = deps.readConnection ?? (async () => null);
+  }
+
+  get workerId(): string { return this.opts.workerId; }
+  get activeTries(): number { return this.held.size; }
+
+  start(): void {
+    this.unsubscribe.push(this.events.on('ti:cancel', (e) => this.cancel(e.tiId, e.reason)));
+    this.consumer = this.queue.consume(this.opts.queues, (job) => this.handle(job), { concurrency: this.opts.concurrency });
+    this.heartbeat = setInterval(() => void this.beat(), this.opts.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Stops taking work; with `drain` waits for the tries it holds, otherwise stops them first. */
+  async stop(opts: { drain: boolean } = { drain: true }): Promise<void> {
+    for (const u of this.unsubscribe.splice(0)) u();
+    if (!opts.drain) for (const id of this.held.keys()) this.cancel(id, 'worker shutting down');
+    await this.consumer?.close();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+  }
+
+  private cancel(tiId: string, reason: string): void {
+    const h = this.held.get(tiId);
+    if (!h || h.cancelled) return;
+    h.cancelled = reason;
+    this.log.info({ ti_id: tiId, reason }, 'stopping task');
+    void h.handle?.cancel(reason);
+  }
+
+  private async beat(): Promise<void> {
+    if (this.held.size === 0) return;
+    try {
+      const alive = await heartbeatTries(this.db, [...this.held.keys()], new Date());
+      for (const [tiId, h] of this.held) if (h.handle && !alive.has(tiId)) this.cancel(tiId, 'its state was changed outside this worker');
+    } catch (err) {
+      this.log.warn({ err }, 'heartbeat failed');
+    }
+  }
+
+  private async handle(job: TaskJob): Promise<void> {
+    const claimed = await claimTry(this.db, job.tiId, job.tryNumber, { workerId: this.opts.workerId, hostname: hostname(), executor: this.executor.name }, new Date());
+    if (!claimed) return; // stale or duplicate job: someone else has it, or it was cleared
+    const { ti, run } = claimed;
+    const held: Held = { job, handle: null, cancelled: null };
+    this.held.set(ti.id, held);
+    this.events.emit('ti:running', { tiId: ti.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, tryNumber: ti.try_number });
+    const logs = new TryLogWriter(this.db, ti.id, ti.try_number, { flushMs: this.opts.logFlushMs, onFlush: () => this.events.emit('log:chunk', { tiId: ti.id, tryNumber: ti.try_number }) });
+    let outcome: 'success' | 'failed' = 'failed';
+    let xcom: unknown;
+    try {
+      const cached = await this.dags.get(ti.dag_id);
+      const task = cached?.tasks.get(ti.task_id);
+      if (!cached || !task) throw new Error(`task ${ti.task_id} is no longer in DAG ${ti.dag_id}`);
+      logs.write(`Starting attempt ${ti.try_number} of ${ti.max_tries + 1}`);
+      logs.write(`Executing <Task(${task.operator}): ${task.task_id}> on ${run.logical_date ? pyIso(run.logical_date) : run.run_id} (worker ${this.opts.workerId}, executor ${this.executor.name})`);
+      const context = await buildContext({ db: this.db, readConnection: this.readConnection }, cached.dag, task, run, ti.try_number, ti.map_index);
+      const { rendered, renderedFields } = renderArgs(task.args, task.template_fields, context);
+      await this.db.updateTable('task_instance').set({ rendered_fields: JSON.stringify(renderedFields) }).where('id', '=', ti.id).execute();
+      const handle = await this.executor.start({
+        key: { tiId: ti.id, dagId: ti.dag_id, taskId: ti.task_id, runId: ti.run_id, mapIndex: ti.map_index, tryNumber: ti.try_number },
+        dag: cached.dag, task, rendered, workerId: this.opts.workerId,
+        timeoutMs: task.execution_timeout !== null ? task.execution_timeout * 1000 : null,
+        env: airflowContextEnv(ti.dag_id, ti.task_id, run.run_id, run.logical_date, ti.try_number),
+      }, logs);
+      held.handle = handle;
+      if (held.cancelled) void handle.cancel(held.cancelled);
+      if (handle.externalId) await this.db.updateTable('task_instance').set({ external_executor_id: handle.externalId }).where('id', '=', ti.id).execute();
+      const result = await handle.result;
+      outcome = result.outcome;
+      xcom = result.xcom;
+      if (result.outcome === 'success') logs.write('Task finished with success');
+      else logs.write(`Task failed${result.reason ? ` (${result.reason})` : ''}${result.exitCode !== null ? `, exit code ${result.exitCode}` : ''}`);
+    } catch (err) {
+      logs.write(`Task failed: ${(err as Error).message}`);
+      this.log.warn({ err, ti_id: ti.id }, 'task failed before or while running');
+    }
+    const retry = outcome === 'failed' && shouldRetry(ti.try_number, ti.max_tries);
+    let state: 'success' | 'failed' | 'up_for_retry' = outcome === 'success' ? 'success' : retry ? 'up_for_retry' : 'failed';
+    const now = new Date();
+    let retryAt: Date | null = null;
+    if (state === 'up_for_retry') {
+      const task = (await this.dags.get(ti.dag_id))?.tasks.get(ti.task_id);
+      if (task) {
+        retryAt = nextRetryAt(task, { dagId: ti.dag_id, taskId: ti.task_id, logicalDate: run.logical_date ?? run.run_after, tryNumber: ti.try_number }, now);
+        logs.write(`Marking task as UP_FOR_RETRY. Next try at ${retryAt.toISOString()}`);
+      } else state = 'failed';
+    }
+    if (state === 'failed') logs.write('Marking task as FAILED.');
+    if (state === 'success') logs.write('Marking task as SUCCESS.');
+    await this.flushLogs(logs);
+    const final = await this.retryDb(() => finishTry(this.db, {
+      tiId: ti.id, tryNumber: ti.try_number, state, nextRetryAt: retryAt,
+      xcom: xcom !== undefined ? { dagRunId: run.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index, value: xcom } : undefined,
+    }, now));
+    this.held.delete(ti.id);
+    this.events.emit('ti:finished', { tiId: ti.id, dagId: ti.dag_id, runId: ti.run_id, dagRunId: run.id, taskId: ti.task_id, tryNumber: ti.try_number, state: final ?? null });
+  }
+
+  private async flushLogs(logs: TryLogWriter): Promise<void> {
+    for (let i = 0; i < 60; i++) {
+      await logs.flush();
+      if (logs.pending === 0) return;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    this.log.error('could not store the end of a task log after 60 s; the database is unreachable');
+  }
+
+  /** Retries a metastore write through a short outage, so a finished try is never forgotten. */
+  private async retryDb<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (attempt >= 30) throw err;
+        this.log.warn({ err, attempt }, 'metastore write failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * attempt)));
+      }
+    }
+  }
+}
+
+/** The AIRFLOW_CTX_* variables Airflow gives every task. */
+function airflowContextEnv(dagId: string, taskId: string, runId: string, logicalDate: Date | null, tryNumber: number): Record<string, string> {
+  return {
+    AIRFLOW_CTX_DAG_ID: dagId, AIRFLOW_CTX_TASK_ID: taskId, AIRFLOW_CTX_DAG_RUN_ID: runId,
+    AIRFLOW_CTX_LOGICAL_DATE: logicalDate ? pyIso(logicalDate) : '', AIRFLOW_CTX_EXECUTION_DATE: logicalDate ? pyIso(logicalDate) : '',
+    AIRFLOW_CTX_TRY_NUMBER: String(tryNumber),
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * Windsock's configuration: sections and keys mirroring Airflow's (`[core] dags_folder` is
+ * `WINDSOCK__CORE__DAGS_FOLDER`, as `AIRFLOW__CORE__DAGS_FOLDER` is in Airflow), read from an optional YAML file
+ * and then from the environment, validated once here, with units normalised. Only an app's config module hands
+ * `process.env` in; nothing else reads it.
+ */
+import { parse as parseYaml } from 'yaml';
+
+export class ConfigError extends Error {
+  readonly code = 'BAD_CONFIG';
+  constructor(message: string) { super(message); this.name = 'ConfigError'; }
+}
+
+type Kind = 'string' | 'int' | 'bool' | 'list' | 'float';
+interface KeySpec { kind: Kind; default: unknown; doc: string }
+
+/** Every setting, its type, default and meaning (the README's table is generated from this). */
+export const CONFIG_SPEC = {
+  core: {
+    dags_folder: { kind: 'string', default: './dags', doc: 'Folder of DAG files (-S/--subdir overrides it)' },
+    executor: { kind: 'string', default: 'local', doc: '`local` (processes on this machine) or `kubernetes` (pods, SparkApplications)' },
+    parallelism: { kind: 'int', default: 32, doc: 'Most task instances queued or running at once' },
+    dags_are_paused_at_creation: { kind: 'bool', default: true, doc: 'New DAGs start paused (a DAG may override with is_paused_upon_creation)' },
+    default_timezone: { kind: 'string', default: 'UTC', doc: 'Time zone of naive dates in DAG files' },
+    dagbag_import_timeout: { kind: 'float', default: 30, doc: 'Seconds one DAG file may take to parse' },
+    dag_discovery_safe_mode: { kind: 'bool', default: true, doc: 'Only parse .py files mentioning both "airflow" and "dag"' },
+    dag_ignore_file_syntax: { kind: 'string', default: 'regexp', doc: '`.airflowignore` syntax: `regexp` or `glob`' },
+    default_task_retries: { kind: 'int', default: 0, doc: 'Retries of a task that sets none' },
+    max_active_runs_per_dag: { kind: 'int', default: 16, doc: 'Default max_active_runs' },
+    max_active_tasks_per_dag: { kind: 'int', default: 16, doc: 'Default max_active_tasks' },
+    fernet_key: { kind: 'string', default: '', doc: 'Key encrypting connection secrets at rest (standalone generates one)' },
+    operator_aliases: { kind: 'list', default: [], doc: 'Company operator paths mapped to Windsock operators, `from=to` pairs' },
+  },
+  database: {
+    url: { kind: 'string', default: '', doc: 'Postgres URL (distributed mode); empty in standalone means embedded PGlite' },
+    schema: { kind: 'string', default: '', doc: 'Postgres schema holding this instance\'s tables (sandboxes)' },
+    pool_size: { kind: 'int', default: 10, doc: 'Postgres connections per process' },
+  },
+  queue: {
+    redis_url: { kind: 'string', default: 'redis://127.0.0.1:6379', doc: 'Redis for the task queue and events (distributed mode)' },
+    prefix: { kind: 'string', default: 'windsock', doc: 'Key prefix, one per Windsock instance sharing a Redis' },
+  },
+  scheduler: {
+    catchup_by_default: { kind: 'bool', default: true, doc: 'catchup of DAGs that do not set it' },
+    tick_ms: { kind: 'int', default: 1000, doc: 'Longest pause between scheduling passes when no event wakes the scheduler' },
+    task_queued_timeout: { kind: 'float', default: 600, doc: 'Seconds a task may stay queued before it is failed or retried' },
+    task_instance_heartbeat_timeout: { kind: 'float', default: 300, doc: 'Seconds without a heartbeat before a running task is a zombie' },
+  },
+  worker: {
+    concurrency: { kind: 'int', default: 16, doc: 'Tasks one worker runs at once' },
+    queues: { kind: 'list', default: ['default'], doc: 'Named queues this worker takes tasks from' },
+    heartbeat_sec: { kind: 'float', default: 5, doc: 'Seconds between worker heartbeats' },
+  },
+  webserver: {
+    port: { kind: 'int', default: 8080, doc: 'HTTP port of the API and UI' },
+    host: { kind: 'string', default: '0.0.0.0', doc: 'Address to listen on' },
+  },
+  logging: {
+    level: { kind: 'string', default: 'info', doc: 'Log level: debug, info, warn, error' },
+  },
+} as const satisfies Record<string, Record<string, KeySpec>>;
+
+type Spec = typeof CONFIG_SPEC;
+type ValueOf<K extends Kind> = K extends 'string' ? string : K extends 'int' | 'float' ? number : K extends 'bool' ? boolean : string[];
+export type WindsockConfig = { [S in keyof Spec]: { [K in keyof Spec[S]]: Spec[S][K] extends { kind: infer T extends Kind } ? ValueOf<T> : never } };
+
+function coerce(kind: Kind, raw: unknown, where: string): unknown {
+  switch (kind) {
+    case 'string': return String(raw);
+    case 'int':
+    case 'float': {
+      const n = typeof raw === 'number' ? raw : Number(String(raw).trim());
+      if (!Number.isFinite(n) || (kind === 'int' && !Number.isInteger(n))) throw new ConfigError(`${where}: expected ${kind === 'int' ? 'an integer' : 'a number'}, got "${String(raw)}"`);
+      return n;
+    }
+    case 'bool': {
+      if (typeof raw === 'boolean') return raw;
+      const s = String(raw).trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(s)) return true;
+      if (['false', '0', 'no', 'off', ''].includes(s)) return false;
+      throw new ConfigError(`${where}: expected true or false, got "${String(raw)}"`);
+    }
+    case 'list':
+      if (Array.isArray(raw)) return raw.map(String);
+      return String(raw).split(',').map((s) => s.trim()).filter(Boolean);
+    default: { const never: never = kind; throw new ConfigError(`unknown kind ${String(never)}`); }
+  }
+}
+
+/**
+ * Builds the configuration: defaults, then the YAML file's `section: {key: value}` entries, then
+ * `WINDSOCK__SECTION__KEY` variables. Unknown WINDSOCK__ variables are errors: a typo must not pass silently.
+ */
+export function compileConfig(env: Record<string, string | undefined>, fileText?: string, overrides: Partial<Record<string, Record<string, unknown>>> = {}): WindsockConfig {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [section, keys] of Object.entries(CONFIG_SPEC)) {
+    out[section] = {};
+    for (const [key, spec] of Object.entries(keys)) out[section]![key] = spec.default;
+  }
+  const apply = (section: string, key: string, raw: unknown, where: string) => {
+    const spec = (CONFIG_SPEC as Record<string, Record<string, KeySpec>>)[section]?.[key];
+    if (!spec) throw new ConfigError(`${where}: unknown setting [${section}] ${key}`);
+    out[section]![key] = coerce(spec.kind, raw, where);
+  };
+  if (fileText) {
+    let doc: unknown;
+    try { doc = parseYaml(fileText); } catch (e) { throw new ConfigError(`config file: ${(e as Error).message}`); }
+    if (doc && typeof doc === 'object') {
+      for (const [section, keys] of Object.entries(doc as Record<string, unknown>)) {
+        if (!keys || typeof keys !== 'object') throw new ConfigError(`config file: section ${section} must be a mapping`);
+        for (const [key, raw] of Object.entries(keys as Record<string, unknown>)) apply(section, key, raw, `config file [${section}] ${key}`);
+      }
+    }
+  }
+  for (const [name, raw] of Object.entries(env)) {
+    const m = /^WINDSOCK__([A-Z0-9_]+?)__([A-Z0-9_]+)$/.exec(name);
+    if (!m || raw === undefined) continue;
+    apply(m[1]!.toLowerCase(), m[2]!.toLowerCase(), raw, name);
+  }
+  for (const [section, keys] of Object.entries(overrides)) for (const [key, raw] of Object.entries(keys ?? {})) if (raw !== undefined) apply(section, key, raw, `--${key}`);
+  const cfg = out as WindsockConfig;
+  if (!['local', 'kubernetes'].includes(cfg.core.executor)) throw new ConfigError(`WINDSOCK__CORE__EXECUTOR: "${cfg.core.executor}" is not an executor; use local or kubernetes`);
+  if (!['regexp', 'glob'].includes(cfg.core.dag_ignore_file_syntax)) throw new ConfigError(`WINDSOCK__CORE__DAG_IGNORE_FILE_SYNTAX must be regexp or glob`);
+  return cfg;
+}
+
+/** `from=to` pairs of [core] operator_aliases as a map. */
+export function operatorAliases(cfg: WindsockConfig): Record<string, string> {
+  return Object.fromEntries(cfg.core.operator_aliases.map((p) => {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new ConfigError(`[core] operator_aliases: "${p}" is not a from=to pair`);
+    return [p.slice(0, i).trim(), p.slice(i + 1).trim()];
+  }));
+}

@@ -1,0 +1,60 @@
+/**
+ * Opens the metastore: Kysely over `pg` (distributed mode) or over embedded PGlite (standalone), the same
+ * queries for both. A `schema` puts every table of one Windsock instance (a sandbox) in its own Postgres schema.
+ */
+import { Kysely, PostgresDialect, PGliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import type { Database } from './schema.ts';
+import { MetastoreError } from './errors.ts';
+
+export type MetastoreOptions =
+  | { kind: 'postgres'; url: string; poolSize?: number; schema?: string; applicationName?: string }
+  | { kind: 'pglite'; dataDir: string | null };
+
+export interface Metastore {
+  db: Kysely<Database>;
+  kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+// Postgres `timestamptz` and `int8` come back as Date and string by default; counts are cast in SQL where needed.
+export async function openMetastore(opts: MetastoreOptions): Promise<Metastore> {
+  if (opts.kind === 'pglite') {
+    const pglite = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
+    await pglite.waitReady;
+    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+    return { db, kind: 'pglite', close: () => db.destroy() };
+  }
+  const schema = opts.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new MetastoreError('BAD_CONFIG', `invalid schema name "${schema}": use lower-case letters, digits and _`);
+  }
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize ?? 10,
+    application_name: opts.applicationName ?? 'windsock',
+    options: schema ? `-c search_path=${schema}` : undefined,
+  });
+  // An idle client whose server went away must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    else await sql`select 1`.execute(db);
+  } catch (err) {
+    await db.destroy();
+    throw new MetastoreError('CONNECT_FAILED', `cannot reach Postgres at ${redactUrl(opts.url)}: ${(err as Error).message}`, { cause: err });
+  }
+  return { db, kind: 'postgres', close: () => db.destroy() };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}

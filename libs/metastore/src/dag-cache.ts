@@ -1,0 +1,48 @@
+/**
+ * Serialized DAGs by (dag_id, dag_hash): the scheduler and worker read a DAG many times per run, but it only
+ * changes when its file is re-parsed, which changes the hash.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+import { effectivePriorityWeights, type SerializedDag, type SerializedTask } from '@windsock/dag-model';
+
+export interface CachedDag {
+  dag: SerializedDag;
+  hash: string;
+  /** When the hash was last confirmed against the metastore (ms since epoch). */
+  checkedAt: number;
+  tasks: Map<string, SerializedTask>;
+  weights: Map<string, number>;
+}
+
+export class DagCache {
+  private readonly byId = new Map<string, CachedDag>();
+  private readonly db: Kysely<Database>;
+  private readonly maxAgeMs: number;
+  /** maxAgeMs: how long a copy is trusted without asking the metastore whether its hash changed. */
+  constructor(db: Kysely<Database>, opts: { maxAgeMs?: number } = {}) { this.db = db; this.maxAgeMs = opts.maxAgeMs ?? 1000; }
+
+  /** The DAG's current serialized form; null when it has none (deleted). */
+  async get(dagId: string, knownHash?: string | null): Promise<CachedDag | null> {
+    const hit = this.byId.get(dagId);
+    if (hit && knownHash && hit.hash === knownHash) return hit;
+    if (hit && !knownHash && Date.now() - hit.checkedAt < this.maxAgeMs) return hit;
+    // With a copy in hand, check the hash first: cheap, and the JSON only moves when it changed.
+    if (hit && !knownHash) {
+      const row = await this.db.selectFrom('serialized_dag').select('dag_hash').where('dag_id', '=', dagId).executeTakeFirst();
+      if (!row) { this.byId.delete(dagId); return null; }
+      if (row.dag_hash === hit.hash) { hit.checkedAt = Date.now(); return hit; }
+    }
+    const row = await this.db.selectFrom('serialized_dag').select(['data', 'dag_hash']).where('dag_id', '=', dagId).executeTakeFirst();
+    if (!row) { this.byId.delete(dagId); return null; }
+    const entry = cacheEntry(row.data, row.dag_hash);
+    this.byId.set(dagId, entry);
+    return entry;
+  }
+
+  invalidate(dagId: string): void { this.byId.delete(dagId); }
+}
+
+export function cacheEntry(dag: SerializedDag, hash: string): CachedDag {
+  return { dag, hash, checkedAt: Date.now(), tasks: new Map(dag.tasks.map((t) => [t.task_id, t])), weights: effectivePriorityWeights(dag) };
+}

@@ -1,0 +1,6 @@
+export * from './schema.ts';
+export * from './errors.ts';
+export * from './connect.ts';
+export * from './migrate.ts';
+export * from './dag-cache.ts';
+export * from './fernet.ts';

@@ -1,0 +1,3 @@
+export * from './types.ts';
+export * from './memory-queue.ts';
+export * from './events.ts';

@@ -1,0 +1,7 @@
+/** The migrations, in order. Numbered and forward-only: never edit one that has shipped; add the next. */
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001_core.ts';
+
+export const migrations: Record<string, Migration> = {
+  '0001_core': m0001,
+};
