@@ -86,8 +86,10 @@ export class Worker {
   private async beat(): Promise<void> {
     if (this.held.size === 0) return;
     try {
-      const alive = await heartbeatTries(this.db, [...this.held.keys()], new Date());
-      for (const [tiId, h] of this.held) if (h.handle && !alive.has(tiId)) this.cancel(tiId, 'its state was changed outside this worker');
+      // Only the tries asked about: one claimed while the heartbeat was in flight is not in `alive`.
+      const asked = [...this.held.entries()].filter(([, h]) => h.handle !== null);
+      const alive = await heartbeatTries(this.db, asked.map(([id]) => id), new Date());
+      for (const [tiId, h] of asked) if (this.held.get(tiId) === h && !alive.has(tiId)) this.cancel(tiId, 'its state was changed outside this worker');
     } catch (err) {
       this.log.warn({ err }, 'heartbeat failed');
     }
