@@ -1,0 +1,216 @@
+/**
+ * The API server's generic REST semantics over the store: create (namespace checks, generateName,
+ * admission), get, list with selectors, update/patch (optimistic concurrency on resourceVersion, the
+ * status subresource), delete (pods' graceful deletion, finalizers, the Success Status of custom
+ * resources) and garbage collection of owned pods. HTTP-free: routes.ts maps requests onto it.
+ */
+import { admitCreate, admitUpdate, generateName } from './admission.ts';
+import { badRequest, conflict, deleteSuccess, forbidden, notFound, StatusError, unsupportedMediaType } from './errors.ts';
+import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
+import { apiVersionOf, NAMESPACES, PODS, type ResourceType } from './resources.ts';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
+import type { CrdInfo } from './spark-schema.ts';
+import { nowIso, type Store } from './store.ts';
+import type { KubeObject, Pod, StatusBody } from './types.ts';
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number | undefined;
+  propagationPolicy?: string | undefined;
+  preconditions?: { uid?: string; resourceVersion?: string } | undefined;
+}
+
+export interface Written {
+  object: KubeObject;
+  warnings: string[];
+}
+
+export interface ListResult {
+  kind: string;
+  apiVersion: string;
+  metadata: { resourceVersion: string };
+  items: KubeObject[];
+}
+
+function asObject(body: unknown): KubeObject {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be a JSON object');
+  const obj = structuredClone(body) as KubeObject;
+  if (obj.metadata === undefined || obj.metadata === null || typeof obj.metadata !== 'object') obj.metadata = { name: '' };
+  return obj;
+}
+
+export class Api {
+  readonly #store: Store;
+  readonly #crd: CrdInfo;
+  readonly #onCreate: (type: ResourceType, object: KubeObject) => void;
+
+  constructor(store: Store, crd: CrdInfo, onCreate: (type: ResourceType, object: KubeObject) => void) {
+    this.#store = store;
+    this.#crd = crd;
+    this.#onCreate = onCreate;
+  }
+
+  #checkKind(type: ResourceType, obj: KubeObject): void {
+    const expected = apiVersionOf(type);
+    if (obj.kind !== undefined && obj.kind !== type.kind) throw badRequest(`the server could not find the requested resource: kind ${String(obj.kind)} does not match ${type.kind}`);
+    if (obj.apiVersion !== undefined && obj.apiVersion !== expected) throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${expected})`);
+    obj.kind = type.kind;
+    obj.apiVersion = expected;
+  }
+
+  #checkNamespace(type: ResourceType, obj: KubeObject, namespace: string | undefined): void {
+    if (!type.namespaced) return;
+    const ns = namespace as string;
+    if (obj.metadata.namespace !== undefined && obj.metadata.namespace !== '' && obj.metadata.namespace !== ns) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    obj.metadata.namespace = ns;
+    const nsObj = this.#store.get(NAMESPACES.plural, undefined, ns);
+    if (nsObj === undefined) throw notFound(NAMESPACES.ref, ns);
+    if (nsObj.metadata.deletionTimestamp !== undefined) {
+      throw forbidden(type.ref, obj.metadata.name, `unable to create new content in namespace ${ns} because it is being terminated`);
+    }
+  }
+
+  create(type: ResourceType, namespace: string | undefined, body: unknown): Written {
+    const obj = asObject(body);
+    this.#checkKind(type, obj);
+    const meta = obj.metadata;
+    if ((meta.name === undefined || meta.name === '') && typeof meta.generateName === 'string' && meta.generateName !== '') {
+      meta.name = generateName(meta.generateName);
+    }
+    meta.name ??= '';
+    for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) delete meta[k];
+    this.#checkNamespace(type, obj, namespace);
+    const { object, warnings } = admitCreate(type, this.#crd, obj);
+    const stored = this.#store.create(type.plural, type.ref, object);
+    this.#onCreate(type, stored);
+    return { object: stored, warnings };
+  }
+
+  get(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    const obj = this.#store.get(type.plural, namespace, name);
+    if (obj === undefined) throw notFound(type.ref, name);
+    return obj;
+  }
+
+  list(type: ResourceType, namespace: string | undefined, labelSelector?: string, fieldSelector?: string): ListResult {
+    const labels = parseLabelSelector(labelSelector);
+    const fields = parseFieldSelector(fieldSelector, type.selectableFields);
+    const items = this.#store.list(type.plural, namespace)
+      .filter((o) => matchesLabels(labels, o.metadata.labels) && matchesFields(fields, type.fields(o)))
+      .sort((a, b) => `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name}`));
+    return { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(this.#store.currentRv()) }, items };
+  }
+
+  /** PUT of the object or of its status subresource. */
+  replace(type: ResourceType, namespace: string | undefined, name: string, body: unknown, status: boolean): Written {
+    const next = asObject(body);
+    this.#checkKind(type, next);
+    return this.#write(type, namespace, name, next, status);
+  }
+
+  patch(type: ResourceType, namespace: string | undefined, name: string, contentType: string, body: unknown, status: boolean): Written {
+    const old = this.get(type, namespace, name);
+    const media = contentType.split(';')[0]?.trim() ?? '';
+    let patched: unknown;
+    if (media === 'application/merge-patch+json') patched = mergePatch(old, body);
+    else if (media === 'application/strategic-merge-patch+json') {
+      if (type.group !== '') throw unsupportedMediaType(media);
+      patched = strategicMergePatch(old, body);
+    } else if (media === 'application/json-patch+json') patched = jsonPatch(old, body);
+    else throw unsupportedMediaType(media);
+    const next = asObject(patched);
+    const bodyMeta = (body as { metadata?: { resourceVersion?: string } } | null)?.metadata;
+    // A patch is unconditional unless it carries a resourceVersion itself.
+    if (media !== 'application/json-patch+json' && bodyMeta?.resourceVersion === undefined) delete next.metadata.resourceVersion;
+    return this.#write(type, namespace, name, next, status);
+  }
+
+  #write(type: ResourceType, namespace: string | undefined, name: string, next: KubeObject, status: boolean): Written {
+    const old = this.get(type, namespace, name);
+    const rv = next.metadata.resourceVersion;
+    if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) throw conflict(type.ref, name);
+    const { object, warnings } = admitUpdate(type, this.#crd, old, next, status);
+    const stored = this.#store.update(type.plural, type.ref, namespace, name, () => object);
+    this.#finishIfReleased(type, stored);
+    return { object: stored, warnings };
+  }
+
+  /** An object being deleted goes away once its last finalizer is removed (a pod: once nothing runs). */
+  #finishIfReleased(type: ResourceType, obj: KubeObject): void {
+    if (obj.metadata.deletionTimestamp === undefined || (obj.metadata.finalizers ?? []).length > 0 || type === NAMESPACES) return;
+    if (type === PODS && (obj as Pod).status.containerStatuses?.some((s) => s.state?.running !== undefined)) return;
+    this.#store.remove(type.plural, type.ref, obj.metadata.namespace, obj.metadata.name);
+    this.#collectGarbage(obj);
+  }
+
+  /** Returns the HTTP code and body of a DELETE. */
+  delete(type: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}): { code: number; body: KubeObject | StatusBody } {
+    const old = this.get(type, namespace, name);
+    const pre = options.preconditions;
+    if (pre?.uid !== undefined && pre.uid !== old.metadata.uid) {
+      throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid ?? ''}`, reason: 'Conflict', details: { name, kind: type.plural }, code: 409 });
+    }
+    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== old.metadata.resourceVersion) throw conflict(type.ref, name);
+    if (type === NAMESPACES) {
+      const ns = this.#store.update(type.plural, type.ref, undefined, name, (o) => {
+        o.metadata.deletionTimestamp ??= nowIso();
+        o.status = { phase: 'Terminating' };
+      });
+      return { code: 200, body: ns };
+    }
+    const orphan = options.propagationPolicy === 'Orphan';
+    const grace = type === PODS ? podGrace(old as Pod, options.gracePeriodSeconds) : 0;
+    const finalizers = (old.metadata.finalizers ?? []).length > 0;
+    if (grace > 0 || finalizers) {
+      const now = Date.now();
+      const deadline = now + grace * 1000;
+      const current = old.metadata.deletionTimestamp === undefined ? Infinity : Date.parse(old.metadata.deletionTimestamp);
+      const updated = deadline < current
+        ? this.#store.update(type.plural, type.ref, namespace, name, (o) => {
+          o.metadata.deletionTimestamp = new Date(deadline).toISOString().replace(/\.\d{3}Z$/, 'Z');
+          o.metadata.deletionGracePeriodSeconds = grace;
+          if ((o.metadata.generation ?? 0) > 0) o.metadata.generation = (o.metadata.generation ?? 0) + 1;
+        })
+        : old;
+      return { code: 200, body: updated };
+    }
+    const removed = this.#removeNow(type, old, orphan);
+    return { code: 200, body: type === PODS ? removed : deleteSuccess(type.ref, name, old.metadata.uid ?? '') };
+  }
+
+  #removeNow(type: ResourceType, obj: KubeObject, orphan: boolean): KubeObject {
+    const removed = this.#store.remove(type.plural, type.ref, obj.metadata.namespace, obj.metadata.name);
+    if (!orphan) this.#collectGarbage(obj);
+    return removed;
+  }
+
+  /** The garbage collector: pods owned by a deleted object are deleted too (background propagation). */
+  #collectGarbage(owner: KubeObject): void {
+    const uid = owner.metadata.uid;
+    setImmediate(() => {
+      for (const pod of this.#store.list<Pod>(PODS.plural, owner.metadata.namespace)) {
+        if (!(pod.metadata.ownerReferences ?? []).some((r) => r.uid === uid) || pod.metadata.deletionTimestamp !== undefined) continue;
+        try {
+          this.delete(PODS, pod.metadata.namespace, pod.metadata.name);
+        } catch (err) {
+          if (!(err instanceof StatusError && err.httpCode === 404)) throw err;
+        }
+      }
+    });
+  }
+
+  deleteCollection(type: ResourceType, namespace: string | undefined, labelSelector: string | undefined, fieldSelector: string | undefined, options: DeleteOptions): ListResult {
+    const list = this.list(type, namespace, labelSelector, fieldSelector);
+    for (const o of list.items) this.delete(type, o.metadata.namespace, o.metadata.name, options);
+    return list;
+  }
+}
+
+/** pod/strategy.go CheckGracefulDelete: 0 for unscheduled or finished pods; negative means 1. */
+export function podGrace(pod: Pod, requested: number | undefined): number {
+  let grace = requested ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+  if (grace < 0) grace = 1;
+  if (pod.spec.nodeName === undefined || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed') grace = 0;
+  return grace;
+}

@@ -1,0 +1,127 @@
+/**
+ * The discovery documents kubectl needs before it can `get`, `describe` or `logs` anything
+ * (legacy, non-aggregated discovery: kubectl falls back to it when the server answers plain JSON),
+ * and server-side Table rendering for `kubectl get` (Accept: ...;as=Table;g=meta.k8s.io;v=v1).
+ */
+import { apiVersionOf, type ResourceType } from './resources.ts';
+import type { PrinterColumn } from './spark-schema.ts';
+import type { KubeObject, Pod } from './types.ts';
+
+export const SERVER_VERSION = {
+  major: '1',
+  minor: '34',
+  gitVersion: 'v1.34.0-kube-sim',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2026-01-01T00:00:00Z',
+  goVersion: 'go1.24.0',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+export function apiVersions(serverAddress: string): unknown {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+}
+
+function resourceEntries(types: readonly ResourceType[]): unknown[] {
+  const out: unknown[] = [];
+  for (const t of types) {
+    out.push({ name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: t.verbs, ...(t.shortNames.length > 0 ? { shortNames: t.shortNames } : {}) });
+    for (const sub of t.subresources) {
+      out.push({ name: `${t.plural}/${sub}`, singularName: '', namespaced: t.namespaced, kind: sub === 'log' ? 'Pod' : t.kind, verbs: sub === 'log' ? ['get'] : ['get', 'patch', 'update'] });
+    }
+  }
+  return out;
+}
+
+export function apiResourceList(groupVersion: string, types: readonly ResourceType[]): unknown {
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: resourceEntries(types) };
+}
+
+export function apiGroupList(groups: readonly ResourceType[]): unknown {
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: groups.map((t) => apiGroup(t)),
+  };
+}
+
+export function apiGroup(t: ResourceType): unknown {
+  const gv = { groupVersion: apiVersionOf(t), version: t.version };
+  return { kind: 'APIGroup', apiVersion: 'v1', name: t.group, versions: [gv], preferredVersion: gv };
+}
+
+/** Whether the client asked for a meta.k8s.io Table (kubectl get). */
+export function wantsTable(accept: string | undefined): boolean {
+  return accept !== undefined && /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
+}
+
+function age(created: string | undefined): string {
+  if (created === undefined) return '<unknown>';
+  const s = Math.max(0, Math.floor((Date.now() - Date.parse(created)) / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.floor(s / 60)}m`;
+  return `${Math.floor(s / 3600)}h`;
+}
+
+/** The STATUS column kubectl shows for a pod (printers.go printPod, simplified). */
+export function podStatusText(pod: Pod): string {
+  if (pod.metadata.deletionTimestamp !== undefined) return 'Terminating';
+  let reason = pod.status.reason ?? pod.status.phase ?? 'Pending';
+  for (const s of pod.status.containerStatuses ?? []) {
+    const w = s.state?.waiting?.reason;
+    const t = s.state?.terminated;
+    if (w !== undefined && w !== '') reason = w;
+    else if (t !== undefined) reason = t.reason ?? (t.exitCode === 0 ? 'Completed' : 'Error');
+  }
+  if (pod.status.containerStatuses === undefined && pod.status.conditions?.some((c) => c.reason === 'Unschedulable')) reason = 'Pending';
+  return reason;
+}
+
+function column(name: string, type: string, format = ''): unknown {
+  return { name, type, format, description: name, priority: 0 };
+}
+
+function jsonPath(o: unknown, path: string): unknown {
+  let cur = o;
+  for (const p of path.split('.').filter((x) => x !== '')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+export function toTable(type: ResourceType, objects: readonly KubeObject[], resourceVersion: string, printerColumns: readonly PrinterColumn[]): unknown {
+  let columns: unknown[];
+  let cells: (o: KubeObject) => unknown[];
+  if (type.kind === 'Pod') {
+    columns = [column('Name', 'string', 'name'), column('Ready', 'string'), column('Status', 'string'), column('Restarts', 'string'), column('Age', 'string')];
+    cells = (o) => {
+      const p = o as Pod;
+      const statuses = p.status.containerStatuses ?? [];
+      return [p.metadata.name, `${statuses.filter((s) => s.ready === true).length}/${p.spec.containers.length}`, podStatusText(p), String(statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0)), age(p.metadata.creationTimestamp)];
+    };
+  } else if (type.kind === 'Namespace') {
+    columns = [column('Name', 'string', 'name'), column('Status', 'string'), column('Age', 'string')];
+    cells = (o) => [o.metadata.name, (o.status as { phase?: string } | undefined)?.phase ?? '', age(o.metadata.creationTimestamp)];
+  } else if (type.kind === 'Event') {
+    columns = [column('Last Seen', 'string'), column('Type', 'string'), column('Reason', 'string'), column('Object', 'string'), column('Message', 'string')];
+    cells = (o) => {
+      const io = o['involvedObject'] as { kind?: string; name?: string };
+      return [age(o['lastTimestamp'] as string | undefined), o['type'], o['reason'], `${(io.kind ?? '').toLowerCase()}/${io.name ?? ''}`, o['message']];
+    };
+  } else {
+    columns = [column('Name', 'string', 'name'), ...printerColumns.map((c) => column(c.name, c.type === 'date' ? 'string' : c.type))];
+    cells = (o) => [o.metadata.name, ...printerColumns.map((c) => {
+      const v = jsonPath(o, c.jsonPath);
+      return c.type === 'date' ? age(v as string | undefined) : v ?? null;
+    })];
+  }
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: { resourceVersion },
+    columnDefinitions: columns,
+    rows: objects.map((o) => ({ cells: cells(o), object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata } })),
+  };
+}
