@@ -5,6 +5,7 @@ export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'apps/webserver/ui/dist/**', '.windsock/**', 'libs/dag-parser/python/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -91,7 +91,7 @@ export class Scheduler {
     while (this.running) {
       const full = this.fullPassWanted || Date.now() - lastFull >= this.opts.tickMs;
       this.fullPassWanted = false;
-      let busy = false;
+      let busy: boolean;
       try {
         const s = await this.runOnce({ full });
         if (full) lastFull = Date.now();

@@ -1,1 +1,15 @@
 export * from './declaration.ts';
+export * from './errors.ts';
+export { BUILTIN_OPERATORS, createOperatorRegistry, type OperatorRegistry, type OperatorSpec } from './operators.ts';
+export { normalizeDeclaration } from './normalize.ts';
+export {
+  compileParserOptions, resolveParserOptions, type ParserOptions, type ParserOptionsInput,
+} from './normalize/options.ts';
+export { createYamlLoader, loadYamlFile, YamlDagLoader } from './yaml/load.ts';
+export type { DagFileLoader } from './discovery/loader.ts';
+export { DAG_FILE_EXTENSIONS, listDagFiles, mightContainDag, type ListDagFilesOptions } from './discovery/list.ts';
+export type { IgnoreSyntax } from './discovery/ignore.ts';
+export {
+  DagFolderProcessor, type DagFolderProcessorOptions, type ParsedFile, type ScanResult,
+} from './discovery/processor.ts';
+export { PythonDagLoader, parsePythonDagFile, type PythonDagLoaderOptions, PythonParserError } from './python/index.ts';

@@ -73,7 +73,7 @@ export function registerDags(program: Command, setExit: (code: number) => void):
 
 export function parseConf(text: string): Record<string, unknown> {
   let v: unknown;
-  try { v = JSON.parse(text); } catch (e) { throw new Error(`--conf is not valid JSON: ${(e as Error).message}`); }
+  try { v = JSON.parse(text); } catch (e) { throw new Error(`--conf is not valid JSON: ${(e as Error).message}`, { cause: e }); }
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('--conf must be a JSON object');
   return v as Record<string, unknown>;
 }

@@ -8,7 +8,7 @@ import { LocalEventBus, MemoryTaskQueue } from '@windsock/queue';
 import { Scheduler, DagProcessorService } from '@windsock/scheduler';
 import { Worker } from '@windsock/worker';
 import { LocalExecutor } from '@windsock/executors';
-import { DagFolderProcessor, PythonDagLoader, YamlDagLoader } from '@windsock/dag-parser';
+import { DagFolderProcessor, PythonDagLoader } from '@windsock/dag-parser';
 import { operatorAliases, silentLogger, type Logger, type WindsockConfig } from '@windsock/config';
 
 export interface EmbeddedOptions {
@@ -47,13 +47,21 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     defaultRetries: config.core.default_task_retries, operatorAliases: aliases,
     maxActiveRunsPerDag: config.core.max_active_runs_per_dag, maxActiveTasksPerDag: config.core.max_active_tasks_per_dag,
   };
+  // Variable.get in DAG files reads a snapshot of the variables, refreshed before each scan and every few seconds.
+  let variables: Record<string, string> = {};
+  const refreshVariables = async () => {
+    variables = Object.fromEntries((await store.db.selectFrom('variable').select(['key', 'val']).execute()).map((v) => [v.key, v.val]));
+  };
+  await refreshVariables();
+  const varTimer = setInterval(() => void refreshVariables().catch(() => {}), 5000);
+  varTimer.unref();
   const python = new PythonDagLoader({
-    dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, operatorAliases: aliases, normalize,
-    variables: async () => Object.fromEntries((await store.db.selectFrom('variable').select(['key', 'val']).execute()).map((v) => [v.key, v.val])),
+    dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, operatorAliases: aliases, parserOptions: normalize,
+    variables: () => variables,
   });
   const folder = new DagFolderProcessor({
     folder: opts.dagsFolder, safeMode: config.core.dag_discovery_safe_mode, ignoreSyntax: config.core.dag_ignore_file_syntax as 'regexp' | 'glob',
-    loaders: { '.py': python, '.yaml': new YamlDagLoader(normalize), '.yml': new YamlDagLoader(normalize) },
+    loaders: { '.py': python }, parserOptions: normalize,
   });
   const processor = new DagProcessorService({ db: store.db, events, processor: folder, dagsFolder: opts.dagsFolder, options: { pausedAtCreation: config.core.dags_are_paused_at_creation }, logger: log });
   const scheduler = new Scheduler({ db: store.db, queue, events, logger: log, options: {
@@ -75,6 +83,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   return {
     store, events, queue, scheduler, worker, processor, run,
     async stop() {
+      clearInterval(varTimer);
       processor.stop();
       await scheduler.stop();
       await worker.stop({ drain: false });

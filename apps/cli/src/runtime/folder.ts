@@ -1,6 +1,6 @@
 /** Reading a DAG folder without a metastore (for `dags list` and friends), and where the metastore lives. */
 import { join, resolve } from 'node:path';
-import { DagFolderProcessor, PythonDagLoader, YamlDagLoader, type FileParseResult } from '@windsock/dag-parser';
+import { DagFolderProcessor, PythonDagLoader, type FileParseResult } from '@windsock/dag-parser';
 import { operatorAliases, type WindsockConfig } from '@windsock/config';
 import type { MetastoreOptions } from '@windsock/metastore';
 import type { CliEnv } from '../config.ts';
@@ -15,11 +15,11 @@ export function normalizeOptions(config: WindsockConfig) {
 
 export async function parseFolder(config: WindsockConfig, dagsFolder: string): Promise<FileParseResult[]> {
   const normalize = normalizeOptions(config);
-  const python = new PythonDagLoader({ dagFolder: dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, operatorAliases: normalize.operatorAliases, normalize, variables: async () => ({}) });
+  const python = new PythonDagLoader({ dagFolder: dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, operatorAliases: normalize.operatorAliases, parserOptions: normalize, variables: () => ({}) });
   try {
     const folder = new DagFolderProcessor({
       folder: dagsFolder, safeMode: config.core.dag_discovery_safe_mode, ignoreSyntax: config.core.dag_ignore_file_syntax as 'regexp' | 'glob',
-      loaders: { '.py': python, '.yaml': new YamlDagLoader(normalize), '.yml': new YamlDagLoader(normalize) },
+      loaders: { '.py': python }, parserOptions: normalize,
     });
     return (await folder.scan()).changed;
   } finally {

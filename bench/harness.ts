@@ -1,0 +1,89 @@
+/**
+ * Benchmark harness: a Windsock instance from its real parts (DAG processor, scheduler, worker with the local
+ * executor) on embedded PGlite or on Postgres, with DAG files written to a temp folder.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrateToLatest, openMetastore, type Metastore } from '@windsock/metastore';
+import { LocalEventBus, MemoryTaskQueue } from '@windsock/queue';
+import { DagProcessorService, Scheduler, createManualRun } from '@windsock/scheduler';
+import { Worker } from '@windsock/worker';
+import { LocalExecutor } from '@windsock/executors';
+import { DagFolderProcessor } from '@windsock/dag-parser';
+
+export interface Bench {
+  store: Metastore;
+  events: LocalEventBus;
+  trigger(dagIds: string[]): Promise<number[]>;
+  stop(): Promise<void>;
+}
+
+export async function startBench(files: Record<string, string>, opts: { concurrency: number; parallelism: number; databaseUrl?: string }): Promise<Bench> {
+  const folder = await mkdtemp(join(tmpdir(), 'windsock-bench-'));
+  for (const [name, text] of Object.entries(files)) await writeFile(join(folder, name), text);
+  const store = await openMetastore(opts.databaseUrl ? { kind: 'postgres', url: opts.databaseUrl } : { kind: 'pglite', dataDir: null });
+  await migrateToLatest(store.db);
+  const events = new LocalEventBus();
+  const queue = new MemoryTaskQueue();
+  const processor = new DagProcessorService({ db: store.db, events, processor: new DagFolderProcessor({ folder }), dagsFolder: folder, options: { pausedAtCreation: false } });
+  await processor.syncOnce();
+  const scheduler = new Scheduler({ db: store.db, queue, events, options: { parallelism: opts.parallelism, maxTisPerPass: opts.parallelism } });
+  const worker = new Worker({ db: store.db, queue, events, executor: new LocalExecutor(), options: { concurrency: opts.concurrency } });
+  worker.start();
+  scheduler.start();
+  return {
+    store, events,
+    async trigger(dagIds) {
+      const done = new Set<number>();
+      const ids: number[] = [];
+      const all = new Promise<void>((resolve) => {
+        const off = events.on('dagrun:finished', (e) => { done.add(e.dagRunId); if (ids.length === dagIds.length && ids.every((i) => done.has(i))) { off(); resolve(); } });
+      });
+      for (const dagId of dagIds) {
+        const run = await createManualRun(store.db, { dagId });
+        ids.push(run.id);
+        events.emit('dagrun:created', { dagId, runId: run.run_id, dagRunId: run.id });
+      }
+      await all;
+      return ids;
+    },
+    async stop() { processor.stop(); await scheduler.stop(); await worker.stop({ drain: false }); await store.close(); },
+  };
+}
+
+export function yamlDag(dagId: string, tasks: { id: string; upstream: string[] }[], kind: 'bash' | 'empty'): string {
+  const op = kind === 'bash' ? 'airflow.operators.bash.BashOperator' : 'airflow.operators.empty.EmptyOperator';
+  const body = tasks.map((t) => `    - task_id: ${t.id}\n      operator: ${op}\n${kind === 'bash' ? "      bash_command: 'true'\n" : ''}${t.upstream.length ? `      dependencies: [${t.upstream.join(', ')}]\n` : ''}`).join('');
+  return `${dagId}:\n  schedule: null\n  max_active_tasks: 1000\n  default_args: {start_date: 2024-01-01}\n  tasks:\n${body}`;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Task lag of each task instance: its start minus the moment it could start (its upstreams' last end, or the run's start). */
+export async function taskLags(store: Metastore, dagRunIds: number[]): Promise<{ lags: number[]; makespanMs: number }> {
+  const runs = await store.db.selectFrom('dag_run').select(['id', 'start_date', 'end_date', 'dag_id']).where('id', 'in', dagRunIds).execute();
+  const tis = await store.db.selectFrom('task_instance').select(['dag_run_id', 'task_id', 'start_date', 'end_date']).where('dag_run_id', 'in', dagRunIds).execute();
+  const ser = await store.db.selectFrom('serialized_dag').select(['dag_id', 'data']).execute();
+  const upstream = new Map(ser.map((s) => [s.dag_id, new Map(s.data.tasks.map((t) => [t.task_id, t.upstream_task_ids]))]));
+  const byRun = new Map<number, Map<string, { start: number; end: number }>>();
+  for (const t of tis) {
+    if (!byRun.has(t.dag_run_id)) byRun.set(t.dag_run_id, new Map());
+    byRun.get(t.dag_run_id)!.set(t.task_id, { start: t.start_date!.getTime(), end: t.end_date!.getTime() });
+  }
+  const lags: number[] = [];
+  for (const r of runs) {
+    const m = byRun.get(r.id)!;
+    const ups = upstream.get(r.dag_id)!;
+    for (const [taskId, t] of m) {
+      const u = ups.get(taskId) ?? [];
+      const ready = u.length === 0 ? r.start_date!.getTime() : Math.max(...u.map((x) => m.get(x)!.end));
+      lags.push(t.start - ready);
+    }
+  }
+  const makespanMs = Math.max(...runs.map((r) => r.end_date!.getTime())) - Math.min(...runs.map((r) => r.start_date!.getTime()));
+  return { lags, makespanMs };
+}

@@ -1,0 +1,1 @@
+from windsock._timetables import Dataset  # noqa: F401

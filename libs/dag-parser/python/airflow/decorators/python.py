@@ -1,0 +1,1 @@
+from windsock._taskflow import _PythonDecoratedOperator  # noqa: F401

@@ -1,0 +1,1 @@
+from windsock._params import NOTSET, DagParam, Param, ParamsDict  # noqa: F401

@@ -1,0 +1,1 @@
+from windsock._variables import Variable  # noqa: F401

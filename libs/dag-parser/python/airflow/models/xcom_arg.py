@@ -1,0 +1,1 @@
+from windsock._xcom import XComArg  # noqa: F401

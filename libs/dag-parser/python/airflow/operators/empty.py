@@ -1,0 +1,6 @@
+from windsock._operator import BaseOperator
+
+
+class EmptyOperator(BaseOperator):
+    _windsock_path = 'airflow.operators.empty.EmptyOperator'
+    ui_color = '#e8f7e4'

@@ -1,0 +1,1 @@
+from windsock._timetables import CronDataIntervalTimetable, DeltaDataIntervalTimetable  # noqa: F401

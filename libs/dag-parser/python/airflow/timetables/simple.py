@@ -1,0 +1,1 @@
+from windsock._timetables import NullTimetable, OnceTimetable  # noqa: F401

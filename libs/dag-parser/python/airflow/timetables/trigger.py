@@ -1,0 +1,1 @@
+from windsock._timetables import CronTriggerTimetable  # noqa: F401

@@ -1,0 +1,1 @@
+from windsock._taskgroup import TaskGroup  # noqa: F401
