@@ -80,9 +80,11 @@ describe('windsock CLI', () => {
       child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); if (stdout.includes('Press Ctrl+C')) { clearTimeout(t); res(); } });
       child.once('exit', (code) => { clearTimeout(t); rej(new Error(`standalone exited with ${code}: ${stdout}`)); });
     });
-    expect(stdout).toMatch(/DAG folder: .*\(5 DAGs, 5 unpaused\)/);
+    expect(stdout).toMatch(/DAG folder: .*\(9 DAGs, 8 unpaused\)/);
     expect(stdout).toContain(`embedded PGlite in ${join(home, 'db')}`);
-    const code = await new Promise<number | null>((res) => { child.once('exit', res); child.kill('SIGTERM'); });
-    expect(code).toBe(0);
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const [code, signal] = await new Promise<[number | null, string | null]>((res) => { child.once('exit', (c, s) => res([c, s])); child.kill('SIGTERM'); });
+    expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
   });
 });

@@ -37,7 +37,8 @@ describe.each(backends)('examples end to end on %s', (_name, open) => {
     const errors = await inst.store.db.selectFrom('import_error').selectAll().execute();
     expect(errors).toEqual([]);
     const dags = await inst.store.db.selectFrom('dag').select('dag_id').orderBy('dag_id').execute();
-    expect(dags.map((d) => d.dag_id)).toEqual(['example_chain', 'example_fan_out_fan_in', 'example_k8s', 'example_retries', 'example_trigger_rules']);
+    expect(dags.map((d) => d.dag_id)).toEqual(['example_chain', 'example_fan_out_fan_in', 'example_k8s', 'example_platform_k8s',
+      'example_retries', 'example_spark', 'example_task_group_loop', 'example_taskflow', 'example_trigger_rules']);
   });
 
   it('downstream of a failure: all_done runs, one_failed runs, none_failed_min_one_success is upstream_failed; the run fails', async () => {
@@ -79,6 +80,17 @@ describe.each(backends)('examples end to end on %s', (_name, open) => {
     const log = await logOf(inst, k.dagRunId, 'features', 1);
     expect(log).toContain('building features for dev');
     expect(log).toContain('is not used');
+  });
+
+  it('runs Python DAG files: TaskFlow values travel between tasks as XComs, task groups built in loops run', async () => {
+    const r = await inst.runDag('example_taskflow', { logicalDate: new Date('2024-04-01T00:00:00Z') });
+    expect(r.state).toBe('success');
+    const x = await inst.store.db.selectFrom('xcom').select(['task_id', 'value']).where('dag_run_id', '=', r.dagRunId).orderBy('task_id').execute();
+    expect(x).toEqual([{ task_id: 'extract', value: { orders: [12, 30, 7], currency: 'EUR' } }, { task_id: 'report', value: 'total=49' }, { task_id: 'total', value: 49 }]);
+    expect(await logOf(inst, r.dagRunId, 'report', 1)).toContain('2024-04-01: total 49');
+    const g = await inst.runDag('example_task_group_loop');
+    expect(g.state).toBe('success');
+    expect(Object.keys(await inst.tiStates(g.dagRunId)).sort()).toEqual(['end', 'regions.extract_amer', 'regions.extract_apac', 'regions.extract_emea', 'start']);
   });
 });
 

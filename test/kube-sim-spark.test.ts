@@ -161,9 +161,10 @@ describe('SparkApplications', () => {
     await core.createNamespace({ body: { metadata: { name: 'spark-jobs' } } });
     const w = await collectWatch(kc, `/apis/${crd.group}/${crd.version}/${crd.plural}`, { resourceVersion: String(sim.resourceVersion()) });
     await custom.createNamespacedCustomObject({ ...crd, namespace: 'spark-jobs', body: { ...app('pi-elsewhere'), metadata: { name: 'pi-elsewhere' } } });
-    await w.until((events) => events.some((e) => e.type === 'ADDED'));
+    // Applications of earlier tests may still be moving (MODIFIED); the new one must arrive as ADDED.
+    await w.until((events) => events.some((e) => e.type === 'ADDED' && e.object.metadata?.name === 'pi-elsewhere'));
     w.abort();
-    expect(w.events[0]?.object.metadata).toMatchObject({ name: 'pi-elsewhere', namespace: 'spark-jobs' });
+    expect(w.events.filter((e) => e.type === 'ADDED')[0]?.object.metadata).toMatchObject({ name: 'pi-elsewhere', namespace: 'spark-jobs' });
     const all = await custom.listClusterCustomObject({ ...crd }) as { items: SparkApplication[] };
     expect(all.items.map((a) => `${a.metadata.namespace}/${a.metadata.name}`)).toContain('spark-jobs/pi-elsewhere');
   });

@@ -20,7 +20,9 @@ const dagFolder = join(root, 'dags');
 const secretFile = join(root, 'secret.txt');
 const canary = join(root, 'canary');
 /** A real host file outside the DAG folder (and outside /tmp). */
-const repoFile = fileURLToPath(new URL('../package.json', import.meta.url));
+// A real host file outside the DAG folder and outside /tmp (the sandbox has a /tmp of its own, so a repository
+// checked out under /tmp would be "not found" rather than refused).
+const repoFile = fileURLToPath(new URL('../package.json', import.meta.url)).startsWith('/tmp/') ? '/etc/os-release' : fileURLToPath(new URL('../package.json', import.meta.url));
 let loader: PythonDagLoader;
 
 const DAG_TAIL = '\nfrom airflow import DAG\nwith DAG("ok", schedule=None) as dag:\n    pass\n';

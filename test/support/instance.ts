@@ -10,7 +10,7 @@ import { LocalEventBus, MemoryTaskQueue, waitForEvent, type EventBus, type TaskQ
 import { DagProcessorService, Scheduler, createManualRun, type SchedulerOptions } from '@windsock/scheduler';
 import { Worker, type WorkerOptions } from '@windsock/worker';
 import { LocalExecutor, type Executor } from '@windsock/executors';
-import { DagFolderProcessor } from '@windsock/dag-parser';
+import { AIRFLOW_SHIM_PATH, DagFolderProcessor, PythonDagLoader } from '@windsock/dag-parser';
 
 export async function dagFolder(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'windsock-dags-'));
@@ -41,10 +41,11 @@ export async function startInstance(opts: {
   const events = opts.events ?? new LocalEventBus();
   const queue = opts.queue ?? new MemoryTaskQueue();
   const db = opts.store.db;
-  const processor = new DagProcessorService({ db, events, processor: new DagFolderProcessor({ folder: opts.dagsFolder }), dagsFolder: opts.dagsFolder, options: { pausedAtCreation: false } });
+  const python = new PythonDagLoader({ dagFolder: opts.dagsFolder, poolSize: 1 });
+  const processor = new DagProcessorService({ db, events, processor: new DagFolderProcessor({ folder: opts.dagsFolder, loaders: { '.py': python } }), dagsFolder: opts.dagsFolder, options: { pausedAtCreation: false } });
   await processor.syncOnce();
   const schedulers = Array.from({ length: opts.schedulers ?? 1 }, () => new Scheduler({ db, queue, events, options: { tickMs: 200, ...opts.schedulerOptions } }));
-  const workers = Array.from({ length: opts.workers ?? 1 }, (_, i) => new Worker({ db, queue, events, executor: opts.executor?.() ?? new LocalExecutor({ killGraceMs: 500 }), options: { workerId: `test-worker-${i}`, heartbeatMs: 500, ...opts.workerOptions } }));
+  const workers = Array.from({ length: opts.workers ?? 1 }, (_, i) => new Worker({ db, queue, events, executor: opts.executor?.() ?? new LocalExecutor({ killGraceMs: 500, pythonPath: [opts.dagsFolder, AIRFLOW_SHIM_PATH] }), options: { workerId: `test-worker-${i}`, heartbeatMs: 500, ...opts.workerOptions } }));
   for (const w of workers) w.start();
   for (const s of schedulers) s.start();
   return {
@@ -64,6 +65,7 @@ export async function startInstance(opts: {
       processor.stop();
       for (const s of schedulers) await s.stop();
       for (const w of workers) await w.stop({ drain: false });
+      await python.close();
     },
   };
 }

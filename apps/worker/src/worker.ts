@@ -15,7 +15,7 @@ import { claimTry } from './sql/claim-try.ts';
 import { finishTry } from './sql/finish-try.ts';
 import { heartbeatTries } from './sql/heartbeat-tries.ts';
 import { TryLogWriter } from './log-writer.ts';
-import { buildContext, type ContextDeps } from './context.ts';
+import { buildContext, resolveXComArgs, type ContextDeps } from './context.ts';
 import { renderArgs } from './templates.ts';
 
 export interface WorkerOptions {
@@ -111,12 +111,13 @@ export class Worker {
       if (!cached || !task) throw new Error(`task ${ti.task_id} is no longer in DAG ${ti.dag_id}`);
       logs.write(`Starting attempt ${ti.try_number} of ${ti.max_tries + 1}`);
       logs.write(`Executing <Task(${task.operator}): ${task.task_id}> on ${run.logical_date ? pyIso(run.logical_date) : run.run_id} (worker ${this.opts.workerId}, executor ${this.executor.name})`);
-      const context = await buildContext({ db: this.db, readConnection: this.readConnection }, cached.dag, task, run, ti.try_number, ti.map_index);
-      const { rendered, renderedFields } = renderArgs(task.args, task.template_fields, context);
+      const ctx = await buildContext({ db: this.db, readConnection: this.readConnection }, cached.dag, task, run, ti.try_number, ti.map_index);
+      const { rendered: templated, renderedFields } = renderArgs(task.args, task.template_fields, ctx.context);
+      const rendered = resolveXComArgs(templated, ctx.xcoms, ti.dag_id) as Record<string, unknown>;
       await this.db.updateTable('task_instance').set({ rendered_fields: JSON.stringify(renderedFields) }).where('id', '=', ti.id).execute();
       const handle = await this.executor.start({
         key: { tiId: ti.id, dagId: ti.dag_id, taskId: ti.task_id, runId: ti.run_id, mapIndex: ti.map_index, tryNumber: ti.try_number },
-        dag: cached.dag, task, rendered, workerId: this.opts.workerId,
+        dag: cached.dag, task, rendered, workerId: this.opts.workerId, context: ctx.json, xcoms: ctx.xcoms,
         timeoutMs: task.execution_timeout !== null ? task.execution_timeout * 1000 : null,
         env: airflowContextEnv(ti.dag_id, ti.task_id, run.run_id, run.logical_date, ti.try_number),
       }, logs);

@@ -13,3 +13,5 @@ export {
   DagFolderProcessor, type DagFolderProcessorOptions, type ParsedFile, type ScanResult,
 } from './discovery/processor.ts';
 export { PythonDagLoader, parsePythonDagFile, type PythonDagLoaderOptions, PythonParserError } from './python/index.ts';
+/** The folder holding the `airflow` shim package (plain Python, importable by CPython too). */
+export const AIRFLOW_SHIM_PATH = new URL('../python', import.meta.url).pathname;

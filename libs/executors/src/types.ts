@@ -22,6 +22,10 @@ export interface TaskLaunch {
   rendered: Record<string, unknown>;
   /** Environment Windsock adds for the task (AIRFLOW_CTX_*, WINDSOCK_XCOM_PATH, ...). */
   env: Record<string, string>;
+  /** The try's template context, JSON only (dates as ISO strings): what Python callables receive. */
+  context: Record<string, unknown>;
+  /** This run's XComs by task id and key, loaded for tasks that pull them (Python callables). */
+  xcoms: Record<string, Record<string, unknown>>;
   /** execution_timeout in ms; the executor stops the task when it runs longer. */
   timeoutMs: number | null;
   /** The worker that launches it (recorded on pods for adoption). */

@@ -19,6 +19,12 @@ export function registerStandalone(program: Command, _setExit: (code: number) =>
       const log = createLogger(env.config.logging.level, 'windsock');
       const dagsFolder = dagsFolderOf(env, opts.dags ?? opts.subdir);
       const metastore = metastoreOf(env);
+      // Listen before anything can be announced: a signal that comes during start-up stops us once started.
+      const stopRequested = new Promise<void>((resolve) => {
+        const onSignal = (sig: string) => { log.info(`received ${sig}; stopping`); resolve(); };
+        process.once('SIGINT', () => onSignal('SIGINT'));
+        process.once('SIGTERM', () => onSignal('SIGTERM'));
+      });
       const started = Date.now();
       const app = await startEmbedded({ config: { ...env.config, core: { ...env.config.core, fernet_key: fernetKey } }, metastore, dagsFolder, logger: log, watch: true });
       const dags = await app.store.db.selectFrom('dag').select(['dag_id', 'is_paused']).where('is_active', '=', true).execute();
@@ -32,11 +38,7 @@ export function registerStandalone(program: Command, _setExit: (code: number) =>
         'Press Ctrl+C to stop.',
         '',
       ].join('\n'));
-      await new Promise<void>((resolve) => {
-        const onSignal = (sig: string) => { log.info(`received ${sig}; stopping`); resolve(); };
-        process.once('SIGINT', () => onSignal('SIGINT'));
-        process.once('SIGTERM', () => onSignal('SIGTERM'));
-      });
+      await stopRequested;
       await app.stop();
     });
 }

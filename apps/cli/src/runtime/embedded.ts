@@ -8,7 +8,7 @@ import { LocalEventBus, MemoryTaskQueue } from '@windsock/queue';
 import { Scheduler, DagProcessorService } from '@windsock/scheduler';
 import { Worker } from '@windsock/worker';
 import { LocalExecutor } from '@windsock/executors';
-import { DagFolderProcessor, PythonDagLoader } from '@windsock/dag-parser';
+import { AIRFLOW_SHIM_PATH, DagFolderProcessor, PythonDagLoader } from '@windsock/dag-parser';
 import { operatorAliases, silentLogger, type Logger, type WindsockConfig } from '@windsock/config';
 
 export interface EmbeddedOptions {
@@ -67,7 +67,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const scheduler = new Scheduler({ db: store.db, queue, events, logger: log, options: {
     parallelism: config.core.parallelism, tickMs: config.scheduler.tick_ms, heartbeatTimeoutMs: config.scheduler.task_instance_heartbeat_timeout * 1000,
   } });
-  const worker = new Worker({ db: store.db, queue, events, executor: new LocalExecutor(), logger: log, options: {
+  const worker = new Worker({ db: store.db, queue, events, executor: new LocalExecutor({ pythonPath: [opts.dagsFolder, AIRFLOW_SHIM_PATH] }), logger: log, options: {
     concurrency: config.worker.concurrency, queues: config.worker.queues, heartbeatMs: config.worker.heartbeat_sec * 1000,
   } });
 

@@ -13,6 +13,20 @@ export interface LocalCommand {
   /** false: the process sees only `env` plus Windsock's variables (BashOperator with env and append_env=False). */
   inheritEnv: boolean;
   notes: string[];
+  /** Files to write into the try's private folder before starting (name → content). */
+  files?: Record<string, string>;
+  /** BashOperator's do_xcom_push: the last line on stdout becomes the return_value XCom. */
+  pushLastLine?: boolean;
+}
+
+export interface LocalRuntime {
+  /** The try's private folder (cwd unless the task sets one). */
+  dir: string;
+  /** Python interpreter for Python callables. */
+  pythonBin: string;
+  /** Where python_runner.py and the `airflow` shim live, and the DAG folder: put on the task's sys.path. */
+  runnerPath: string;
+  pythonPath: string[];
 }
 
 function strings(v: unknown): string[] {
@@ -32,7 +46,7 @@ function envOf(v: unknown): Record<string, string> {
   return out;
 }
 
-export function localCommandFor(launch: TaskLaunch): LocalCommand | null {
+export function localCommandFor(launch: TaskLaunch, rt: LocalRuntime): LocalCommand | null {
   const { task, rendered } = launch;
   switch (task.kind) {
     case 'empty':
@@ -45,7 +59,7 @@ export function localCommandFor(launch: TaskLaunch): LocalCommand | null {
       const env = envOf(rendered.env);
       // BashOperator: with `env` set and append_env false, the command sees only that env (as Airflow does).
       const appendEnv = rendered.append_env === true || rendered.env === undefined || rendered.env === null;
-      return { file: 'bash', args: ['-c', cmd], env, cwd: typeof rendered.cwd === 'string' ? rendered.cwd : undefined, inheritEnv: appendEnv, notes: [] };
+      return { file: 'bash', args: ['-c', cmd], env, cwd: typeof rendered.cwd === 'string' ? rendered.cwd : undefined, inheritEnv: appendEnv, notes: [], pushLastLine: rendered.do_xcom_push !== false };
     }
     case 'pod': {
       const notes: string[] = [];
@@ -63,7 +77,17 @@ export function localCommandFor(launch: TaskLaunch): LocalCommand | null {
       throw new ExecutorError('UNSUPPORTED_TASK', `task ${task.task_id}: Spark tasks need the kubernetes executor (WINDSOCK__CORE__EXECUTOR=kubernetes)`);
     }
     case 'python': {
-      throw new ExecutorError('UNSUPPORTED_TASK', `task ${task.task_id}: Python callables are not supported by this executor yet`);
+      const callable = rendered.python_callable as { __type?: string; name?: string; source?: string; module_source?: string } | undefined;
+      if (!callable || callable.__type !== 'callable' || typeof callable.source !== 'string') {
+        throw new ExecutorError('UNSUPPORTED_TASK', `task ${task.task_id}: no python_callable source was recorded for it`);
+      }
+      const spec = {
+        name: callable.name, source: callable.source, module_source: callable.module_source ?? null, fileloc: launch.dag.fileloc,
+        args: Array.isArray(rendered.op_args) ? rendered.op_args : [], kwargs: (rendered.op_kwargs ?? {}) as Record<string, unknown>,
+        templates_dict: rendered.templates_dict ?? null, context: launch.context, xcoms: launch.xcoms, sys_path: rt.pythonPath,
+      };
+      const notes = task.operator_path.includes('kubernetes') ? [`local executor: image ${String(rendered.image ?? '')} is not used; the callable runs with ${rt.pythonBin} on this machine`] : [];
+      return { file: rt.pythonBin, args: [rt.runnerPath, 'task.json'], env: { PYTHONUNBUFFERED: '1' }, inheritEnv: true, notes, files: { 'task.json': JSON.stringify(spec) } };
     }
     default: {
       const never: never = task.kind;

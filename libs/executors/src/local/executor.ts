@@ -3,7 +3,7 @@
  * whole tree (a bash script's children too). Output lines go to the log sink as they come.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionHandle, ExecutionResult, Executor, LogSink, TaskLaunch } from '../types.ts';
@@ -16,26 +16,44 @@ export interface LocalExecutorOptions {
   killGraceMs?: number;
   /** Base environment for tasks (defaults to this process's). */
   baseEnv?: Record<string, string | undefined>;
+  /** Interpreter for Python callables (default python3 on PATH). */
+  pythonBin?: string;
+  /** Folders put on Python tasks' sys.path: the DAG folder (for its helper modules) and the `airflow` shim. */
+  pythonPath?: string[];
 }
+
+const RUNNER = new URL('./python_runner.py', import.meta.url).pathname;
 
 export class LocalExecutor implements Executor {
   readonly name = 'local';
   private readonly killGraceMs: number;
   private readonly baseEnv: Record<string, string | undefined>;
   private readonly running = new Set<ExecutionHandle>();
+  private readonly pythonBin: string;
+  private readonly pythonPath: string[];
 
   constructor(opts: LocalExecutorOptions = {}) {
     this.killGraceMs = opts.killGraceMs ?? 5_000;
     this.baseEnv = opts.baseEnv ?? process.env;
+    this.pythonBin = opts.pythonBin ?? 'python3';
+    this.pythonPath = opts.pythonPath ?? [];
   }
 
   async start(launch: TaskLaunch, log: LogSink): Promise<ExecutionHandle> {
-    const command = localCommandFor(launch);
+    const dir = await mkdtemp(join(tmpdir(), 'windsock-task-'));
+    let command;
+    try {
+      command = localCommandFor(launch, { dir, pythonBin: this.pythonBin, runnerPath: RUNNER, pythonPath: this.pythonPath });
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
     if (command === null) {
+      await rm(dir, { recursive: true, force: true });
       return { result: Promise.resolve({ outcome: 'success', exitCode: null, reason: null }), cancel: async () => {}, externalId: null };
     }
     for (const n of command.notes) log.write(n);
-    const dir = await mkdtemp(join(tmpdir(), 'windsock-task-'));
+    for (const [name, content] of Object.entries(command.files ?? {})) await writeFile(join(dir, name), content);
     const xcomPath = join(dir, 'return.json');
     const env: Record<string, string | undefined> = {
       ...(command.inheritEnv ? this.baseEnv : { PATH: this.baseEnv.PATH }),
@@ -44,7 +62,8 @@ export class LocalExecutor implements Executor {
       WINDSOCK_XCOM_PATH: xcomPath,
     };
     const child = spawn(command.file, command.args, { cwd: command.cwd ?? dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = new LineSplitter((l) => log.write(l));
+    let lastLine: string | undefined;
+    const out = new LineSplitter((l) => { log.write(l); if (l.trim() !== '') lastLine = l; });
     const err = new LineSplitter((l) => log.write(l));
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
@@ -65,7 +84,8 @@ export class LocalExecutor implements Executor {
 
     const result = new Promise<ExecutionResult>((resolve) => {
       child.once('error', (e) => {
-        log.write(`could not start ${command.file}: ${e.message}`);
+        const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+        log.write(missing ? `could not start ${command.file}: it was not found on PATH${launch.task.kind === 'python' ? ' (Python tasks need a Python interpreter on this machine)' : ''}` : `could not start ${command.file}: ${e.message}`);
         finish(resolve, { outcome: 'failed', exitCode: null, reason: 'launch_failed' });
       });
       // 'close' (not 'exit') so every line of output has been read.
@@ -84,6 +104,7 @@ export class LocalExecutor implements Executor {
           if (stopReason !== null) {
             finish(resolve, { outcome: 'failed', exitCode: code, reason: stopReason });
           } else if (code === 0) {
+            if (xcom === undefined && command.pushLastLine && lastLine !== undefined) xcom = lastLine;
             finish(resolve, { outcome: 'success', exitCode: 0, reason: null, ...(xcom !== undefined ? { xcom } : {}) });
           } else {
             if (signal) log.write(`Process was killed by ${signal}`);
