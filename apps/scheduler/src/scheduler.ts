@@ -7,10 +7,10 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
 import type { EventBus, TaskQueue } from '@windsock/queue';
-import { DagCache } from '@windsock/metastore';
+import { DagCache, type CachedDag } from '@windsock/metastore';
 import { createScheduledRun, dagsDueForRuns } from './sql/create-scheduled-run.ts';
 import { dagsWithQueuedRuns, startQueuedRuns } from './sql/start-queued-runs.ts';
-import { evaluateRunningRun, runningRuns } from './sql/evaluate-run.ts';
+import { evaluateRunningRuns, runningRuns } from './sql/evaluate-runs.ts';
 import { queueScheduledTis } from './sql/queue-scheduled-tis.ts';
 import { handleZombies } from './sql/handle-zombies.ts';
 import { queuedJobs } from './sql/queued-jobs.ts';
@@ -150,20 +150,18 @@ export class Scheduler {
     const runs = new Map<number, string>(full ? (await runningRuns(this.db, this.opts.maxRunsPerPass)).map((r) => [r.id, r.dagId]) : []);
     for (const [id, dagId] of this.dirtyRuns) runs.set(id, dagId);
     this.dirtyRuns.clear();
-    for (const [id, dagId] of runs) {
-      const cached = await this.dags.get(dagId);
-      if (!cached) continue; // the DAG is gone; its runs wait until it comes back or is deleted
-      const r = await evaluateRunningRun(this.db, id, cached, now());
+    const dags = new Map<string, CachedDag>();
+    for (const dagId of new Set(runs.values())) { const c = await this.dags.get(dagId); if (c) dags.set(dagId, c); }
+    const ids = [...runs.keys()];
+    for (let i = 0; i < ids.length; i += this.opts.maxRunsPerPass) {
+      const r = await evaluateRunningRuns(this.db, ids.slice(i, i + this.opts.maxRunsPerPass), dags, now());
       summary.scheduled += r.scheduled;
       for (const tiId of r.cancel) this.events.emit('ti:cancel', { tiId, reason: 'dagrun_timeout exceeded' });
-      if (r.finished) {
+      for (const f of r.finished) {
         summary.runsFinished++;
-        const run = await this.db.selectFrom('dag_run').select(['dag_id', 'run_id']).where('id', '=', id).executeTakeFirst();
-        if (run) {
-          this.log.info({ dag_id: run.dag_id, run_id: run.run_id, state: r.finished }, 'DAG run finished');
-          this.events.emit('dagrun:finished', { dagId: run.dag_id, runId: run.run_id, dagRunId: id, state: r.finished });
-          this.fullPassWanted = true; // a slot under max_active_runs may have opened
-        }
+        this.log.info({ dag_id: f.dagId, run_id: f.runId, state: f.state }, 'DAG run finished');
+        this.events.emit('dagrun:finished', { dagId: f.dagId, runId: f.runId, dagRunId: f.id, state: f.state });
+        this.fullPassWanted = true; // a slot under max_active_runs may have opened
       }
     }
 

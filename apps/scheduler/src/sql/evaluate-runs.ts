@@ -1,0 +1,136 @@
+/**
+ * One scheduling pass over a batch of running DAG runs, in one transaction and a handful of statements whatever
+ * the batch size: keeps each run's task instances in step with its DAG (new tasks get a task instance, vanished
+ * ones become `removed`), asks the pure `evaluateRun` what to schedule or force, applies that, enforces
+ * dagrun_timeout, and finishes the runs that are done.
+ * Guard: the runs are locked `for update skip locked` where state = 'running' (two schedulers never evaluate one
+ * run at once; a run another scheduler holds is skipped); TI updates are guarded on their current state; final
+ * run updates on state = 'running'. Returns what changed.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { CachedDag, Database } from '@windsock/metastore';
+import { evaluateRun, type TiStateOrNone } from '@windsock/dag-model';
+
+export interface RunsPassResult {
+  scheduled: number;
+  forced: number;
+  finished: { id: number; dagId: string; runId: string; state: 'success' | 'failed' }[];
+  /** Task instances that were queued or running when their run timed out: their workers must stop them. */
+  cancel: string[];
+}
+
+type TiRow = { id: string; dag_run_id: number; task_id: string; state: TiStateOrNone; next_retry_at: Date | null };
+const UNFINISHED = ['scheduled', 'queued', 'running', 'up_for_retry', 'up_for_reschedule', 'deferred', 'restarting'] as const;
+
+/** `dags` holds each run's DAG, loaded by the caller before the transaction (PGlite has a single connection). */
+export async function evaluateRunningRuns(db: Kysely<Database>, runIds: number[], dags: Map<string, CachedDag>, now: Date): Promise<RunsPassResult> {
+  const result: RunsPassResult = { scheduled: 0, forced: 0, finished: [], cancel: [] };
+  if (runIds.length === 0) return result;
+  return db.transaction().execute(async (trx) => {
+    const runs = (await trx.selectFrom('dag_run').select(['id', 'dag_id', 'run_id', 'logical_date', 'start_date'])
+      .where('id', 'in', runIds).where('state', '=', 'running').orderBy('id').forUpdate().skipLocked().execute())
+      .filter((r) => dags.has(r.dag_id)); // a DAG that is gone: its runs wait until it comes back or is deleted
+    if (runs.length === 0) return result;
+    let tis = await loadTis(trx, runs.map((r) => r.id));
+    if (await syncTaskInstances(trx, runs, dags, tis)) tis = await loadTis(trx, runs.map((r) => r.id));
+    const byRun = new Map<number, TiRow[]>();
+    for (const t of tis) (byRun.get(t.dag_run_id) ?? byRun.set(t.dag_run_id, []).get(t.dag_run_id)!).push(t);
+
+    const toSchedule: string[] = [];
+    const toForce = { upstream_failed: [] as string[], skipped: [] as string[] };
+    const outcome = { success: [] as number[], failed: [] as number[] };
+    const timedOut: number[] = [];
+    for (const run of runs) {
+      const cached = dags.get(run.dag_id)!;
+      const { dag } = cached;
+      if (dag.dagrun_timeout !== null && run.start_date && run.start_date.getTime() + dag.dagrun_timeout * 1000 < now.getTime()) {
+        timedOut.push(run.id);
+        continue;
+      }
+      const runTis = (byRun.get(run.id) ?? []).filter((t) => cached.tasks.has(t.task_id));
+      const previousRun = dag.tasks.some((t) => t.depends_on_past || t.wait_for_downstream) && run.logical_date
+        ? await previousRunStates(trx, run.dag_id, run.logical_date) : null;
+      const decision = evaluateRun({ dag, tis: runTis, previousRun, now });
+      const idOf = new Map(runTis.map((t) => [t.task_id, t.id]));
+      for (const t of decision.toSchedule) { const id = idOf.get(t); if (id) toSchedule.push(id); }
+      for (const f of decision.toForce) { const id = idOf.get(f.task_id); if (id) toForce[f.state].push(id); }
+      if (decision.outcome !== 'running') outcome[decision.outcome].push(run.id);
+    }
+
+    if (toSchedule.length > 0) {
+      const res = await trx.updateTable('task_instance')
+        .set({ state: 'scheduled', scheduled_dttm: now, next_retry_at: null, try_number: sql`try_number + 1`, updated_at: now })
+        .where('id', 'in', toSchedule).where((eb) => eb.or([eb('state', 'is', null), eb('state', '=', 'up_for_retry')]))
+        .executeTakeFirst();
+      result.scheduled = Number(res.numUpdatedRows);
+    }
+    for (const state of ['upstream_failed', 'skipped'] as const) {
+      if (toForce[state].length === 0) continue;
+      const res = await trx.updateTable('task_instance').set({ state, start_date: now, end_date: now, duration: 0, updated_at: now })
+        .where('id', 'in', toForce[state]).where((eb) => eb.or([eb('state', 'is', null), eb('state', '=', 'up_for_retry')]))
+        .executeTakeFirst();
+      result.forced += Number(res.numUpdatedRows);
+    }
+    await trx.updateTable('dag_run').set({ last_scheduling_decision: now }).where('id', 'in', runs.map((r) => r.id)).execute();
+    for (const state of ['success', 'failed'] as const) {
+      if (outcome[state].length === 0) continue;
+      const done = await trx.updateTable('dag_run').set({ state, end_date: now, updated_at: now })
+        .where('id', 'in', outcome[state]).where('state', '=', 'running').returning(['id', 'dag_id', 'run_id']).execute();
+      for (const d of done) result.finished.push({ id: d.id, dagId: d.dag_id, runId: d.run_id, state });
+    }
+    if (timedOut.length > 0) {
+      // dagrun_timeout passed: the run fails and its unfinished task instances are skipped (running ones stopped).
+      const stopped = await trx.updateTable('task_instance').set({ state: 'skipped', end_date: now, updated_at: now })
+        .where('dag_run_id', 'in', timedOut).where((eb) => eb.or([eb('state', 'is', null), eb('state', 'in', [...UNFINISHED])]))
+        .returning(['id']).execute();
+      result.cancel.push(...stopped.map((s) => s.id));
+      const done = await trx.updateTable('dag_run').set({ state: 'failed', end_date: now, updated_at: now, note: sql`coalesce(note, 'dagrun_timeout exceeded')` })
+        .where('id', 'in', timedOut).where('state', '=', 'running').returning(['id', 'dag_id', 'run_id']).execute();
+      for (const d of done) result.finished.push({ id: d.id, dagId: d.dag_id, runId: d.run_id, state: 'failed' });
+    }
+    return result;
+  });
+}
+
+function loadTis(trx: Transaction<Database>, runIds: number[]): Promise<TiRow[]> {
+  return trx.selectFrom('task_instance').select(['id', 'dag_run_id', 'task_id', 'state', 'next_retry_at']).where('dag_run_id', 'in', runIds).execute();
+}
+
+async function previousRunStates(trx: Transaction<Database>, dagId: string, logicalDate: Date): Promise<{ tis: Map<string, TiStateOrNone> } | null> {
+  const prev = await trx.selectFrom('dag_run').select('id').where('dag_id', '=', dagId)
+    .where('logical_date', '<', logicalDate).orderBy('logical_date', 'desc').limit(1).executeTakeFirst();
+  if (!prev) return null;
+  const prevTis = await trx.selectFrom('task_instance').select(['task_id', 'state']).where('dag_run_id', '=', prev.id).execute();
+  return { tis: new Map(prevTis.map((t) => [t.task_id, t.state])) };
+}
+
+/** New tasks get a task instance; task instances of tasks that left the DAG and never ran become `removed`. */
+async function syncTaskInstances(trx: Transaction<Database>, runs: { id: number; dag_id: string; run_id: string }[], dags: Map<string, CachedDag>, tis: TiRow[]): Promise<boolean> {
+  const have = new Map<number, Set<string>>();
+  for (const t of tis) (have.get(t.dag_run_id) ?? have.set(t.dag_run_id, new Set()).get(t.dag_run_id)!).add(t.task_id);
+  const missing = runs.flatMap((run) => {
+    const cached = dags.get(run.dag_id)!;
+    const got = have.get(run.id) ?? new Set<string>();
+    return cached.dag.tasks.filter((t) => !got.has(t.task_id)).map((t) => ({
+      dag_run_id: run.id, dag_id: run.dag_id, run_id: run.run_id, task_id: t.task_id, state: null, max_tries: t.retries,
+      operator: t.operator, pool: t.pool, pool_slots: t.pool_slots, queue: t.queue, priority_weight: cached.weights.get(t.task_id) ?? t.priority_weight,
+    }));
+  });
+  const dagOfRun = new Map(runs.map((r) => [r.id, r.dag_id]));
+  const vanished = tis.filter((t) => t.state === null && !dags.get(dagOfRun.get(t.dag_run_id)!)!.tasks.has(t.task_id)).map((t) => t.id);
+  if (missing.length > 0) {
+    await trx.insertInto('task_instance').values(missing).onConflict((oc) => oc.columns(['dag_id', 'task_id', 'run_id', 'map_index']).doNothing()).execute();
+  }
+  if (vanished.length > 0) {
+    await trx.updateTable('task_instance').set({ state: 'removed' }).where('id', 'in', vanished).where('state', 'is', null).execute();
+  }
+  return missing.length > 0 || vanished.length > 0;
+}
+
+export async function runningRuns(db: Kysely<Database>, limit: number): Promise<{ id: number; dagId: string }[]> {
+  // Runs of paused DAGs are not examined (their running tasks finish; nothing new starts), as in Airflow.
+  const rows = await db.selectFrom('dag_run').innerJoin('dag', 'dag.dag_id', 'dag_run.dag_id').select(['dag_run.id', 'dag_run.dag_id'])
+    .where('dag_run.state', '=', 'running').where('dag.is_paused', '=', false)
+    .orderBy('dag_run.last_scheduling_decision', (ob) => ob.asc().nullsFirst()).limit(limit).execute();
+  return rows.map((r) => ({ id: r.id, dagId: r.dag_id }));
+}
