@@ -55,6 +55,16 @@ export const CONFIG_SPEC = {
     port: { kind: 'int', default: 8080, doc: 'HTTP port of the API and UI' },
     host: { kind: 'string', default: '0.0.0.0', doc: 'Address to listen on' },
   },
+  api: {
+    maximum_page_limit: { kind: 'int', default: 100, doc: 'Largest `limit` a REST API list call may ask for (larger ones are cut to it)' },
+    fallback_page_limit: { kind: 'int', default: 50, doc: '`limit` of a /api/v2 list call that gives none or 0 (/api/v1 uses 100, as Airflow 2)' },
+  },
+  api_auth: {
+    jwt_secret: { kind: 'string', default: '', doc: 'Key signing API tokens (HS512); empty: standalone generates one in $WINDSOCK_HOME, `windsock webserver` one per process' },
+    jwt_expiration_time: { kind: 'int', default: 86400, doc: 'Seconds a token from POST /auth/token stays valid' },
+    max_failed_logins: { kind: 'int', default: 5, doc: 'Failed sign-ins per username and client address before further attempts get 429' },
+    failed_login_window_sec: { kind: 'int', default: 60, doc: 'Window, in seconds, over which failed sign-ins are counted' },
+  },
   logging: {
     level: { kind: 'string', default: 'info', doc: 'Log level: debug, info, warn, error' },
   },
@@ -107,7 +117,7 @@ export function compileConfig(env: Record<string, string | undefined>, fileText?
     try { doc = parseYaml(fileText); } catch (e) { throw new ConfigError(`config file: ${(e as Error).message}`); }
     if (doc && typeof doc === 'object') {
       for (const [section, keys] of Object.entries(doc as Record<string, unknown>)) {
-        if (!keys || typeof keys !== 'object') throw new ConfigError(`config file: section ${section} must be a mapping`);
+        if (!keys || typeof keys !== 'object' || Array.isArray(keys)) throw new ConfigError(`config file: section ${section} must be a mapping`);
         for (const [key, raw] of Object.entries(keys as Record<string, unknown>)) apply(section, key, raw, `config file [${section}] ${key}`);
       }
     }
