@@ -6,14 +6,15 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
-import type { EventBus, TaskQueue } from '@windsock/queue';
+import type { EventBus, TaskJob, TaskQueue } from '@windsock/queue';
 import { DagCache, type CachedDag } from '@windsock/metastore';
 import { createScheduledRun, dagsDueForRuns } from './sql/create-scheduled-run.ts';
 import { dagsWithQueuedRuns, startQueuedRuns } from './sql/start-queued-runs.ts';
 import { evaluateRunningRuns, runningRuns } from './sql/evaluate-runs.ts';
 import { queueScheduledTis } from './sql/queue-scheduled-tis.ts';
 import { handleZombies } from './sql/handle-zombies.ts';
-import { queuedJobs } from './sql/queued-jobs.ts';
+import { staleQueuedJobs } from './sql/stale-queued-jobs.ts';
+import { failStuckQueued } from './sql/fail-stuck-queued.ts';
 import { silentLogger, type Logger } from '@windsock/config';
 
 export interface SchedulerOptions {
@@ -29,9 +30,19 @@ export interface SchedulerOptions {
   heartbeatTimeoutMs: number;
   /** How often zombies are looked for and queued tries re-enqueued. */
   maintenanceMs: number;
+  /** A try queued for this long without a worker starting it is failed or retried ([scheduler] task_queued_timeout). */
+  queuedTimeoutMs: number;
+  /**
+   * Maintenance puts back on the queue every try queued for at least this long (0: every queued try). Jobs can be
+   * lost (Redis flushed, a crash between commit and enqueue); re-enqueueing an existing job is a no-op.
+   */
+  requeueAfterMs: number;
+  /** Executors whose running tries outlive their worker (pods): such zombies are handed over for adoption. */
+  adoptableExecutors: readonly string[];
 }
 
-export const defaultSchedulerOptions: SchedulerOptions = { parallelism: 32, tickMs: 1000, maxRunsPerPass: 200, maxTisPerPass: 256, heartbeatTimeoutMs: 300_000, maintenanceMs: 10_000 };
+export const defaultSchedulerOptions: SchedulerOptions = { parallelism: 32, tickMs: 1000, maxRunsPerPass: 200, maxTisPerPass: 256, heartbeatTimeoutMs: 300_000, maintenanceMs: 10_000,
+  queuedTimeoutMs: 600_000, requeueAfterMs: 0, adoptableExecutors: ['kubernetes'] };
 
 export interface PassSummary { runsCreated: number; runsStarted: number; scheduled: number; queued: number; runsFinished: number }
 
@@ -51,6 +62,8 @@ export class Scheduler {
   private readonly unsubscribe: Array<() => void> = [];
   private readonly warnedPools = new Set<string>();
   private lastMaintenance = 0;
+  private lastPass = 0;
+  private lastPassError: string | null = null;
 
   constructor(deps: { db: Kysely<Database>; queue: TaskQueue; events: EventBus; options?: Partial<SchedulerOptions>; logger?: Logger }) {
     this.db = deps.db;
@@ -79,6 +92,11 @@ export class Scheduler {
     await this.loopDone;
   }
 
+  /** For health checks: when the loop last finished a pass, and the error of the last pass if it failed. */
+  get health(): { running: boolean; lastPassAt: number; lastError: string | null } {
+    return { running: this.running, lastPassAt: this.lastPass, lastError: this.lastPassError };
+  }
+
   /** Asks for a pass now: of one run when it is named, otherwise a full pass. */
   wake(run?: { dagRunId: number; dagId: string }): void {
     if (run === undefined) this.fullPassWanted = true;
@@ -94,11 +112,16 @@ export class Scheduler {
       let busy: boolean;
       try {
         const s = await this.runOnce({ full });
+        this.lastPass = Date.now();
+        this.lastPassError = null;
         if (full) lastFull = Date.now();
-        busy = s.queued > 0 || s.scheduled > 0 || s.runsStarted > 0 || s.runsFinished > 0 || s.runsCreated > 0;
+        // Work a pass creates (started runs, finished runs) marks itself dirty; loop at once only when the
+        // queue step stopped at its per-pass cap, else wait for the next event or tick.
+        busy = s.queued >= this.opts.maxTisPerPass;
       } catch (err) {
         // Postgres away, a deadlock, a bug: log it and try again on the next tick; nothing is lost because
         // every step re-reads the truth from the database.
+        this.lastPassError = (err as Error).message;
         this.log.error({ err }, 'scheduler pass failed; retrying');
         await this.sleep(Math.min(this.opts.tickMs, 1000));
         continue;
@@ -180,16 +203,31 @@ export class Scheduler {
   }
 
   /**
-   * Fails or retries zombie tries, and puts every queued try back on the queue (a no-op for jobs already there):
+   * Reconciliation: hands zombie tries over for adoption or fails / retries them, fails or retries tries stuck in
+   * queued past task_queued_timeout, and puts queued tries back on the queue (a no-op for jobs already there):
    * after a restart or a lost Redis, the metastore says what should be queued.
    */
   async maintenance(now: Date = new Date(), opts: { heartbeatCutoff?: Date } = {}): Promise<void> {
-    const zombies = await handleZombies(this.db, this.dags, opts.heartbeatCutoff ?? new Date(now.getTime() - this.opts.heartbeatTimeoutMs), now);
+    const zombies = await handleZombies(this.db, this.dags, opts.heartbeatCutoff ?? new Date(now.getTime() - this.opts.heartbeatTimeoutMs), now,
+      { adoptableExecutors: new Set(this.opts.adoptableExecutors) });
+    const handedOver: TaskJob[] = [];
     for (const z of zombies) {
-      this.log.warn({ dag_id: z.dagId, task_id: z.taskId, run_id: z.runId, try_number: z.tryNumber, state: z.state }, 'zombie task handled');
+      const where = { dag_id: z.dagId, task_id: z.taskId, run_id: z.runId, try_number: z.tryNumber };
+      if (z.state === 'queued') {
+        this.log.warn({ ...where, external_executor_id: z.externalId }, 'zombie task handed over for adoption');
+        handedOver.push(z.job);
+        continue;
+      }
+      this.log.warn({ ...where, state: z.state }, 'zombie task handled');
       this.events.emit('ti:finished', { tiId: z.tiId, dagId: z.dagId, runId: z.runId, dagRunId: z.dagRunId, taskId: z.taskId, tryNumber: z.tryNumber, state: z.state });
     }
-    const jobs = await queuedJobs(this.db);
+    const stuck = await failStuckQueued(this.db, this.dags, new Date(now.getTime() - this.opts.queuedTimeoutMs), this.opts.queuedTimeoutMs / 1000, now);
+    for (const t of stuck) {
+      this.log.warn({ dag_id: t.dagId, task_id: t.taskId, run_id: t.runId, try_number: t.tryNumber, state: t.state }, 'task stuck in queued past task_queued_timeout');
+      this.events.emit('ti:finished', { tiId: t.tiId, dagId: t.dagId, runId: t.runId, dagRunId: t.dagRunId, taskId: t.taskId, tryNumber: t.tryNumber, state: t.state });
+    }
+    if (handedOver.length > 0) await this.queue.enqueue(handedOver);
+    const jobs = await staleQueuedJobs(this.db, new Date(now.getTime() - this.opts.requeueAfterMs + (this.opts.requeueAfterMs === 0 ? 1 : 0)));
     if (jobs.length > 0) await this.queue.enqueue(jobs);
   }
 }

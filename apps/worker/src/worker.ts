@@ -3,6 +3,9 @@
  * its templates, runs it through the executor while streaming its log into the metastore, and records how it
  * ended. Heartbeats prove it alive; a heartbeat that finds one of its tries no longer `running` (a user marked
  * or cleared it) stops that try, so cancellation holds even when the `ti:cancel` event is lost.
+ * Adoption: a claimed try that still carries an external_executor_id was handed over by a worker that died or shut
+ * down while its pod ran on; it is adopted through `executor.adopt`, and when that finds nothing (or the executor
+ * cannot adopt) it ends as a zombie does: failed, or up for retry, with a log line saying why.
  */
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
@@ -14,6 +17,7 @@ import { silentLogger, type Logger } from '@windsock/config';
 import { claimTry } from './sql/claim-try.ts';
 import { finishTry } from './sql/finish-try.ts';
 import { heartbeatTries } from './sql/heartbeat-tries.ts';
+import { handOverTry } from './sql/hand-over-try.ts';
 import { TryLogWriter } from './log-writer.ts';
 import { buildContext, resolveXComArgs, type ContextDeps } from './context.ts';
 import { renderArgs } from './templates.ts';
@@ -30,7 +34,11 @@ export const defaultWorkerOptions = (): WorkerOptions => ({
   workerId: `${hostname()}-${process.pid}`, queues: ['default'], concurrency: 16, heartbeatMs: 5_000, logFlushMs: 100,
 });
 
-interface Held { job: TaskJob; handle: ExecutionHandle | null; cancelled: string | null }
+interface Held {
+  job: TaskJob; handle: ExecutionHandle | null; cancelled: string | null;
+  /** Resolves when the try was handed to another worker: this one stops waiting for it without recording an end. */
+  release: () => void; released: Promise<null>;
+}
 
 export class Worker {
   private readonly db: Kysely<Database>;
@@ -67,12 +75,46 @@ export class Worker {
     this.heartbeat.unref();
   }
 
-  /** Stops taking work; with `drain` waits for the tries it holds, otherwise stops them first. */
-  async stop(opts: { drain: boolean } = { drain: true }): Promise<void> {
-    for (const u of this.unsubscribe.splice(0)) u();
+  /**
+   * Stops taking work. With `drain` it waits for the tries it holds — at most `graceMs` when given, after which
+   * tries whose executor can adopt are handed over (they run on; another worker adopts them) and the others are
+   * stopped and recorded as failed or up for retry. Without `drain` it stops them at once.
+   */
+  async stop(opts: { drain: boolean; graceMs?: number } = { drain: true }): Promise<void> {
     if (!opts.drain) for (const id of this.held.keys()) this.cancel(id, 'worker shutting down');
-    await this.consumer?.close();
+    const closing = this.consumer?.close() ?? Promise.resolve();
+    let handedOver: TaskJob[] = [];
+    if (opts.drain && opts.graceMs !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const expired = await Promise.race([closing.then(() => false), new Promise<boolean>((r) => { timer = setTimeout(() => r(true), opts.graceMs); })]);
+      clearTimeout(timer);
+      if (expired) handedOver = await this.handOverHeld();
+    }
+    await closing;
+    for (const u of this.unsubscribe.splice(0)) u();
     if (this.heartbeat) clearInterval(this.heartbeat);
+    // After the consumer closed, so the jobs it held are gone and these are new jobs rather than no-ops.
+    if (handedOver.length > 0) await this.queue.enqueue(handedOver).catch((err: unknown) => this.log.warn({ err }, 'could not enqueue handed-over tries; the scheduler re-enqueues them'));
+  }
+
+  /** The end of a shutdown grace period: hands over what can be adopted, stops the rest. Returns the jobs to enqueue. */
+  private async handOverHeld(): Promise<TaskJob[]> {
+    const jobs: TaskJob[] = [];
+    for (const [tiId, h] of this.held) {
+      const externalId = h.handle?.externalId ?? null;
+      if (this.executor.adopt && externalId !== null && !h.cancelled) {
+        const ok = await this.retryDb(() => handOverTry(this.db, { tiId, tryNumber: h.job.tryNumber, workerId: this.opts.workerId, externalId, executor: this.executor.name }, new Date()))
+          .catch(() => false);
+        if (ok) {
+          this.log.info({ ti_id: tiId, external_executor_id: externalId }, 'handed over a running try for adoption');
+          jobs.push(h.job);
+          h.release();
+          continue;
+        }
+      }
+      this.cancel(tiId, `worker ${this.opts.workerId} shutting down: its grace period ended before the task did`);
+    }
+    return jobs;
   }
 
   private cancel(tiId: string, reason: string): void {
@@ -99,32 +141,48 @@ export class Worker {
     const claimed = await claimTry(this.db, job.tiId, job.tryNumber, { workerId: this.opts.workerId, hostname: hostname(), executor: this.executor.name }, new Date());
     if (!claimed) return; // stale or duplicate job: someone else has it, or it was cleared
     const { ti, run } = claimed;
-    const held: Held = { job, handle: null, cancelled: null };
+    let release!: () => void;
+    const released = new Promise<null>((r) => { release = () => r(null); });
+    const held: Held = { job, handle: null, cancelled: null, release, released };
+    /** Set only on a try handed over by a worker that stopped while its pod ran on (see hand-over-*.ts). */
+    const adoptFrom = ti.external_executor_id;
     this.held.set(ti.id, held);
     this.events.emit('ti:running', { tiId: ti.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, tryNumber: ti.try_number });
     const logs = new TryLogWriter(this.db, ti.id, ti.try_number, { flushMs: this.opts.logFlushMs, onFlush: () => this.events.emit('log:chunk', { tiId: ti.id, tryNumber: ti.try_number }) });
     let outcome: 'success' | 'failed' = 'failed';
     let xcom: unknown;
     try {
-      const cached = await this.dags.get(ti.dag_id);
+      const cached = await this.retryDb(() => this.dags.get(ti.dag_id));
       const task = cached?.tasks.get(ti.task_id);
       if (!cached || !task) throw new Error(`task ${ti.task_id} is no longer in DAG ${ti.dag_id}`);
-      logs.write(`Starting attempt ${ti.try_number} of ${ti.max_tries + 1}`);
+      if (adoptFrom === null) logs.write(`Starting attempt ${ti.try_number} of ${ti.max_tries + 1}`);
+      else logs.write(`Adopting attempt ${ti.try_number}, still running as ${adoptFrom} (worker ${this.opts.workerId})`);
       logs.write(`Executing <Task(${task.operator}): ${task.task_id}> on ${run.logical_date ? pyIso(run.logical_date) : run.run_id} (worker ${this.opts.workerId}, executor ${this.executor.name})`);
-      const ctx = await buildContext({ db: this.db, readConnection: this.readConnection }, cached.dag, task, run, ti.try_number, ti.map_index);
+      const ctx = await this.retryDb(() => buildContext({ db: this.db, readConnection: this.readConnection }, cached.dag, task, run, ti.try_number, ti.map_index));
       const { rendered: templated, renderedFields } = renderArgs(task.args, task.template_fields, ctx.context);
       const rendered = resolveXComArgs(templated, ctx.xcoms, ti.dag_id) as Record<string, unknown>;
-      await this.db.updateTable('task_instance').set({ rendered_fields: JSON.stringify(renderedFields) }).where('id', '=', ti.id).execute();
-      const handle = await this.executor.start({
+      if (Object.keys(renderedFields).length > 0) {
+        await this.retryDb(() => this.db.updateTable('task_instance').set({ rendered_fields: JSON.stringify(renderedFields) }).where('id', '=', ti.id).execute());
+      }
+      const launch = {
         key: { tiId: ti.id, dagId: ti.dag_id, taskId: ti.task_id, runId: ti.run_id, mapIndex: ti.map_index, tryNumber: ti.try_number },
         dag: cached.dag, task, rendered, workerId: this.opts.workerId, context: ctx.json, xcoms: ctx.xcoms,
         timeoutMs: task.execution_timeout !== null ? task.execution_timeout * 1000 : null,
         env: airflowContextEnv(ti.dag_id, ti.task_id, run.run_id, run.logical_date, ti.try_number),
-      }, logs);
+      };
+      const handle = adoptFrom === null ? await this.executor.start(launch, logs) : await this.executor.adopt?.(launch, adoptFrom, logs) ?? null;
+      if (handle === null) {
+        throw new Error(`could not adopt ${adoptFrom}: ${this.executor.adopt ? 'it is gone' : `executor ${this.executor.name} cannot adopt running tries`}; handling the try as a zombie`);
+      }
       held.handle = handle;
       if (held.cancelled) void handle.cancel(held.cancelled);
-      if (handle.externalId) await this.db.updateTable('task_instance').set({ external_executor_id: handle.externalId }).where('id', '=', ti.id).execute();
-      const result = await handle.result;
+      if (handle.externalId && handle.externalId !== adoptFrom) await this.retryDb(() => this.db.updateTable('task_instance').set({ external_executor_id: handle.externalId }).where('id', '=', ti.id).execute());
+      const result = await Promise.race([handle.result, held.released]);
+      if (result === null) { // handed over: another worker adopts it and records its end
+        await this.flushLogs(logs);
+        this.held.delete(ti.id);
+        return;
+      }
       outcome = result.outcome;
       xcom = result.xcom;
       if (result.outcome === 'success') logs.write('Task finished with success');

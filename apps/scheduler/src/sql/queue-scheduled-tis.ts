@@ -4,7 +4,8 @@
  * per_dagrun and the global parallelism — highest priority first, then earliest run, then map index.
  * Guard: every pool row is locked `for update` for the transaction (as Airflow does), so two schedulers take
  * turns here and can never over-fill a pool or queue one task instance twice; each update is also guarded on
- * state = 'scheduled'. Returns the task instances queued, for the caller to put on the queue after commit.
+ * state = 'scheduled'. A newly queued try has no external_executor_id (only a try handed over for adoption keeps
+ * its pod's). Returns the task instances queued, for the caller to put on the queue after commit.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
@@ -24,13 +25,6 @@ export async function queueScheduledTis(db: Kysely<Database>, limits: QueueLimit
   for (const { dag_id } of dagIds) { const c = await loadDag(dag_id); if (c) dags.set(dag_id, c); }
   return db.transaction().execute(async (trx) => {
     const pools = await trx.selectFrom('slot_pool').select(['pool', 'slots', 'include_deferred']).forUpdate().execute();
-    const candidates = await trx.selectFrom('task_instance as ti').innerJoin('dag_run as dr', 'dr.id', 'ti.dag_run_id')
-      .select(['ti.id', 'ti.dag_id', 'ti.task_id', 'ti.run_id', 'ti.dag_run_id', 'ti.map_index', 'ti.try_number', 'ti.pool', 'ti.pool_slots', 'ti.queue', 'ti.priority_weight'])
-      .where('ti.state', '=', 'scheduled').where('dr.state', '=', 'running')
-      .orderBy('ti.priority_weight', 'desc').orderBy('dr.logical_date').orderBy('ti.map_index').orderBy('ti.id')
-      .limit(limits.maxPerPass * 4).execute();
-    if (candidates.length === 0) return { queued: [], starvedPools: [] };
-
     const active = await trx.selectFrom('task_instance')
       .select(['pool', 'dag_id', 'dag_run_id', 'task_id', 'state', sql<number>`sum(pool_slots)::int`.as('slots'), sql<number>`count(*)::int`.as('n')])
       .where('state', 'in', ['queued', 'running', 'deferred'])
@@ -51,6 +45,16 @@ export async function queueScheduledTis(db: Kysely<Database>, limits: QueueLimit
       taskActive.set(`${a.dag_id}\0${a.task_id}`, (taskActive.get(`${a.dag_id}\0${a.task_id}`) ?? 0) + a.n);
       taskRunActive.set(`${a.dag_run_id}\0${a.task_id}`, (taskRunActive.get(`${a.dag_run_id}\0${a.task_id}`) ?? 0) + a.n);
     }
+
+    // Nothing can be queued while parallelism is used up: do not even read the candidates (a hot path).
+    const room = Math.min(limits.maxPerPass, limits.parallelism - total);
+    if (room <= 0) return { queued: [], starvedPools: [] };
+    const candidates = await trx.selectFrom('task_instance as ti').innerJoin('dag_run as dr', 'dr.id', 'ti.dag_run_id')
+      .select(['ti.id', 'ti.dag_id', 'ti.task_id', 'ti.run_id', 'ti.dag_run_id', 'ti.map_index', 'ti.try_number', 'ti.pool', 'ti.pool_slots', 'ti.queue', 'ti.priority_weight'])
+      .where('ti.state', '=', 'scheduled').where('dr.state', '=', 'running')
+      .orderBy('ti.priority_weight', 'desc').orderBy('dr.logical_date').orderBy('ti.map_index').orderBy('ti.id')
+      .limit(room * 4).execute();
+    if (candidates.length === 0) return { queued: [], starvedPools: [] };
 
     const chosen: typeof candidates = [];
     const starved = new Set<string>();
@@ -75,7 +79,7 @@ export async function queueScheduledTis(db: Kysely<Database>, limits: QueueLimit
       taskRunActive.set(trk, (taskRunActive.get(trk) ?? 0) + 1);
     }
     if (chosen.length === 0) return { queued: [], starvedPools: [...starved] };
-    const updated = await trx.updateTable('task_instance').set({ state: 'queued', queued_dttm: now, updated_at: now })
+    const updated = await trx.updateTable('task_instance').set({ state: 'queued', queued_dttm: now, updated_at: now, external_executor_id: null })
       .where('id', 'in', chosen.map((c) => c.id)).where('state', '=', 'scheduled').returning('id').execute();
     const ok = new Set(updated.map((u) => u.id));
     const queued = chosen.filter((c) => ok.has(c.id)).map((c): TaskJob => ({

@@ -18,20 +18,31 @@ export interface FinishTry {
 }
 
 export async function finishTry(db: Kysely<Database>, f: FinishTry, now: Date): Promise<TiState | null> {
-  return db.transaction().execute(async (trx) => {
-    const ti = await trx.updateTable('task_instance')
-      .set({ state: f.state, end_date: now, next_retry_at: f.nextRetryAt, duration: sql`extract(epoch from (${now}::timestamptz - start_date))`, updated_at: now })
-      .where('id', '=', f.tiId).where('state', '=', 'running').where('try_number', '=', f.tryNumber)
-      .returningAll().executeTakeFirst();
-    if (!ti) return null;
-    await recordHistory(trx, ti.id);
-    if (f.xcom && f.state === 'success') {
-      const x = f.xcom;
-      await trx.insertInto('xcom').values({ dag_run_id: x.dagRunId, task_id: x.taskId, map_index: x.mapIndex, key: 'return_value', dag_id: x.dagId, run_id: x.runId, value: JSON.stringify(x.value), timestamp: now })
-        .onConflict((oc) => oc.columns(['dag_run_id', 'task_id', 'map_index', 'key']).doUpdateSet({ value: JSON.stringify(x.value), timestamp: now })).execute();
-    }
-    return ti.state as TiState;
-  });
+  // One statement (so one round trip, and atomic): the guarded update, its history row and the XCom.
+  const x = f.xcom && f.state === 'success' ? f.xcom : null;
+  const res = await sql<{ state: TiState }>`
+    with ti as (
+      update task_instance set state = ${f.state}, end_date = ${now}, next_retry_at = ${f.nextRetryAt}, updated_at = ${now},
+        duration = extract(epoch from (${now}::timestamptz - start_date))
+      where id = ${f.tiId} and state = 'running' and try_number = ${f.tryNumber}
+      returning *
+    ), history as (
+      insert into task_instance_history (task_instance_id, dag_id, run_id, task_id, map_index, try_number, state, max_tries, operator,
+        pool, pool_slots, queue, priority_weight, start_date, end_date, duration, queued_dttm, hostname, worker_id, pid, executor,
+        external_executor_id, rendered_fields, updated_at)
+      select id, dag_id, run_id, task_id, map_index, try_number, state, max_tries, operator, pool, pool_slots, queue, priority_weight,
+        start_date, end_date, duration, queued_dttm, hostname, worker_id, pid, executor, external_executor_id, rendered_fields, ${now}
+      from ti
+      on conflict (task_instance_id, try_number) do update set state = excluded.state, end_date = excluded.end_date,
+        duration = excluded.duration, rendered_fields = excluded.rendered_fields, updated_at = excluded.updated_at
+    ), xc as (
+      insert into xcom (dag_run_id, task_id, map_index, key, dag_id, run_id, value, timestamp)
+      select ti.dag_run_id, ti.task_id, ti.map_index, 'return_value', ti.dag_id, ti.run_id, ${x ? JSON.stringify(x.value) : null}::jsonb, ${now}
+      from ti where ${x !== null}
+      on conflict (dag_run_id, task_id, map_index, key) do update set value = excluded.value, timestamp = excluded.timestamp
+    )
+    select state from ti`.execute(db);
+  return res.rows[0]?.state ?? null;
 }
 
 /** Copies the task instance's current try into task_instance_history (replacing an earlier copy of that try). */
