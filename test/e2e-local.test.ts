@@ -99,3 +99,33 @@ async function logOf(inst: TestInstance, dagRunId: number, taskId: string, tryNu
   const rows = await inst.store.db.selectFrom('task_log').select('chunk').where('task_instance_id', '=', ti.id).where('try_number', '=', tryNumber).orderBy('id').execute();
   return rows.map((r) => r.chunk).join('');
 }
+
+describe('templates reach variables and connections', () => {
+  it('renders var.value, var.json and conn.<id> with the secret decrypted', async () => {
+    const { freshDatabase } = await import('./support/db.ts');
+    const { dagFolder } = await import('./support/instance.ts');
+    const { fernetEncrypt, generateFernetKey } = await import('@windsock/metastore');
+    const { Worker } = await import('@windsock/worker');
+    const { LocalExecutor } = await import('@windsock/executors');
+    const tdb = await freshDatabase();
+    const store = await tdb.open();
+    const key = generateFernetKey();
+    await store.db.insertInto('variable').values([{ key: 'bucket', val: 's3://data' }, { key: 'cfg', val: '{"region": "eu-west-1"}' }]).execute();
+    await store.db.insertInto('connection').values({ conn_id: 'warehouse', conn_type: 'postgres', host: 'db.internal', login: 'etl', password: fernetEncrypt(key, 'hunter2'), is_encrypted: true, port: 5432 }).execute();
+    const folder = await dagFolder({ 'v.yaml': `v:\n  schedule: null\n  default_args: {start_date: 2024-01-01}\n  tasks:\n    - task_id: t\n      operator: airflow.operators.bash.BashOperator\n      bash_command: 'echo {{ var.value.bucket }} {{ var.json.cfg.region }} {{ conn.warehouse.login }}@{{ conn.warehouse.host }}:{{ conn.warehouse.port }} {{ conn.warehouse.password | length }}'\n` });
+    const inst = await startInstance({ store, dagsFolder: folder, workers: 0 });
+    const worker = new Worker({ db: store.db, queue: inst.queue, events: inst.events, executor: new LocalExecutor(), fernetKey: key });
+    worker.start();
+    try {
+      const r = await inst.runDag('v');
+      expect(r.state).toBe('success');
+      const log = await logOf(inst, r.dagRunId, 't', 1);
+      expect(log).toContain('s3://data eu-west-1 etl@db.internal:5432 7');
+    } finally {
+      await worker.stop({ drain: false });
+      await inst.stop();
+      await store.close();
+      await tdb.drop();
+    }
+  });
+});

@@ -17,6 +17,7 @@ import { silentLogger, type Logger } from '@windsock/config';
 import { claimTry } from './sql/claim-try.ts';
 import { finishTry } from './sql/finish-try.ts';
 import { heartbeatTries } from './sql/heartbeat-tries.ts';
+import { readConnection } from './sql/read-connection.ts';
 import { handOverTry } from './sql/hand-over-try.ts';
 import { TryLogWriter } from './log-writer.ts';
 import { buildContext, resolveXComArgs, type ContextDeps } from './context.ts';
@@ -54,7 +55,8 @@ export class Worker {
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly unsubscribe: Array<() => void> = [];
 
-  constructor(deps: { db: Kysely<Database>; queue: TaskQueue; events: EventBus; executor: Executor; options?: Partial<WorkerOptions>; logger?: Logger; readConnection?: ContextDeps['readConnection'] }) {
+  /** fernetKey decrypts connection secrets for `{{ conn.<id> }}` templates. */
+  constructor(deps: { db: Kysely<Database>; queue: TaskQueue; events: EventBus; executor: Executor; options?: Partial<WorkerOptions>; logger?: Logger; fernetKey?: string | null }) {
     this.db = deps.db;
     this.queue = deps.queue;
     this.events = deps.events;
@@ -62,7 +64,8 @@ export class Worker {
     this.opts = { ...defaultWorkerOptions(), ...deps.options };
     this.log = deps.logger ?? silentLogger;
     this.dags = new DagCache(this.db);
-    this.readConnection = deps.readConnection ?? (async () => null);
+    const fernetKey = deps.fernetKey ?? null;
+    this.readConnection = (connId) => readConnection(this.db, fernetKey, connId);
   }
 
   get workerId(): string { return this.opts.workerId; }

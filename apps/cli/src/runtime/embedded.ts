@@ -67,7 +67,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const scheduler = new Scheduler({ db: store.db, queue, events, logger: log, options: {
     parallelism: config.core.parallelism, tickMs: config.scheduler.tick_ms, heartbeatTimeoutMs: config.scheduler.task_instance_heartbeat_timeout * 1000,
   } });
-  const worker = new Worker({ db: store.db, queue, events, executor: new LocalExecutor({ pythonPath: [opts.dagsFolder, AIRFLOW_SHIM_PATH] }), logger: log, options: {
+  const worker = new Worker({ db: store.db, queue, events, executor: new LocalExecutor({ pythonPath: [opts.dagsFolder, AIRFLOW_SHIM_PATH] }), logger: log, fernetKey: config.core.fernet_key || null, options: {
     concurrency: config.worker.concurrency, queues: config.worker.queues, heartbeatMs: config.worker.heartbeat_sec * 1000,
   } });
 
