@@ -1,7 +1,9 @@
 /** The migrations, in order. Numbered and forward-only: never edit one that has shipped; add the next. */
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_core.ts';
+import * as m0002 from './0002_users.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
+  '0002_users': m0002,
 };

@@ -1,0 +1,32 @@
+/**
+ * `windsock webserver [--port]`: the REST API, WebSocket and UI as their own process (distributed mode).
+ * Events reach it through the process-local bus for now; live updates from other processes need the shared
+ * (Redis) event bus of distributed mode.
+ */
+import type { Command } from 'commander';
+import { ConfigError } from '@windsock/config';
+import { openMetastore } from '@windsock/metastore';
+import { LocalEventBus } from '@windsock/queue';
+import { startWebserver } from '@windsock/webserver';
+import { loadCliEnv } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { metastoreOf } from '../runtime/folder.ts';
+
+export function registerWebserver(program: Command, _setExit: (code: number) => void): void {
+  program.command('webserver').description('Serve the REST API (/api/v2, /api/v1), live updates and the web UI')
+    .option('-p, --port <port>', 'port (default: [webserver] port, 8080)')
+    .option('-H, --hostname <host>', 'address to listen on (default: [webserver] host)')
+    .action(async (o: { port?: string; hostname?: string }) => {
+      const env = loadCliEnv({ webserver: { port: o.port, host: o.hostname } });
+      if (!env.config.core.fernet_key) throw new ConfigError('[core] fernet_key must be set for the webserver (it encrypts connection secrets); set WINDSOCK__CORE__FERNET_KEY');
+      const log = createLogger(env.config.logging.level, 'webserver');
+      const store = await openMetastore(metastoreOf(env));
+      const events = new LocalEventBus();
+      const web = await startWebserver({ db: store.db, events, config: env.config, logger: log, fernetKey: env.config.core.fernet_key, port: env.config.webserver.port, host: env.config.webserver.host });
+      process.stdout.write(`Windsock webserver on ${web.url} (API: ${web.url}/api/v2, OpenAPI: ${web.url}/openapi.json)\n`);
+      await new Promise<void>((resolve) => { process.once('SIGINT', () => resolve()); process.once('SIGTERM', () => resolve()); });
+      await web.close();
+      await events.close();
+      await store.close();
+    });
+}

@@ -1,0 +1,92 @@
+/**
+ * Every request to /api, /auth (except the token endpoint) and /ws passes here before its body is validated:
+ * who is calling (a Bearer JWT; on /api/v1 also HTTP basic auth, as Airflow 2's basic_auth backend), and may
+ * their role do what the route's `config.perm` names. A route without `perm` is refused unless it says
+ * `public: true` — it fails closed.
+ *
+ * CSRF: credentials travel only in the Authorization header (or the WebSocket subprotocol), never in a cookie,
+ * so a cross-site page cannot make the browser send them; the UI keeps its token in memory/sessionStorage.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError } from '../errors.ts';
+import type { Principal, WebDb } from '../types.ts';
+import { DUMMY_HASH, verifyPassword } from './password.ts';
+import type { TokenSigner } from './tokens.ts';
+import type { LoginThrottle } from './throttle.ts';
+
+const CACHE_MS = 5_000;
+
+export class Authenticator {
+  private readonly db: WebDb;
+  readonly tokens: TokenSigner;
+  readonly throttle: LoginThrottle;
+  private readonly cache = new Map<number, { at: number; p: Principal | null }>();
+  constructor(db: WebDb, tokens: TokenSigner, throttle: LoginThrottle) { this.db = db; this.tokens = tokens; this.throttle = throttle; }
+
+  private async byId(id: number): Promise<Principal | null> {
+    const hit = this.cache.get(id);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.p;
+    const row = await this.db.selectFrom('ab_user').innerJoin('ab_role', 'ab_role.name', 'ab_user.role')
+      .select(['ab_user.id', 'ab_user.username', 'ab_user.role', 'ab_user.active', 'ab_role.permissions'])
+      .where('ab_user.id', '=', id).executeTakeFirst();
+    const p = row && row.active ? { userId: row.id, username: row.username, role: row.role, permissions: new Set(row.permissions) } : null;
+    this.cache.set(id, { at: Date.now(), p });
+    return p;
+  }
+
+  /** Checks a username and password (throttled per username + client address); returns the user or throws. */
+  async login(username: string, password: string, client: string): Promise<{ id: number; username: string; role: string }> {
+    const key = `${username}\u0000${client}`;
+    this.throttle.check(key);
+    const row = await this.db.selectFrom('ab_user').select(['id', 'username', 'role', 'password_hash', 'active'])
+      .where('username', '=', username).executeTakeFirst();
+    const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
+    if (!row || !ok || !row.active) {
+      this.throttle.fail(key);
+      throw new ApiError('UNAUTHENTICATED', 'Unauthorized', 'Invalid username or password');
+    }
+    this.throttle.succeed(key);
+    await this.db.updateTable('ab_user').set({ last_login: new Date() }).where('id', '=', row.id).execute();
+    return { id: row.id, username: row.username, role: row.role };
+  }
+
+  async fromBearer(token: string): Promise<Principal> {
+    const p = await this.byId(await this.tokens.verify(token));
+    if (!p) throw new ApiError('UNAUTHENTICATED', 'Unauthorized', 'The user of this token no longer exists or is inactive');
+    return p;
+  }
+
+  async authenticate(req: FastifyRequest, allowBasic: boolean): Promise<Principal> {
+    const header = req.headers.authorization ?? '';
+    const challenge = allowBasic ? 'Basic realm="Windsock"' : 'Bearer';
+    const [scheme, value] = [header.slice(0, header.indexOf(' ')).toLowerCase(), header.slice(header.indexOf(' ') + 1).trim()];
+    if (scheme === 'bearer' && value) return this.fromBearer(value);
+    if (scheme === 'basic' && allowBasic && value) {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const i = decoded.indexOf(':');
+      if (i < 0) throw new ApiError('UNAUTHENTICATED', 'Unauthorized', 'Malformed basic credentials', { 'WWW-Authenticate': challenge });
+      const user = await this.login(decoded.slice(0, i), decoded.slice(i + 1), req.ip);
+      return (await this.byId(user.id))!;
+    }
+    throw new ApiError('UNAUTHENTICATED', 'Unauthorized', 'Not authenticated', { 'WWW-Authenticate': challenge });
+  }
+}
+
+export function authorize(p: Principal, perm: string): void {
+  if (!p.permissions.has(perm)) {
+    throw new ApiError('PERMISSION_DENIED', 'Forbidden', `Role ${p.role} may not ${perm.replace(':', ' ')}`);
+  }
+}
+
+export function registerGuard(app: FastifyInstance, auth: Authenticator): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req) => {
+    const cfg = req.routeOptions.config;
+    const url = req.routeOptions.url;
+    if (!url || cfg.public) return; // unmatched routes fall to the not-found handler
+    if (!url.startsWith('/api/') && !url.startsWith('/auth/') && !url.startsWith('/ui/') && url !== '/ws') return;
+    req.principal = await auth.authenticate(req, url.startsWith('/api/v1/'));
+    if (!cfg.perm) throw new ApiError('PERMISSION_DENIED', 'Forbidden', 'This endpoint declares no permission');
+    authorize(req.principal, cfg.perm);
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * Live updates over WebSocket at `/ws`, pushed from the EventBus (no polling): task-instance state changes,
+ * DAG runs created / finished, DAGs changed, and — for a try the client subscribed to — its new log lines.
+ *
+ * Authentication: browsers cannot set headers on a WebSocket, so the JWT comes as a subprotocol
+ * (`new WebSocket(url, ['windsock', 'bearer.' + token])`) or, for scripts, as `?token=`. The role must hold
+ * `read:dag`; log lines also need `read:task_log`.
+ *
+ * Client → server: `{"type":"subscribe_log","ti_id":"…","try_number":1}` / `{"type":"unsubscribe_log", …}`.
+ * Server → client: `{"type":"ti","event":"ti:running",…}`, `{"type":"dagrun",…}`, `{"type":"dags",…}`,
+ * `{"type":"log","ti_id","try_number","lines":[{event,timestamp}]}`, `{"type":"ready"}` once authenticated.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { EventBus, EventName, WindsockEvents } from '@windsock/queue';
+import type { Logger } from '@windsock/config';
+import type { Authenticator } from '../auth/guard.ts';
+import { readLog } from '../queries/logs.ts';
+import type { Principal, WebDb } from '../types.ts';
+
+interface Client { ws: WebSocket; principal: Principal; logs: Map<string, { tryNumber: number; pos: number; busy: boolean; again: boolean }> }
+
+const BROADCAST: EventName[] = ['ti:queued', 'ti:running', 'ti:finished', 'ti:cancel', 'dagrun:created', 'dagrun:finished', 'dags:changed'];
+
+export class LiveHub {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, handleProtocols: (p) => (p.has('windsock') ? 'windsock' : false) });
+  private readonly clients = new Set<Client>();
+  private readonly offs: Array<() => void> = [];
+  private readonly db: WebDb;
+  private readonly auth: Authenticator;
+  private readonly log: Logger;
+
+  constructor(deps: { db: WebDb; events: EventBus; auth: Authenticator; logger: Logger }) {
+    this.db = deps.db;
+    this.auth = deps.auth;
+    this.log = deps.logger;
+    for (const name of BROADCAST) this.offs.push(deps.events.on(name, (p) => this.broadcast(name, p)));
+    this.offs.push(deps.events.on('log:chunk', (p) => this.onLogChunk(p)));
+  }
+
+  get size(): number { return this.clients.size; }
+
+  /** Handles an HTTP upgrade for /ws: authenticates, then accepts (or answers 401 / 403 and closes). */
+  async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const protocols = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
+    const token = protocols.find((p) => p.startsWith('bearer.'))?.slice('bearer.'.length) ?? url.searchParams.get('token');
+    let principal: Principal;
+    try {
+      if (!token) throw new Error('no token');
+      principal = await this.auth.fromBearer(token);
+    } catch {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (!principal.permissions.has('read:dag')) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal));
+  }
+
+  private accept(ws: WebSocket, principal: Principal): void {
+    const client: Client = { ws, principal, logs: new Map() };
+    this.clients.add(client);
+    ws.on('close', () => this.clients.delete(client));
+    ws.on('error', () => this.clients.delete(client));
+    ws.on('message', (data) => {
+      let msg: { type?: string; ti_id?: string; try_number?: number };
+      try { msg = JSON.parse(String(data)); } catch { return this.send(client, { type: 'error', detail: 'messages must be JSON' }); }
+      if (msg.type === 'subscribe_log' && typeof msg.ti_id === 'string' && Number.isInteger(msg.try_number)) {
+        if (!principal.permissions.has('read:task_log')) return this.send(client, { type: 'error', detail: 'Forbidden: read task_log' });
+        client.logs.set(msg.ti_id, { tryNumber: msg.try_number!, pos: 0, busy: false, again: false });
+        void this.pushLog(client, msg.ti_id);
+      } else if (msg.type === 'unsubscribe_log' && typeof msg.ti_id === 'string') {
+        client.logs.delete(msg.ti_id);
+      } else {
+        this.send(client, { type: 'error', detail: 'unknown message' });
+      }
+    });
+    this.send(client, { type: 'ready', username: principal.username, role: principal.role });
+  }
+
+  private send(c: Client, msg: unknown): void {
+    if (c.ws.readyState === c.ws.OPEN) c.ws.send(JSON.stringify(msg));
+  }
+
+  private broadcast<K extends EventName>(name: K, payload: WindsockEvents[K]): void {
+    const type = name.startsWith('ti:') ? 'ti' : name.startsWith('dagrun:') ? 'dagrun' : 'dags';
+    const msg = JSON.stringify({ type, event: name, ...payload });
+    for (const c of this.clients) if (c.ws.readyState === c.ws.OPEN) c.ws.send(msg);
+  }
+
+  private onLogChunk(p: WindsockEvents['log:chunk']): void {
+    for (const c of this.clients) {
+      const sub = c.logs.get(p.tiId);
+      if (sub && sub.tryNumber === p.tryNumber) void this.pushLog(c, p.tiId);
+    }
+  }
+
+  /** Sends the lines after the subscriber's position; one read at a time per subscription, re-run if more came. */
+  private async pushLog(c: Client, tiId: string): Promise<void> {
+    const sub = c.logs.get(tiId);
+    if (!sub) return;
+    if (sub.busy) { sub.again = true; return; }
+    sub.busy = true;
+    try {
+      do {
+        sub.again = false;
+        const ti = await this.db.selectFrom('task_instance').select(['id', 'try_number', 'state']).where('id', '=', tiId).executeTakeFirst();
+        if (!ti) return;
+        const { lines, position } = await readLog(this.db, ti, sub.tryNumber, sub.pos);
+        sub.pos = position.log_pos;
+        if (lines.length || position.end_of_log) this.send(c, { type: 'log', ti_id: tiId, try_number: sub.tryNumber, lines, end_of_log: position.end_of_log });
+      } while (sub.again);
+    } catch (err) {
+      this.log.warn({ err }, 'live log push failed');
+    } finally {
+      sub.busy = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const off of this.offs.splice(0)) off();
+    for (const c of this.clients) c.ws.terminate();
+    this.clients.clear();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}

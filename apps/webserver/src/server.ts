@@ -1,0 +1,78 @@
+/**
+ * Builds the webserver: Fastify with the auth guard, the /api/v2 and /api/v1 routes, 501s for the rest of
+ * Airflow's operations, POST /auth/token, the WebSocket hub, Windsock's OpenAPI document, extra route plugins
+ * (the UI's own endpoints) and, when built, the UI's files.
+ */
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { ApiError } from './errors.ts';
+import { sendProblem, validationReply } from './http/problem.ts';
+import { validatorCompiler } from './http/validator.ts';
+import { Authenticator, registerGuard } from './auth/guard.ts';
+import { TokenSigner } from './auth/tokens.ts';
+import { LoginThrottle } from './auth/throttle.ts';
+import { LogTokens } from './queries/logs.ts';
+import { LiveHub } from './live/ws.ts';
+import { collectRoutes, openApiDocument } from './openapi.ts';
+import { serveUi, uiAvailable } from './static.ts';
+import { authTokenRoutes } from './routes/auth-token.ts';
+import { dagRoutesV2 } from './routes/v2/dags.ts';
+import { dagRunRoutesV2 } from './routes/v2/dag-runs.ts';
+import { taskInstanceRoutesV2 } from './routes/v2/task-instances.ts';
+import { logRoutesV2 } from './routes/v2/logs.ts';
+import { xcomRoutesV2 } from './routes/v2/xcom.ts';
+import { variableRoutesV2 } from './routes/v2/variables.ts';
+import { connectionRoutesV2 } from './routes/v2/connections.ts';
+import { poolRoutesV2 } from './routes/v2/pools.ts';
+import { monitoringRoutesV2 } from './routes/v2/monitoring.ts';
+import { coreRoutesV1 } from './routes/v1/core.ts';
+import { unimplementedRoutes } from './routes/unimplemented.ts';
+import type { ApiContext } from './types.ts';
+
+export interface BuiltServer { app: FastifyInstance; auth: Authenticator; hub: LiveHub }
+
+export async function buildServer(ctx: ApiContext & { jwtSecret: string; uiDir?: string; plugins?: FastifyPluginAsync[] }): Promise<BuiltServer> {
+  const app = Fastify({
+    logger: false, bodyLimit: 1024 * 1024, trustProxy: false,
+  });
+  const ops = collectRoutes(app);
+  const auth = new Authenticator(ctx.db, new TokenSigner(ctx.jwtSecret, ctx.config.api_auth.jwt_expiration_time),
+    new LoginThrottle(ctx.config.api_auth.max_failed_logins, ctx.config.api_auth.failed_login_window_sec * 1000));
+  const logTokens = new LogTokens(ctx.jwtSecret);
+  registerGuard(app, auth);
+  app.setValidatorCompiler(validatorCompiler());
+
+  app.setErrorHandler((err: Error & { validation?: unknown[]; validationContext?: string; statusCode?: number }, req, reply) => {
+    if (err.validation) return validationReply(req, reply, err.validationContext === 'querystring' ? 'query' : err.validationContext ?? 'body', err.validation as never[]);
+    if (err instanceof ApiError) return sendProblem(reply, err, req.url);
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      // Fastify's own client errors (malformed JSON, wrong content type, body too large).
+      const code = err.statusCode === 413 ? 'BAD_REQUEST' : 'BAD_REQUEST';
+      return sendProblem(reply.code(err.statusCode), Object.assign(new ApiError(code, 'Bad Request', err.message), { status: err.statusCode }));
+    }
+    ctx.logger.error({ err, url: req.url }, 'request failed');
+    return sendProblem(reply, new ApiError('UNKNOWN', 'Internal Server Error', 'The server could not complete the request; see its log'));
+  });
+
+  const v2 = [dagRoutesV2(ctx), dagRunRoutesV2(ctx), taskInstanceRoutesV2(ctx), logRoutesV2(ctx, logTokens), xcomRoutesV2(ctx),
+    variableRoutesV2(ctx), connectionRoutesV2(ctx), poolRoutesV2(ctx), monitoringRoutesV2(ctx)];
+  for (const p of v2) await app.register(p, { prefix: '/api/v2' });
+  await app.register(coreRoutesV1(ctx, logTokens), { prefix: '/api/v1' });
+  await app.register(unimplementedRoutes);
+  await app.register(authTokenRoutes(auth));
+  for (const p of ctx.plugins ?? []) await app.register(p);
+  app.get('/openapi.json', { config: { public: true } }, async () => openApiDocument(ops, ctx.version));
+
+  const ui = ctx.uiDir && (await uiAvailable(ctx.uiDir)) ? ctx.uiDir : null;
+  app.setNotFoundHandler(async (req, reply) => {
+    if (ui && req.method === 'GET' && (await serveUi(app, ui, req.url, reply))) return reply;
+    return sendProblem(reply, new ApiError('NOT_FOUND', 'Not Found', `No route for ${req.method} ${req.url.split('?')[0]}`));
+  });
+
+  const hub = new LiveHub({ db: ctx.db, events: ctx.events, auth, logger: ctx.logger });
+  app.server.on('upgrade', (req, socket, head) => {
+    if ((req.url ?? '').split('?')[0] === '/ws') void hub.upgrade(req, socket, head);
+    else socket.destroy();
+  });
+  app.addHook('onClose', async () => { await hub.close(); });
+  return { app, auth, hub };
+}

@@ -1,0 +1,24 @@
+/**
+ * Marks task instances success, failed or skipped (the API's PATCH taskInstance / updateTaskInstancesState).
+ * Guard: one statement over the chosen ids, rows locked, only rows not already in that state. A running one
+ * keeps its try number; its worker finds the row no longer `running` and stops the process (the `ti:cancel`
+ * event makes that immediate). Returns each changed task instance with the state it had.
+ */
+import { sql } from 'kysely';
+import type { WebDb } from '../types.ts';
+
+export type MarkState = 'success' | 'failed' | 'skipped';
+
+export async function setTiState(db: WebDb, tiIds: string[], to: MarkState, now = new Date()) {
+  if (tiIds.length === 0) return [];
+  const res = await sql<{ id: string; prev: string | null; task_id: string; dag_run_id: number; try_number: number }>`
+    with old as (
+      select id, state from task_instance where id = any(${tiIds}::uuid[]) and state is distinct from ${to} for update
+    )
+    update task_instance t set state = ${to}, end_date = ${now}, updated_at = ${now},
+      start_date = coalesce(t.start_date, ${now}::timestamptz),
+      duration = extract(epoch from (${now}::timestamptz - coalesce(t.start_date, ${now}::timestamptz)))
+    from old where t.id = old.id
+    returning t.id::text as id, old.state as prev, t.task_id, t.dag_run_id, t.try_number`.execute(db);
+  return res.rows;
+}
