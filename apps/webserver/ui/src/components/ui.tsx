@@ -1,0 +1,74 @@
+/** Small shared pieces: links, state badges, the pause switch, a modal dialog, and a data-loading hook. */
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { onLinkClick } from '../router.ts';
+import { stateColor, stateLabel } from '../states.ts';
+
+export function Link(props: { href: string; class?: string; children: ComponentChildren; title?: string; 'aria-current'?: 'page' | undefined }) {
+  return <a {...props} onClick={onLinkClick}>{props.children}</a>;
+}
+
+export function StateBadge({ state }: { state: string | null | undefined }) {
+  return <span class="badge" data-state={state ?? 'none'}><i style={{ background: stateColor(state) }} />{stateLabel(state)}</span>;
+}
+
+export function PauseToggle({ paused, dagId, onChange }: { paused: boolean; dagId: string; onChange: (paused: boolean) => Promise<void> }) {
+  const [busy, setBusy] = useState(false);
+  return (
+    <button type="button" role="switch" class="switch" aria-checked={!paused} disabled={busy}
+      aria-label={`${paused ? 'Unpause' : 'Pause'} ${dagId}`} title={paused ? 'Paused: click to unpause' : 'Active: click to pause'}
+      onClick={async () => { setBusy(true); try { await onChange(!paused); } finally { setBusy(false); } }}>
+      <span class="knob" />
+    </button>
+  );
+}
+
+/** A native <dialog>: focus is trapped and Escape closes it, for free. */
+export function Dialog({ title, open, onClose, children }: { title: string; open: boolean; onClose: () => void; children: ComponentChildren }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current!;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  return (
+    <dialog ref={ref} onClose={onClose} aria-label={title}>
+      <header class="dialog-head"><h2>{title}</h2><button type="button" class="ghost" aria-label="Close" onClick={onClose}>✕</button></header>
+      {open && children}
+    </dialog>
+  );
+}
+
+export function ErrorNote({ error }: { error: unknown }) {
+  if (!error) return null;
+  return <p class="error" role="alert">{error instanceof Error ? error.message : String(error)}</p>;
+}
+
+/** Loads data for a page; `reload` refetches without blanking what is on screen (so live refreshes do not flicker). */
+export function useData<T>(load: () => Promise<T>, deps: unknown[]): { data: T | null; error: unknown; reload: () => Promise<void>; set: (fn: (d: T) => T) => void } {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const seq = useRef(0);
+  const reload = useCallback(async () => {
+    const n = ++seq.current;
+    try {
+      const d = await load();
+      if (n === seq.current) { setData(d); setError(null); }
+    } catch (e) { if (n === seq.current) setError(e); }
+  }, deps);
+  useEffect(() => { setData(null); void reload(); }, [reload]);
+  const set = useCallback((fn: (d: T) => T) => setData((d) => (d ? fn(d) : d)), []);
+  return { data, error, reload, set };
+}
+
+/** Coalesces bursts (a thousand ti:finished events) into one call after `ms`. */
+export function useDebounced(fn: () => void, ms: number): () => void {
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const latest = useRef(fn);
+  latest.current = fn;
+  useEffect(() => () => { if (timer.current) clearTimeout(timer.current); }, []);
+  return useCallback(() => {
+    if (timer.current) return;
+    timer.current = setTimeout(() => { timer.current = null; latest.current(); }, ms);
+  }, [ms]);
+}
