@@ -15,7 +15,7 @@ const OWN: Record<string, TiStateOrNone[]> = {
   none: ['scheduled', 'upstream_failed'],
   scheduled: ['queued'],
   queued: ['running', 'scheduled', 'up_for_retry'],
-  running: ['up_for_retry', 'up_for_reschedule', 'deferred', 'restarting'],
+  running: ['up_for_retry', 'up_for_reschedule', 'deferred', 'restarting', 'queued'],
   restarting: ['up_for_retry'],
   up_for_retry: ['scheduled', 'upstream_failed'],
   up_for_reschedule: ['scheduled', 'upstream_failed'],
@@ -48,6 +48,8 @@ describe('task instance transitions', () => {
     ['running', 'up_for_retry'], ['up_for_retry', 'scheduled'],
     // stuck in queued, zombies
     ['queued', 'failed'], ['queued', 'up_for_retry'], ['running', 'failed'],
+    // a zombie whose pod runs on, handed over for adoption
+    ['running', 'queued'],
     // clearing from anywhere, restarting a running try
     ['success', null], ['failed', null], ['upstream_failed', null], ['running', 'restarting'], ['restarting', 'up_for_retry'],
     // users marking

@@ -33,6 +33,7 @@ const FROM_ANY: readonly TiStateOrNone[] = [null, 'success', 'failed', 'skipped'
  *    executor reported a failure)
  *  - running → up_for_retry / failed (task failed, or zombie) | up_for_reschedule (sensor) |
  *    deferred | restarting (cleared while running) | skipped / success (task result)
+ *    | queued (its worker died and its pod runs on: handed over for another worker to adopt)
  *  - restarting → up_for_retry (the stopped try always gets another one)
  *  - up_for_retry, up_for_reschedule → scheduled (time reached) | upstream_failed (forced: they
  *    are schedulable states, so the trigger rule is evaluated for them too)
@@ -42,7 +43,7 @@ const OWN_MOVES: Readonly<Record<TiStateKey, readonly TiState[]>> = {
   none: ['scheduled', 'upstream_failed'],
   scheduled: ['queued'],
   queued: ['running', 'scheduled', 'up_for_retry'],
-  running: ['up_for_retry', 'up_for_reschedule', 'deferred', 'restarting'],
+  running: ['up_for_retry', 'up_for_reschedule', 'deferred', 'restarting', 'queued'],
   restarting: ['up_for_retry'],
   up_for_retry: ['scheduled', 'upstream_failed'],
   up_for_reschedule: ['scheduled', 'upstream_failed'],

@@ -36,8 +36,10 @@ export async function openMetastore(opts: MetastoreOptions): Promise<Metastore> 
     application_name: opts.applicationName ?? 'windsock',
     options: schema ? `-c search_path=${schema}` : undefined,
   });
-  // An idle client whose server went away must not crash the process; the pool replaces it.
+  // A client whose server went away (restart, pg_terminate_backend) must not crash the process: idle ones are
+  // reported on the pool, checked-out ones on the client itself; their queries reject and the pool replaces them.
   pool.on('error', () => {});
+  pool.on('connect', (client) => { client.on('error', () => {}); });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);

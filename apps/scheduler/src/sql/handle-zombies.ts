@@ -4,21 +4,33 @@
  * zombie tasks, with a line in the task's log saying why.
  * Guard: `where id = ? and state = 'running' and try_number = ? and last_heartbeat_at < cutoff` — a worker that
  * comes back and heart-beats in time keeps its try. Returns the tries handled.
+ * Adoption: a zombie whose executor is in `adoptableExecutors` and that has an external_executor_id (its pod
+ * runs on without its worker) is not failed but handed over (`hand-over-zombie.ts`): state `queued`, with the job
+ * that lets another worker adopt it. Other executors' tries (a local process dies with its worker) are failed or
+ * retried.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database, DagCache } from '@windsock/metastore';
 import { nextRetryAt, shouldRetry } from '@windsock/dag-model';
+import type { TaskJob } from '@windsock/queue';
+import { handOverZombie } from './hand-over-zombie.ts';
 
-export interface ZombieHandled { tiId: string; dagRunId: number; dagId: string; runId: string; taskId: string; tryNumber: number; state: 'failed' | 'up_for_retry' }
+export type ZombieHandled = { tiId: string; dagRunId: number; dagId: string; runId: string; taskId: string; tryNumber: number }
+  & ({ state: 'failed' | 'up_for_retry' } | { state: 'queued'; job: TaskJob; externalId: string });
 
-export async function handleZombies(db: Kysely<Database>, dags: DagCache, cutoff: Date, now: Date): Promise<ZombieHandled[]> {
+export async function handleZombies(db: Kysely<Database>, dags: DagCache, cutoff: Date, now: Date, opts: { adoptableExecutors?: ReadonlySet<string> } = {}): Promise<ZombieHandled[]> {
   const rows = await db.selectFrom('task_instance as ti').innerJoin('dag_run as dr', 'dr.id', 'ti.dag_run_id')
-    .select(['ti.id', 'ti.dag_run_id', 'ti.dag_id', 'ti.run_id', 'ti.task_id', 'ti.try_number', 'ti.max_tries', 'ti.worker_id', 'ti.last_heartbeat_at', 'dr.logical_date', 'dr.run_after'])
+    .select(['ti.id', 'ti.dag_run_id', 'ti.dag_id', 'ti.run_id', 'ti.task_id', 'ti.map_index', 'ti.try_number', 'ti.max_tries', 'ti.queue', 'ti.priority_weight', 'ti.worker_id', 'ti.last_heartbeat_at', 'ti.executor', 'ti.external_executor_id', 'dr.logical_date', 'dr.run_after'])
     .where('ti.state', '=', 'running')
     .where((eb) => eb.or([eb('ti.last_heartbeat_at', '<', cutoff), eb('ti.last_heartbeat_at', 'is', null)]))
     .limit(500).execute();
   const handled: ZombieHandled[] = [];
   for (const r of rows) {
+    if (r.external_executor_id !== null && r.executor !== null && opts.adoptableExecutors?.has(r.executor)) {
+      const job = await handOverZombie(db, r, cutoff, now);
+      if (job) handled.push({ tiId: r.id, dagRunId: r.dag_run_id, dagId: r.dag_id, runId: r.run_id, taskId: r.task_id, tryNumber: r.try_number, state: 'queued', job, externalId: r.external_executor_id });
+      continue;
+    }
     const task = (await dags.get(r.dag_id))?.tasks.get(r.task_id);
     const retry = task !== undefined && shouldRetry(r.try_number, r.max_tries);
     const retryAt = retry ? nextRetryAt(task, { dagId: r.dag_id, taskId: r.task_id, logicalDate: r.logical_date ?? r.run_after, tryNumber: r.try_number }, now) : null;
@@ -32,7 +44,7 @@ export async function handleZombies(db: Kysely<Database>, dags: DagCache, cutoff
       if (Number(res.numUpdatedRows) !== 1) return false;
       const seen = r.last_heartbeat_at ? r.last_heartbeat_at.toISOString() : 'never';
       await trx.insertInto('task_log').values({ task_instance_id: r.id, try_number: r.try_number,
-        chunk: `Worker ${r.worker_id ?? '?'} stopped heart-beating (last heartbeat: ${seen}); the task was detected as a zombie. Marking task as ${state.toUpperCase()}.\n` }).execute();
+        chunk: `Worker ${r.worker_id ?? '?'} stopped heart-beating (last heartbeat: ${seen}); the task was detected as a zombie${r.executor && !opts.adoptableExecutors?.has(r.executor) ? ` (executor ${r.executor} cannot hand a running try to another worker)` : ''}. Marking task as ${state.toUpperCase()}.\n` }).execute();
       await sql`insert into task_instance_history (task_instance_id, dag_id, run_id, task_id, map_index, try_number, state, max_tries, operator,
           pool, pool_slots, queue, priority_weight, start_date, end_date, duration, queued_dttm, hostname, worker_id, pid, executor, external_executor_id, rendered_fields)
         select id, dag_id, run_id, task_id, map_index, try_number, state, max_tries, operator, pool, pool_slots, queue, priority_weight,

@@ -1,0 +1,22 @@
+/** `windsock scheduler`: one scheduler process of distributed mode (DAG processor + scheduling loop). */
+import type { Command } from 'commander';
+import { loadCliEnv } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { dagsFolderOf } from '../runtime/folder.ts';
+import { startSchedulerProcess } from '../runtime/distributed.ts';
+import { untilSignal } from './worker.ts';
+
+export function registerScheduler(program: Command, _setExit: (code: number) => void): void {
+  program.command('scheduler')
+    .description('Run a scheduler (DAG processor and scheduling loop) on Postgres and Redis; several may run at once')
+    .option('--dags <dir>', 'DAG folder (default: [core] dags_folder)')
+    .option('-S, --subdir <dir>', 'DAG folder (Airflow\'s spelling)')
+    .action(async (opts: { dags?: string; subdir?: string }) => {
+      const env = loadCliEnv();
+      const log = createLogger(env.config.logging.level, 'windsock-scheduler');
+      const proc = await startSchedulerProcess({ config: env.config, dagsFolder: dagsFolderOf(env, opts.dags ?? opts.subdir), logger: log });
+      const sig = await untilSignal();
+      log.info(`received ${sig}; stopping`);
+      await proc.stop();
+    });
+}

@@ -1,0 +1,189 @@
+/**
+ * Distributed mode: the parts of `windsock scheduler` and `windsock worker`, each a separate process on Postgres
+ * (the truth) and Redis (jobs and events; BullMQ's PostgreSQL backend may carry the jobs instead). Several
+ * schedulers and many workers may run at once: every state change is a guarded SQL statement, a job is one try,
+ * and reconciliation repairs what a crash or a lost Redis left behind. Each process serves `/health` for
+ * Kubernetes probes.
+ */
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { migrateToLatest, openMetastore, type Metastore } from '@windsock/metastore';
+import { BullMqTaskQueue, LocalEventBus, RedisEventBus, redactRedisUrl, type EventBus } from '@windsock/queue';
+import { DagProcessorService, Scheduler, beatJobs, endJobs, startJob } from '@windsock/scheduler';
+import { Worker } from '@windsock/worker';
+import type { Executor } from '@windsock/executors';
+import { DagFolderProcessor, PythonDagLoader } from '@windsock/dag-parser';
+import { ConfigError, type Logger, type WindsockConfig } from '@windsock/config';
+import { normalizeOptions } from './folder.ts';
+import { createExecutor } from './executor.ts';
+
+export interface DistributedProcess {
+  /** The port /health listens on. */
+  readonly healthPort: number;
+  /** Component checks; `healthy` is false when any failed. */
+  health(): Promise<HealthReport>;
+  /** Clean shutdown: stop taking work, finish or hand over what is held, close connections. */
+  stop(): Promise<void>;
+}
+
+export interface HealthReport { healthy: boolean; [component: string]: unknown }
+
+interface Base { store: Metastore; queue: BullMqTaskQueue; events: EventBus; close(): Promise<void> }
+
+/** Postgres (migrated), the BullMQ queue and the event bus, from the configuration. */
+async function openBase(config: WindsockConfig, role: string, log: Logger): Promise<Base> {
+  if (!config.database.url) throw new ConfigError(`windsock ${role} needs Postgres: set WINDSOCK__DATABASE__URL (the embedded database is for standalone only)`);
+  const store = await openMetastore({ kind: 'postgres', url: config.database.url, poolSize: config.database.pool_size, schema: config.database.schema || undefined, applicationName: `windsock-${role}` });
+  await migrateToLatest(store.db); // advisory-locked: safe from every process at once
+  const backend = config.queue.backend as 'redis' | 'postgres';
+  const queue = new BullMqTaskQueue({ backend, redisUrl: config.queue.redis_url, postgresUrl: config.database.url, prefix: config.queue.prefix, lockDurationMs: config.queue.job_lock_sec * 1000, logger: log });
+  // With the PostgreSQL backend there is no Redis: events stay in each process, and the scheduler's tick and the
+  // worker heartbeat (which notices cancelled tries) stand in for them, at the cost of latency.
+  const events: EventBus = backend === 'postgres' ? new LocalEventBus() : new RedisEventBus({ redisUrl: config.queue.redis_url, prefix: config.queue.prefix, logger: log });
+  log.info({ queue_backend: backend, redis: backend === 'redis' ? redactRedisUrl(config.queue.redis_url) : undefined, prefix: config.queue.prefix }, `windsock ${role} connected`);
+  return {
+    store, queue, events,
+    async close() { await queue.close(); await events.close(); await store.close(); },
+  };
+}
+
+/** Resolves `fn` or rejects after `ms`: a health check must answer even when a dependency hangs. */
+function within<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([fn(), new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms); })])
+    .finally(() => clearTimeout(timer));
+}
+
+async function check(fn: () => Promise<unknown>): Promise<{ status: 'healthy' | 'unhealthy'; error?: string }> {
+  try { await within(2000, fn); return { status: 'healthy' }; } catch (err) { return { status: 'unhealthy', error: (err as Error).message }; }
+}
+
+async function dependencyChecks(base: Base) {
+  const [metadatabase, queue] = await Promise.all([check(() => base.store.db.selectNoFrom((eb) => eb.lit(1).as('one')).execute()), check(() => base.queue.ping())]);
+  return { metadatabase, queue };
+}
+
+/** `/health`: 200 with the report when healthy, 503 otherwise. `/health/live`: 200 while the process answers. */
+function serveHealth(port: number, host: string, report: () => Promise<HealthReport>, log: Logger): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health/live') { res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"alive"}'); return; }
+    if (path !== '/health') { res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"not found"}'); return; }
+    report().then((r) => res.writeHead(r.healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(r)),
+      (err: unknown) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ healthy: false, error: (err as Error).message })));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      log.info({ port: (server.address() as { port: number }).port }, 'health endpoint listening on /health');
+      resolve(server);
+    });
+  });
+}
+
+/**
+ * Job rows heart-beating every 5 s while `alive()` holds, so the API's health endpoint sees this process (a stuck
+ * loop stops beating). Returns a function that ends them.
+ */
+async function jobRows(base: Base, types: Array<'scheduler' | 'dag_processor' | 'worker'>, workerId: string | null, alive: () => boolean, log: Logger): Promise<() => Promise<void>> {
+  const ids: number[] = [];
+  for (const type of types) ids.push(await startJob(base.store.db, { type, hostname: hostname(), workerId }, new Date()));
+  const timer = setInterval(() => {
+    if (alive()) beatJobs(base.store.db, ids, new Date()).catch((err: unknown) => log.warn({ err }, 'job heartbeat failed'));
+  }, 5000);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await endJobs(base.store.db, ids, 'success', new Date()).catch((err: unknown) => log.warn({ err }, 'could not end job rows'));
+  };
+}
+
+const closeServer = (s: Server) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
+
+/** `windsock scheduler`: the DAG processor and the scheduling loop with reconciliation. */
+export async function startSchedulerProcess(opts: { config: WindsockConfig; dagsFolder: string; logger: Logger; healthHost?: string }): Promise<DistributedProcess> {
+  const { config, logger: log } = opts;
+  const base = await openBase(config, 'scheduler', log);
+  const normalize = normalizeOptions(config);
+  // Variable.get in DAG files reads a snapshot of the variables, refreshed every few seconds (as standalone does).
+  let variables: Record<string, string> = {};
+  const refreshVariables = async () => {
+    variables = Object.fromEntries((await base.store.db.selectFrom('variable').select(['key', 'val']).execute()).map((v) => [v.key, v.val]));
+  };
+  await refreshVariables();
+  const varTimer = setInterval(() => void refreshVariables().catch(() => {}), 5000);
+  varTimer.unref();
+  const python = new PythonDagLoader({ dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, operatorAliases: normalize.operatorAliases, parserOptions: normalize, variables: () => variables });
+  const folder = new DagFolderProcessor({
+    folder: opts.dagsFolder, safeMode: config.core.dag_discovery_safe_mode, ignoreSyntax: config.core.dag_ignore_file_syntax as 'regexp' | 'glob',
+    loaders: { '.py': python }, parserOptions: normalize,
+  });
+  const processor = new DagProcessorService({ db: base.store.db, events: base.events, processor: folder, dagsFolder: opts.dagsFolder, options: { pausedAtCreation: config.core.dags_are_paused_at_creation }, logger: log });
+  const reconcileMs = config.scheduler.reconcile_interval * 1000;
+  const scheduler = new Scheduler({ db: base.store.db, queue: base.queue, events: base.events, logger: log, options: {
+    parallelism: config.core.parallelism, tickMs: config.scheduler.tick_ms, heartbeatTimeoutMs: config.scheduler.task_instance_heartbeat_timeout * 1000,
+    queuedTimeoutMs: config.scheduler.task_queued_timeout * 1000, maintenanceMs: reconcileMs, requeueAfterMs: reconcileMs,
+  } });
+  await processor.syncOnce();
+  processor.start();
+  scheduler.start();
+  const stuckAfterMs = Math.max(60_000, 20 * config.scheduler.tick_ms);
+  const report = async (): Promise<HealthReport> => {
+    const deps = await dependencyChecks(base);
+    const h = scheduler.health;
+    const loop = { status: h.running && Date.now() - h.lastPassAt < stuckAfterMs ? 'healthy' : 'unhealthy', latest_scheduler_heartbeat: h.lastPassAt ? new Date(h.lastPassAt).toISOString() : null, last_error: h.lastError };
+    return { healthy: deps.metadatabase.status === 'healthy' && deps.queue.status === 'healthy' && loop.status === 'healthy', ...deps, scheduler: loop };
+  };
+  const server = await serveHealth(config.scheduler.health_check_port, opts.healthHost ?? '0.0.0.0', report, log);
+  const endJobRows = await jobRows(base, ['scheduler', 'dag_processor'], null, () => Date.now() - scheduler.health.lastPassAt < stuckAfterMs, log);
+  return {
+    healthPort: (server.address() as { port: number }).port,
+    health: report,
+    async stop() {
+      clearInterval(varTimer);
+      processor.stop();
+      await scheduler.stop(); // finishes the pass in flight; every step is its own guarded commit
+      await endJobRows();
+      await closeServer(server);
+      await python.close();
+      await base.close();
+      log.info('scheduler stopped');
+    },
+  };
+}
+
+/** `windsock worker`: takes jobs from its named queues and runs them through the `[core] executor`. */
+export async function startWorkerProcess(opts: { config: WindsockConfig; dagsFolder: string; logger: Logger; executor?: Executor; healthHost?: string }): Promise<DistributedProcess> {
+  const { config, logger: log } = opts;
+  const base = await openBase(config, 'worker', log);
+  const executor = opts.executor ?? createExecutor(config, opts.dagsFolder);
+  const worker = new Worker({ db: base.store.db, queue: base.queue, events: base.events, executor, logger: log, fernetKey: config.core.fernet_key || null, options: {
+    workerId: `${hostname()}-${process.pid}`, concurrency: config.worker.concurrency, queues: config.worker.queues, heartbeatMs: config.worker.heartbeat_sec * 1000,
+  } });
+  worker.start();
+  let draining = false;
+  const report = async (): Promise<HealthReport> => {
+    const deps = await dependencyChecks(base);
+    return {
+      healthy: !draining && deps.metadatabase.status === 'healthy' && deps.queue.status === 'healthy', ...deps,
+      worker: { worker_id: worker.workerId, status: draining ? 'draining' : 'running', active_tries: worker.activeTries, concurrency: config.worker.concurrency, queues: config.worker.queues },
+    };
+  };
+  const server = await serveHealth(config.worker.health_check_port, opts.healthHost ?? '0.0.0.0', report, log);
+  const endJobRows = await jobRows(base, ['worker'], worker.workerId, () => !draining, log);
+  log.info({ worker_id: worker.workerId, queues: config.worker.queues, concurrency: config.worker.concurrency, executor: executor.name }, 'worker started');
+  return {
+    healthPort: (server.address() as { port: number }).port,
+    health: report,
+    async stop() {
+      draining = true;
+      log.info({ active_tries: worker.activeTries, grace_sec: config.worker.shutdown_grace_sec }, 'worker stopping: no new work; finishing what it holds');
+      await worker.stop({ drain: true, graceMs: config.worker.shutdown_grace_sec * 1000 });
+      await executor.close(); // pods handed over run on: the kubernetes executor only stops watching them
+      await endJobRows();
+      await closeServer(server);
+      await base.close();
+      log.info('worker stopped');
+    },
+  };
+}
