@@ -30,6 +30,11 @@ export interface TaskLaunch {
   timeoutMs: number | null;
   /** The worker that launches it (recorded on pods for adoption). */
   workerId: string;
+  /**
+   * For `adopt` only: the lines of this try's log already in the metastore, in order. The executor re-reads
+   * the pod's log from the start and skips what is here, so the log is neither cut nor repeated.
+   */
+  storedLog?: string[];
 }
 
 /** Lines of task output, each without its trailing newline. Writes never block the task. */

@@ -1,0 +1,19 @@
+/**
+ * The executor `[core] executor` names: `local` (processes on this machine) or `kubernetes` (pods and
+ * SparkApplications on the cluster of $KUBECONFIG / the in-cluster service account, with the `[kubernetes]`
+ * settings).
+ */
+import { AIRFLOW_SHIM_PATH } from '@windsock/dag-parser';
+import { KubernetesExecutor, LocalExecutor, loadDefaultKubeConfig, parseNodeGroups, type Executor } from '@windsock/executors';
+import type { WindsockConfig } from '@windsock/config';
+
+export function createExecutor(config: WindsockConfig, dagsFolder: string): Executor {
+  if (config.core.executor !== 'kubernetes') return new LocalExecutor({ pythonPath: [dagsFolder, AIRFLOW_SHIM_PATH] });
+  const k = config.kubernetes;
+  return new KubernetesExecutor(loadDefaultKubeConfig(), {
+    namespace: k.namespace, registryPrefix: k.registry_prefix, defaultImage: k.default_image, nodeGroups: parseNodeGroups(k.node_groups),
+    nodeGroupLabel: k.node_group_label, qps: k.qps, burst: k.burst, maxConcurrentCreates: k.max_concurrent_creates,
+    deleteOnSuccess: k.delete_on_success, deleteOnFailure: k.delete_on_failure, startupTimeoutMs: k.startup_timeout * 1000,
+    requestRetries: k.request_retries, requestTimeoutMs: k.request_timeout * 1000, sparkVersion: k.spark_version, dagsFolder,
+  });
+}
