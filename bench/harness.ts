@@ -28,7 +28,7 @@ export async function startBench(files: Record<string, string>, opts: { concurre
   const queue = new MemoryTaskQueue();
   const processor = new DagProcessorService({ db: store.db, events, processor: new DagFolderProcessor({ folder }), dagsFolder: folder, options: { pausedAtCreation: false } });
   await processor.syncOnce();
-  const scheduler = new Scheduler({ db: store.db, queue, events, options: { parallelism: opts.parallelism, maxTisPerPass: opts.parallelism } });
+  const scheduler = new Scheduler({ db: store.db, queue, events, options: { parallelism: opts.parallelism, maxTisPerPass: opts.parallelism, analyzeMs: store.kind === 'pglite' ? 5000 : 0 } });
   const worker = new Worker({ db: store.db, queue, events, executor: new LocalExecutor(), options: { concurrency: opts.concurrency } });
   worker.start();
   scheduler.start();

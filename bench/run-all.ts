@@ -2,6 +2,12 @@
 import { parseArgs } from 'node:util';
 import { s1 } from './s1-chain.ts';
 import { s2 } from './s2-task-lag.ts';
+import { formatS3, s3 } from './s3-kubernetes.ts';
+import { printS5, s5 } from './s5-parse.ts';
+import { printWebBench, webserverBench } from './webserver-api.ts';
+import { printUiGrid, uiGrid } from './ui-grid.ts';
+import { formatS4, s4 } from './s4-throughput.ts';
+import { s1Distributed, s2Distributed } from './s1-s2-distributed.ts';
 
 const { values } = parseArgs({ options: { tiny: { type: 'boolean', default: false } } });
 const tiny = values.tiny;
@@ -9,5 +15,22 @@ const r1 = await s1({ tasks: tiny ? 5 : 40, runs: tiny ? 1 : 3 });
 console.log(`S1 chain: task-to-task p50 ${r1.p50} ms, p99 ${r1.p99} ms, makespan ${r1.makespanMs} ms (target p50 <= 25 ms; Airflow 2.7 ~2500 ms)`);
 for (const r of await s2({ scale: tiny ? 10 : 1 })) {
   console.log(`S2 ${r.shape}: ${r.tasks} tasks, total task lag ${r.totalLagS.toFixed(2)} s (target <= 1.16 s; Airflow 2.0 11.6-14.3 s)`);
+}
+printS5(await s5({ files: tiny ? 20 : 1000 }));
+const web = await webserverBench({ dags: tiny ? 50 : 1000, seconds: tiny ? 2 : 10, connections: tiny ? 2 : 10 });
+printWebBench(web);
+const ui = await uiGrid(tiny ? { tasks: 50, runs: 5, iterations: 3 } : { tasks: 1000, runs: 25, iterations: 20 });
+printUiGrid(ui, 'PGlite');
+const d1 = await s1Distributed({ tasks: tiny ? 5 : 40, runs: tiny ? 1 : 3 });
+console.log(`S1 distributed: task-to-task p50 ${d1.p50} ms, p99 ${d1.p99} ms (target p50 <= 30 ms; Airflow 2.7 ~2500 ms)`);
+for (const r of await s2Distributed({ scale: tiny ? 10 : 1 })) console.log(`S2 distributed ${r.shape}: ${r.tasks} tasks, total task lag ${r.totalLagS.toFixed(2)} s (target <= 1.16 s)`);
+const r4 = await s4(tiny ? { tasks: 200, perRun: 50, concurrency: 16 } : { tasks: 10_000, perRun: 100, concurrency: 128 });
+console.log(formatS4(r4));
+if (!Number.isFinite(d1.p50) || !(r4.tisPerS > 0)) { console.error('distributed benchmarks produced no measurements'); process.exit(1); }
+if (web.errors > 0) { console.error('webserver bench: requests failed'); process.exit(1); }
+for (const latency of [20, 150]) {
+  const r3 = await s3({ tasks: tiny ? 40 : 1000, createLatencyMs: latency });
+  console.log(formatS3(r3));
+  if (r3.failed > 0 || !(r3.podsPerS > 0)) { console.error('S3: pods failed or none were created'); process.exit(1); }
 }
 if (!Number.isFinite(r1.p50)) { console.error('S1 produced no measurements'); process.exit(1); }

@@ -12,13 +12,15 @@ const EXAMPLES = join(ROOT, 'examples/dags');
 
 function windsock(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd: ROOT, timeout: 100_000 }, (err, stdout, stderr) => {
       res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
 }
 
-describe('windsock CLI', () => {
+// Each command starts a process with an embedded database and a Python parser pool: seconds each, more on a
+// busy machine.
+describe('windsock CLI', { timeout: 120_000 }, () => {
   it('dags list --output json prints the DAGs with the REST API field names', async () => {
     const r = await windsock(['dags', 'list', '-S', EXAMPLES, '-o', 'json']);
     expect(r.code).toBe(0);

@@ -5,6 +5,10 @@ import { registerStandalone } from './commands/standalone.ts';
 import { registerDb } from './commands/db.ts';
 import { registerDags } from './commands/dags.ts';
 import { registerTasks } from './commands/tasks.ts';
+import { registerUsers } from './commands/users.ts';
+import { registerWebserver } from './commands/webserver.ts';
+import { registerScheduler } from './commands/scheduler.ts';
+import { registerWorker } from './commands/worker.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('windsock')
@@ -17,6 +21,10 @@ export async function main(argv: string[]): Promise<number> {
   registerDb(program, setExit);
   registerDags(program, setExit);
   registerTasks(program, setExit);
+  registerUsers(program, setExit);
+  registerWebserver(program, setExit);
+  registerScheduler(program, setExit);
+  registerWorker(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -4,7 +4,7 @@
  * otherwise ticks, so timetables and retry times are honoured. Several schedulers may run on one database:
  * every step is guarded in SQL (see sql/).
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
 import type { EventBus, TaskJob, TaskQueue } from '@windsock/queue';
 import { DagCache, type CachedDag } from '@windsock/metastore';
@@ -30,6 +30,11 @@ export interface SchedulerOptions {
   heartbeatTimeoutMs: number;
   /** How often zombies are looked for and queued tries re-enqueued. */
   maintenanceMs: number;
+  /**
+   * Refresh the planner's statistics this often (0: never). Embedded PGlite has no autovacuum, and without
+   * statistics its plans for the hot queries are several times slower; a real Postgres does this itself.
+   */
+  analyzeMs: number;
   /** A try queued for this long without a worker starting it is failed or retried ([scheduler] task_queued_timeout). */
   queuedTimeoutMs: number;
   /**
@@ -42,7 +47,7 @@ export interface SchedulerOptions {
 }
 
 export const defaultSchedulerOptions: SchedulerOptions = { parallelism: 32, tickMs: 1000, maxRunsPerPass: 200, maxTisPerPass: 256, heartbeatTimeoutMs: 300_000, maintenanceMs: 10_000,
-  queuedTimeoutMs: 600_000, requeueAfterMs: 0, adoptableExecutors: ['kubernetes'] };
+  queuedTimeoutMs: 600_000, requeueAfterMs: 0, adoptableExecutors: ['kubernetes'], analyzeMs: 0 };
 
 export interface PassSummary { runsCreated: number; runsStarted: number; scheduled: number; queued: number; runsFinished: number }
 
@@ -62,6 +67,11 @@ export class Scheduler {
   private readonly unsubscribe: Array<() => void> = [];
   private readonly warnedPools = new Set<string>();
   private lastMaintenance = 0;
+  private lastAnalyze = 0;
+  /** A run was created or one finished: queued runs may be startable. */
+  private queuedRunsWaiting = true;
+  /** A run finished: a DAG held back by max_active_runs may now get its next scheduled run. */
+  private creationWanted = false;
   private lastPass = 0;
   private lastPassError: string | null = null;
 
@@ -79,7 +89,7 @@ export class Scheduler {
     this.running = true;
     this.unsubscribe.push(
       this.events.on('ti:finished', (e) => this.wake({ dagRunId: e.dagRunId, dagId: e.dagId })),
-      this.events.on('dagrun:created', (e) => this.wake({ dagRunId: e.dagRunId, dagId: e.dagId })),
+      this.events.on('dagrun:created', (e) => { this.queuedRunsWaiting = true; this.wake({ dagRunId: e.dagRunId, dagId: e.dagId }); }),
       this.events.on('dags:changed', (e) => { for (const d of e.dagIds) this.dags.invalidate(d); this.wake(); }),
     );
     this.loopDone = this.loop();
@@ -117,7 +127,7 @@ export class Scheduler {
         if (full) lastFull = Date.now();
         // Work a pass creates (started runs, finished runs) marks itself dirty; loop at once only when the
         // queue step stopped at its per-pass cap, else wait for the next event or tick.
-        busy = s.queued >= this.opts.maxTisPerPass;
+        busy = s.queued >= this.opts.maxTisPerPass || this.creationWanted || this.queuedRunsWaiting;
       } catch (err) {
         // Postgres away, a deadlock, a bug: log it and try again on the next tick; nothing is lost because
         // every step re-reads the truth from the database.
@@ -145,13 +155,18 @@ export class Scheduler {
     const full = opts.full ?? true;
     const now = () => opts.now ?? new Date();
     const summary: PassSummary = { runsCreated: 0, runsStarted: 0, scheduled: 0, queued: 0, runsFinished: 0 };
-    const loadDag = (dagId: string) => this.dags.get(dagId);
+    const loadDag = (dagId: string, via: Kysely<Database>) => this.dags.get(dagId, null, via);
 
+    if (full && this.opts.analyzeMs > 0 && Date.now() - this.lastAnalyze >= this.opts.analyzeMs) {
+      this.lastAnalyze = Date.now();
+      await sql`analyze dag_run, task_instance, slot_pool, serialized_dag, dag`.execute(this.db);
+    }
     if (full && Date.now() - this.lastMaintenance >= this.opts.maintenanceMs) {
       this.lastMaintenance = Date.now();
       await this.maintenance(now());
     }
-    if (full) {
+    if (full || this.creationWanted) {
+      this.creationWanted = false;
       for (const dagId of await dagsDueForRuns(this.db, now(), 100)) {
         const cached = await this.dags.get(dagId);
         if (!cached) continue;
@@ -162,7 +177,9 @@ export class Scheduler {
         }
       }
     }
-    for (const dagId of await dagsWithQueuedRuns(this.db)) {
+    const startRuns = full || this.queuedRunsWaiting;
+    this.queuedRunsWaiting = false;
+    for (const dagId of startRuns ? await dagsWithQueuedRuns(this.db) : []) {
       const cached = await this.dags.get(dagId);
       if (!cached) continue;
       const started = await startQueuedRuns(this.db, cached, now());
@@ -184,7 +201,9 @@ export class Scheduler {
         summary.runsFinished++;
         this.log.info({ dag_id: f.dagId, run_id: f.runId, state: f.state }, 'DAG run finished');
         this.events.emit('dagrun:finished', { dagId: f.dagId, runId: f.runId, dagRunId: f.id, state: f.state });
-        this.fullPassWanted = true; // a slot under max_active_runs may have opened
+        // A slot under max_active_runs may have opened: start queued runs, create due ones.
+        this.queuedRunsWaiting = true;
+        this.creationWanted = true;
       }
     }
 

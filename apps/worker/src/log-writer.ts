@@ -36,6 +36,20 @@ export class TryLogWriter implements LogSink {
     else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.opts.flushMs);
   }
 
+  /**
+   * Waits for flushes in flight, then hands over what is still buffered as one chunk (or null) and forgets it:
+   * the worker stores the end of a log in the same statement that records how the try ended.
+   */
+  async takeRest(): Promise<string | null> {
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    await this.flushing;
+    if (this.buffer.length === 0) return null;
+    const chunk = this.buffer.join('\n') + '\n';
+    this.buffer = [];
+    this.bytes = 0;
+    return chunk;
+  }
+
   /** Writes what is buffered; resolves when every line written so far is stored (or has failed to be). */
   flush(): Promise<void> {
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }

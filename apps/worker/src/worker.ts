@@ -19,6 +19,7 @@ import { finishTry } from './sql/finish-try.ts';
 import { heartbeatTries } from './sql/heartbeat-tries.ts';
 import { readConnection } from './sql/read-connection.ts';
 import { handOverTry } from './sql/hand-over-try.ts';
+import { storedLogLines } from './sql/stored-log.ts';
 import { TryLogWriter } from './log-writer.ts';
 import { buildContext, resolveXComArgs, type ContextDeps } from './context.ts';
 import { renderArgs } from './templates.ts';
@@ -72,7 +73,10 @@ export class Worker {
   get activeTries(): number { return this.held.size; }
 
   start(): void {
-    this.unsubscribe.push(this.events.on('ti:cancel', (e) => this.cancel(e.tiId, e.reason)));
+    this.unsubscribe.push(
+      this.events.on('ti:cancel', (e) => this.cancel(e.tiId, e.reason)),
+      this.events.on('dags:changed', (e) => { for (const d of e.dagIds) this.dags.invalidate(d); }),
+    );
     this.consumer = this.queue.consume(this.opts.queues, (job) => this.handle(job), { concurrency: this.opts.concurrency });
     this.heartbeat = setInterval(() => void this.beat(), this.opts.heartbeatMs);
     this.heartbeat.unref();
@@ -173,7 +177,8 @@ export class Worker {
         timeoutMs: task.execution_timeout !== null ? task.execution_timeout * 1000 : null,
         env: airflowContextEnv(ti.dag_id, ti.task_id, run.run_id, run.logical_date, ti.try_number),
       };
-      const handle = adoptFrom === null ? await this.executor.start(launch, logs) : await this.executor.adopt?.(launch, adoptFrom, logs) ?? null;
+      const handle = adoptFrom === null ? await this.executor.start(launch, logs)
+        : await this.executor.adopt?.({ ...launch, storedLog: await this.retryDb(() => storedLogLines(this.db, ti.id, ti.try_number)) }, adoptFrom, logs) ?? null;
       if (handle === null) {
         throw new Error(`could not adopt ${adoptFrom}: ${this.executor.adopt ? 'it is gone' : `executor ${this.executor.name} cannot adopt running tries`}; handling the try as a zombie`);
       }
@@ -207,15 +212,17 @@ export class Worker {
     }
     if (state === 'failed') logs.write('Marking task as FAILED.');
     if (state === 'success') logs.write('Marking task as SUCCESS.');
-    await this.flushLogs(logs);
+    const logChunk = await logs.takeRest();
     const final = await this.retryDb(() => finishTry(this.db, {
-      tiId: ti.id, tryNumber: ti.try_number, state, nextRetryAt: retryAt,
+      tiId: ti.id, tryNumber: ti.try_number, state, nextRetryAt: retryAt, logChunk,
       xcom: xcom !== undefined ? { dagRunId: run.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index, value: xcom } : undefined,
     }, now));
     this.held.delete(ti.id);
+    if (logChunk) this.events.emit('log:chunk', { tiId: ti.id, tryNumber: ti.try_number });
     this.events.emit('ti:finished', { tiId: ti.id, dagId: ti.dag_id, runId: ti.run_id, dagRunId: run.id, taskId: ti.task_id, tryNumber: ti.try_number, state: final ?? null });
   }
 
+  /** Stores every buffered log line, riding out a short database outage. */
   private async flushLogs(logs: TryLogWriter): Promise<void> {
     for (let i = 0; i < 60; i++) {
       await logs.flush();

@@ -19,21 +19,28 @@ export class DagCache {
   private readonly byId = new Map<string, CachedDag>();
   private readonly db: Kysely<Database>;
   private readonly maxAgeMs: number;
-  /** maxAgeMs: how long a copy is trusted without asking the metastore whether its hash changed. */
-  constructor(db: Kysely<Database>, opts: { maxAgeMs?: number } = {}) { this.db = db; this.maxAgeMs = opts.maxAgeMs ?? 1000; }
+  /**
+   * maxAgeMs: how long a copy is trusted without asking the metastore whether its hash changed. Changes normally
+   * arrive sooner, as `dags:changed` events that call invalidate(); the age is the fallback when one is lost.
+   */
+  constructor(db: Kysely<Database>, opts: { maxAgeMs?: number } = {}) { this.db = db; this.maxAgeMs = opts.maxAgeMs ?? 10_000; }
 
-  /** The DAG's current serialized form; null when it has none (deleted). */
-  async get(dagId: string, knownHash?: string | null): Promise<CachedDag | null> {
+  /**
+   * The DAG's current serialized form; null when it has none (deleted). `via` runs the look-up on a transaction
+   * (PGlite has one connection, which an open transaction holds).
+   */
+  async get(dagId: string, knownHash?: string | null, via?: Kysely<Database>): Promise<CachedDag | null> {
+    const db = via ?? this.db;
     const hit = this.byId.get(dagId);
     if (hit && knownHash && hit.hash === knownHash) return hit;
     if (hit && !knownHash && Date.now() - hit.checkedAt < this.maxAgeMs) return hit;
     // With a copy in hand, check the hash first: cheap, and the JSON only moves when it changed.
     if (hit && !knownHash) {
-      const row = await this.db.selectFrom('serialized_dag').select('dag_hash').where('dag_id', '=', dagId).executeTakeFirst();
+      const row = await db.selectFrom('serialized_dag').select('dag_hash').where('dag_id', '=', dagId).executeTakeFirst();
       if (!row) { this.byId.delete(dagId); return null; }
       if (row.dag_hash === hit.hash) { hit.checkedAt = Date.now(); return hit; }
     }
-    const row = await this.db.selectFrom('serialized_dag').select(['data', 'dag_hash']).where('dag_id', '=', dagId).executeTakeFirst();
+    const row = await db.selectFrom('serialized_dag').select(['data', 'dag_hash']).where('dag_id', '=', dagId).executeTakeFirst();
     if (!row) { this.byId.delete(dagId); return null; }
     const entry = cacheEntry(row.data, row.dag_hash);
     this.byId.set(dagId, entry);

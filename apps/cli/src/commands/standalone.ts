@@ -1,10 +1,37 @@
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadCliEnv } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startEmbedded } from '../runtime/embedded.ts';
 import { dagsFolderOf, metastoreOf } from '../runtime/folder.ts';
 import { ensureFernetKey } from '../runtime/secrets.ts';
+import { createUser, startWebserver, userExists } from '@windsock/webserver';
+import type { Kysely } from 'kysely';
+import type { Database } from '@windsock/metastore';
+import type { CliEnv } from '../config.ts';
+
+/** A secret generated on first start and kept in $WINDSOCK_HOME/<file> (mode 600), as standalone keeps its own. */
+async function keptSecret(env: CliEnv, file: string, make: () => string): Promise<{ value: string; created: boolean }> {
+  const path = join(env.home, file);
+  try { return { value: (await readFile(path, 'utf8')).trim(), created: false }; } catch {
+    const value = make();
+    await writeFile(path, value + '\n', { mode: 0o600, flag: 'wx' }).catch(() => {});
+    return { value: (await readFile(path, 'utf8')).trim(), created: true };
+  }
+}
+
+/**
+ * As `airflow standalone`: an `admin` user (role Admin) with a generated password, printed once when created and
+ * kept in $WINDSOCK_HOME/standalone_admin_password.txt.
+ */
+async function ensureAdmin(env: CliEnv, db: Kysely<Database>): Promise<string | null> {
+  if (await userExists(db, 'admin')) return null;
+  const { value } = await keptSecret(env, 'standalone_admin_password.txt', () => randomBytes(12).toString('base64url'));
+  await createUser(db, { username: 'admin', password: value, role: 'Admin' });
+  return value;
+}
 
 export function registerStandalone(program: Command, _setExit: (code: number) => void): void {
   program.command('standalone')
@@ -27,6 +54,12 @@ export function registerStandalone(program: Command, _setExit: (code: number) =>
       });
       const started = Date.now();
       const app = await startEmbedded({ config: { ...env.config, core: { ...env.config.core, fernet_key: fernetKey } }, metastore, dagsFolder, logger: log, watch: true });
+      const jwt = env.config.api_auth.jwt_secret || (await keptSecret(env, 'jwt_secret', () => randomBytes(32).toString('base64url'))).value;
+      const newPassword = await ensureAdmin(env, app.store.db);
+      const web = await startWebserver({
+        db: app.store.db, events: app.events, config: { ...env.config, api_auth: { ...env.config.api_auth, jwt_secret: jwt } },
+        logger: log, fernetKey, port: env.config.webserver.port, host: env.config.webserver.host,
+      });
       const dags = await app.store.db.selectFrom('dag').select(['dag_id', 'is_paused']).where('is_active', '=', true).execute();
       const errors = await app.store.db.selectFrom('import_error').select(['filename', 'message']).execute();
       process.stdout.write([
@@ -35,10 +68,13 @@ export function registerStandalone(program: Command, _setExit: (code: number) =>
         `  metastore:   ${metastore.kind === 'pglite' ? `embedded PGlite in ${metastore.dataDir}` : 'Postgres'}`,
         `  executor:    local, ${env.config.worker.concurrency} tasks at once`,
         ...errors.map((e) => `  import error in ${e.filename}: ${e.message}`),
+        `  webserver:   ${web.url} (REST API ${web.url}/api/v2)`,
+        newPassword ? `  sign in as admin with password ${newPassword} (kept in ${join(env.home, 'standalone_admin_password.txt')})` : `  sign in as admin (password in ${join(env.home, 'standalone_admin_password.txt')})`,
         'Press Ctrl+C to stop.',
         '',
       ].join('\n'));
       await stopRequested;
+      await web.close();
       await app.stop();
     });
 }

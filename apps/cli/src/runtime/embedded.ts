@@ -7,8 +7,8 @@ import { migrateToLatest, openMetastore, type Metastore, type MetastoreOptions }
 import { LocalEventBus, MemoryTaskQueue } from '@windsock/queue';
 import { Scheduler, DagProcessorService } from '@windsock/scheduler';
 import { Worker } from '@windsock/worker';
-import { LocalExecutor } from '@windsock/executors';
-import { AIRFLOW_SHIM_PATH, DagFolderProcessor, PythonDagLoader } from '@windsock/dag-parser';
+import { DagFolderProcessor, PythonDagLoader } from '@windsock/dag-parser';
+import { createExecutor } from './executor.ts';
 import { operatorAliases, silentLogger, type Logger, type WindsockConfig } from '@windsock/config';
 
 export interface EmbeddedOptions {
@@ -66,8 +66,11 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const processor = new DagProcessorService({ db: store.db, events, processor: folder, dagsFolder: opts.dagsFolder, options: { pausedAtCreation: config.core.dags_are_paused_at_creation }, logger: log });
   const scheduler = new Scheduler({ db: store.db, queue, events, logger: log, options: {
     parallelism: config.core.parallelism, tickMs: config.scheduler.tick_ms, heartbeatTimeoutMs: config.scheduler.task_instance_heartbeat_timeout * 1000,
+    analyzeMs: store.kind === 'pglite' ? 5000 : 0, queuedTimeoutMs: config.scheduler.task_queued_timeout * 1000,
+    maintenanceMs: config.scheduler.reconcile_interval * 1000,
   } });
-  const worker = new Worker({ db: store.db, queue, events, executor: new LocalExecutor({ pythonPath: [opts.dagsFolder, AIRFLOW_SHIM_PATH] }), logger: log, fernetKey: config.core.fernet_key || null, options: {
+  const executor = createExecutor(config, opts.dagsFolder);
+  const worker = new Worker({ db: store.db, queue, events, executor, logger: log, fernetKey: config.core.fernet_key || null, options: {
     concurrency: config.worker.concurrency, queues: config.worker.queues, heartbeatMs: config.worker.heartbeat_sec * 1000,
   } });
 
@@ -87,6 +90,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
       processor.stop();
       await scheduler.stop();
       await worker.stop({ drain: false });
+      await executor.close();
       await python.close();
       await events.close();
       await store.close();

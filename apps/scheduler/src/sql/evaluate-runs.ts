@@ -27,8 +27,11 @@ export async function evaluateRunningRuns(db: Kysely<Database>, runIds: number[]
   const result: RunsPassResult = { scheduled: 0, forced: 0, finished: [], cancel: [] };
   if (runIds.length === 0) return result;
   return db.transaction().execute(async (trx) => {
-    const runs = (await trx.selectFrom('dag_run').select(['id', 'dag_id', 'run_id', 'logical_date', 'start_date'])
-      .where('id', 'in', runIds).where('state', '=', 'running').orderBy('id').forUpdate().skipLocked().execute())
+    // Lock and stamp in one statement: the runs no other scheduler holds, still running.
+    const runs = (await trx.updateTable('dag_run').set({ last_scheduling_decision: now })
+      .where('id', 'in', (qb) => qb.selectFrom('dag_run').select('id').where('id', 'in', runIds).where('state', '=', 'running')
+        .orderBy('id').forUpdate().skipLocked())
+      .returning(['id', 'dag_id', 'run_id', 'logical_date', 'start_date']).execute())
       .filter((r) => dags.has(r.dag_id)); // a DAG that is gone: its runs wait until it comes back or is deleted
     if (runs.length === 0) return result;
     let tis = await loadTis(trx, runs.map((r) => r.id));
@@ -59,7 +62,7 @@ export async function evaluateRunningRuns(db: Kysely<Database>, runIds: number[]
 
     if (toSchedule.length > 0) {
       const res = await trx.updateTable('task_instance')
-        .set({ state: 'scheduled', scheduled_dttm: now, next_retry_at: null, try_number: sql`try_number + 1`, updated_at: now })
+        .set({ state: 'scheduled', scheduled_dttm: now, next_retry_at: null, try_number: sql`try_number + 1`, updated_at: now, external_executor_id: null, worker_id: null, pid: null })
         .where('id', 'in', toSchedule).where((eb) => eb.or([eb('state', 'is', null), eb('state', '=', 'up_for_retry')]))
         .executeTakeFirst();
       result.scheduled = Number(res.numUpdatedRows);
@@ -71,7 +74,6 @@ export async function evaluateRunningRuns(db: Kysely<Database>, runIds: number[]
         .executeTakeFirst();
       result.forced += Number(res.numUpdatedRows);
     }
-    await trx.updateTable('dag_run').set({ last_scheduling_decision: now }).where('id', 'in', runs.map((r) => r.id)).execute();
     for (const state of ['success', 'failed'] as const) {
       if (outcome[state].length === 0) continue;
       const done = await trx.updateTable('dag_run').set({ state, end_date: now, updated_at: now })

@@ -15,7 +15,7 @@ export async function readConnection(db: Kysely<Database>, fernetKey: string | n
   };
   const password = open(c.password, c.is_encrypted);
   const extra = open(c.extra, c.is_extra_encrypted);
-  let extraDejson: unknown = {};
+  let extraDejson: unknown;
   try { extraDejson = extra ? JSON.parse(extra) : {}; } catch { extraDejson = {}; }
   return {
     conn_id: c.conn_id, conn_type: c.conn_type, description: c.description, host: c.host, schema: c.schema, login: c.login,

@@ -25,6 +25,22 @@ import type { DagFileLoader } from './loader.ts';
 
 export type ParsedFile = FileParseResult & { contentHash: string };
 
+/** Files handed to loaders at once; enough to keep a parser pool busy, few enough to bound memory. */
+const PARSE_CONCURRENCY = 16;
+
+async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
 export interface ScanResult {
   /** Files new or changed since the last scan, freshly parsed. */
   changed: ParsedFile[];
@@ -139,10 +155,12 @@ export class DagFolderProcessor {
     const owner = new Map<string, string>();
     for (const f of unchanged) for (const id of this.#known.get(f)!.dagIds) owner.set(id, f);
     const changed: ParsedFile[] = [];
-    for (const item of toParse) {
-      let result = item.readError !== undefined
-        ? failure(item.relPath, 'UNREADABLE', `cannot read the file: ${errorText(item.readError)}`, item.readError)
-        : await this.#load(item.relPath, item.bytes!);
+    // Files are parsed concurrently (a loader such as Python's has a pool of workers), then taken in path order.
+    const parsed = await mapConcurrently(toParse, PARSE_CONCURRENCY, (item) => (item.readError !== undefined
+      ? Promise.resolve(failure(item.relPath, 'UNREADABLE', `cannot read the file: ${errorText(item.readError)}`, item.readError))
+      : this.#load(item.relPath, item.bytes!)));
+    for (const [i, item] of toParse.entries()) {
+      let result = parsed[i]!;
       let conflict = false;
       if (result.ok) {
         const taken = result.dags.find((d) => owner.has(d.dag_id) && owner.get(d.dag_id) !== item.relPath);
