@@ -37,7 +37,8 @@ export async function webserverBench(opts: { dags: number; seconds: number; conn
       from generate_series(1, ${opts.dags}) i`.execute(store.db);
     await sql`insert into dag_tag (name, dag_id) select t, dag_id from dag, unnest(array['bench', 'repo:r' || (length(dag_id) % 5)]) t`.execute(store.db);
     await createUser(store.db, { username: 'bench', password: 'bench-password', role: 'Viewer' });
-    child = fork(fileURLToPath(new URL('./webserver-serve.ts', import.meta.url)), [url], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The same V8 flag `windsock webserver` runs with (apps/cli/bin/windsock.js).
+    child = fork(fileURLToPath(new URL('./webserver-serve.ts', import.meta.url)), [url], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-semi-space-size=1'] });
     const c = child;
     const ask = <T>(msg: string | null, key: string) => new Promise<T>((resolve) => { const on = (m: Record<string, T>) => { if (key in m) { c.off('message', on); resolve(m[key]!); } }; c.on('message', on); if (msg) c.send(msg); });
     const base = await ask<string>(null, 'url');

@@ -1,12 +1,13 @@
 /**
- * `windsock webserver [--port]`: the REST API, WebSocket and UI as their own process (distributed mode).
- * Events reach it through the process-local bus for now; live updates from other processes need the shared
- * (Redis) event bus of distributed mode.
+ * `windsock webserver [--port]`: the REST API, WebSocket and UI as their own process (distributed mode). On
+ * Postgres it shares the distributed processes' event bus (Redis), so triggers wake the schedulers at once,
+ * cancellations reach the workers and their events reach the browsers.
  */
 import type { Command } from 'commander';
 import { ConfigError } from '@windsock/config';
-import { openMetastore } from '@windsock/metastore';
-import { LocalEventBus } from '@windsock/queue';
+import { migrateToLatest, openMetastore } from '@windsock/metastore';
+import { LocalEventBus, type EventBus } from '@windsock/queue';
+import { openEventBus } from '../runtime/event-bus.ts';
 import { startWebserver } from '@windsock/webserver';
 import { loadCliEnv } from '../config.ts';
 import { createLogger } from '../logger.ts';
@@ -21,7 +22,8 @@ export function registerWebserver(program: Command, _setExit: (code: number) => 
       if (!env.config.core.fernet_key) throw new ConfigError('[core] fernet_key must be set for the webserver (it encrypts connection secrets); set WINDSOCK__CORE__FERNET_KEY');
       const log = createLogger(env.config.logging.level, 'webserver');
       const store = await openMetastore(metastoreOf(env));
-      const events = new LocalEventBus();
+      await migrateToLatest(store.db); // advisory-locked: safe from every process at once
+      const events: EventBus = env.config.database.url ? openEventBus(env.config, log) : new LocalEventBus();
       const web = await startWebserver({ db: store.db, events, config: env.config, logger: log, fernetKey: env.config.core.fernet_key, port: env.config.webserver.port, host: env.config.webserver.host });
       process.stdout.write(`Windsock webserver on ${web.url} (API: ${web.url}/api/v2, OpenAPI: ${web.url}/openapi.json)\n`);
       await new Promise<void>((resolve) => { process.once('SIGINT', () => resolve()); process.once('SIGTERM', () => resolve()); });

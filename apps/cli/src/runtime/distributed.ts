@@ -8,7 +8,8 @@
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { migrateToLatest, openMetastore, type Metastore } from '@windsock/metastore';
-import { BullMqTaskQueue, LocalEventBus, RedisEventBus, redactRedisUrl, type EventBus } from '@windsock/queue';
+import { openEventBus } from './event-bus.ts';
+import { BullMqTaskQueue, redactRedisUrl, type EventBus } from '@windsock/queue';
 import { DagProcessorService, Scheduler, beatJobs, endJobs, startJob } from '@windsock/scheduler';
 import { Worker } from '@windsock/worker';
 import type { Executor } from '@windsock/executors';
@@ -37,9 +38,7 @@ async function openBase(config: WindsockConfig, role: string, log: Logger): Prom
   await migrateToLatest(store.db); // advisory-locked: safe from every process at once
   const backend = config.queue.backend as 'redis' | 'postgres';
   const queue = new BullMqTaskQueue({ backend, redisUrl: config.queue.redis_url, postgresUrl: config.database.url, prefix: config.queue.prefix, lockDurationMs: config.queue.job_lock_sec * 1000, logger: log });
-  // With the PostgreSQL backend there is no Redis: events stay in each process, and the scheduler's tick and the
-  // worker heartbeat (which notices cancelled tries) stand in for them, at the cost of latency.
-  const events: EventBus = backend === 'postgres' ? new LocalEventBus() : new RedisEventBus({ redisUrl: config.queue.redis_url, prefix: config.queue.prefix, logger: log });
+  const events = openEventBus(config, log);
   log.info({ queue_backend: backend, redis: backend === 'redis' ? redactRedisUrl(config.queue.redis_url) : undefined, prefix: config.queue.prefix }, `windsock ${role} connected`);
   return {
     store, queue, events,
