@@ -9,8 +9,9 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { migrateToLatest, openMetastore, type Metastore } from '@windsock/metastore';
 import { openEventBus } from './event-bus.ts';
+import { jobRows } from './job-rows.ts';
 import { BullMqTaskQueue, redactRedisUrl, type EventBus } from '@windsock/queue';
-import { DagProcessorService, Scheduler, beatJobs, endJobs, startJob } from '@windsock/scheduler';
+import { DagProcessorService, Scheduler } from '@windsock/scheduler';
 import { Worker } from '@windsock/worker';
 import type { Executor } from '@windsock/executors';
 import { DagFolderProcessor, PythonDagLoader } from '@windsock/dag-parser';
@@ -80,23 +81,6 @@ function serveHealth(port: number, host: string, report: () => Promise<HealthRep
   });
 }
 
-/**
- * Job rows heart-beating every 5 s while `alive()` holds, so the API's health endpoint sees this process (a stuck
- * loop stops beating). Returns a function that ends them.
- */
-async function jobRows(base: Base, types: Array<'scheduler' | 'dag_processor' | 'worker'>, workerId: string | null, alive: () => boolean, log: Logger): Promise<() => Promise<void>> {
-  const ids: number[] = [];
-  for (const type of types) ids.push(await startJob(base.store.db, { type, hostname: hostname(), workerId }, new Date()));
-  const timer = setInterval(() => {
-    if (alive()) beatJobs(base.store.db, ids, new Date()).catch((err: unknown) => log.warn({ err }, 'job heartbeat failed'));
-  }, 5000);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await endJobs(base.store.db, ids, 'success', new Date()).catch((err: unknown) => log.warn({ err }, 'could not end job rows'));
-  };
-}
-
 const closeServer = (s: Server) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
 
 /** `windsock scheduler`: the DAG processor and the scheduling loop with reconciliation. */
@@ -134,7 +118,7 @@ export async function startSchedulerProcess(opts: { config: WindsockConfig; dags
     return { healthy: deps.metadatabase.status === 'healthy' && deps.queue.status === 'healthy' && loop.status === 'healthy', ...deps, scheduler: loop };
   };
   const server = await serveHealth(config.scheduler.health_check_port, opts.healthHost ?? '0.0.0.0', report, log);
-  const endJobRows = await jobRows(base, ['scheduler', 'dag_processor'], null, () => Date.now() - scheduler.health.lastPassAt < stuckAfterMs, log);
+  const endJobRows = await jobRows(base.store.db, ['scheduler', 'dag_processor'], null, () => Date.now() - scheduler.health.lastPassAt < stuckAfterMs, log);
   return {
     healthPort: (server.address() as { port: number }).port,
     health: report,
@@ -169,7 +153,7 @@ export async function startWorkerProcess(opts: { config: WindsockConfig; dagsFol
     };
   };
   const server = await serveHealth(config.worker.health_check_port, opts.healthHost ?? '0.0.0.0', report, log);
-  const endJobRows = await jobRows(base, ['worker'], worker.workerId, () => !draining, log);
+  const endJobRows = await jobRows(base.store.db, ['worker'], worker.workerId, () => !draining, log);
   log.info({ worker_id: worker.workerId, queues: config.worker.queues, concurrency: config.worker.concurrency, executor: executor.name }, 'worker started');
   return {
     healthPort: (server.address() as { port: number }).port,

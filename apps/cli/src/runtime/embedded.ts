@@ -9,6 +9,7 @@ import { Scheduler, DagProcessorService } from '@windsock/scheduler';
 import { Worker } from '@windsock/worker';
 import { DagFolderProcessor, PythonDagLoader } from '@windsock/dag-parser';
 import { createExecutor } from './executor.ts';
+import { jobRows } from './job-rows.ts';
 import { operatorAliases, silentLogger, type Logger, type WindsockConfig } from '@windsock/config';
 
 export interface EmbeddedOptions {
@@ -78,15 +79,19 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   // Nothing from an earlier process is still running: its tries are zombies now, and its queue was in memory.
   if (opts.metastore.kind === 'pglite') await scheduler.maintenance(new Date(), { heartbeatCutoff: new Date(Date.now() + 1) });
   if (opts.watch) processor.start();
+  let endJobRows: (() => Promise<void>) | null = null;
   const run = (parts: { scheduler?: boolean; worker?: boolean } = {}) => {
     if (parts.worker ?? true) worker.start();
     if (parts.scheduler ?? true) scheduler.start();
+    // Standalone is scheduler, DAG processor and worker at once: the health endpoint sees all three.
+    if (opts.watch) void jobRows(store.db, ['scheduler', 'dag_processor', 'worker'], worker.workerId, () => true, log).then((end) => { endJobRows = end; });
   };
   if (opts.autoStart ?? true) run();
   return {
     store, events, queue, scheduler, worker, processor, run,
     async stop() {
       clearInterval(varTimer);
+      await endJobRows?.();
       processor.stop();
       await scheduler.stop();
       await worker.stop({ drain: false });
