@@ -10,6 +10,22 @@ import { compileKubernetesOptions, type KubernetesOptions } from './options.ts';
 import { KubeRuntime } from './runtime.ts';
 import { PodExecutor } from './pod-executor.ts';
 import { SparkExecutor } from '../spark/spark-executor.ts';
+import { xcomFromLines } from '../python/spec.ts';
+
+/** A Python callable's pod prints its return value on a marked log line; it becomes the try's XCom. */
+async function withXComFromLog(log: LogSink, start: (sink: LogSink) => Promise<ExecutionHandle | null>): Promise<ExecutionHandle | null> {
+  const x = xcomFromLines((line) => log.write(line));
+  const handle = await start({ write: x.write });
+  if (handle === null) return null;
+  return {
+    externalId: handle.externalId,
+    cancel: (reason) => handle.cancel(reason),
+    result: handle.result.then((r) => {
+      const got = x.value();
+      return r.outcome === 'success' && got.found ? { ...r, xcom: got.value } : r;
+    }),
+  };
+}
 
 export class KubernetesExecutor implements Executor {
   readonly name = 'kubernetes';
@@ -28,9 +44,9 @@ export class KubernetesExecutor implements Executor {
     switch (launch.task.kind) {
       case 'empty': return null;
       case 'pod':
-      case 'bash': return this.pods;
+      case 'bash':
+      case 'python': return this.pods;
       case 'spark': return this.spark;
-      case 'python': throw new ExecutorError('UNSUPPORTED_TASK', `task ${launch.key.taskId}: Python callables do not run on the kubernetes executor yet; use @task.kubernetes or a KubernetesPodOperator`);
       default: { const never: never = launch.task.kind; throw new ExecutorError('UNSUPPORTED_TASK', `unknown task kind ${String(never)}`); }
     }
   }
@@ -38,10 +54,12 @@ export class KubernetesExecutor implements Executor {
   async start(launch: TaskLaunch, log: LogSink): Promise<ExecutionHandle> {
     const ex = this.route(launch);
     if (ex === null) return { result: Promise.resolve({ outcome: 'success', exitCode: null, reason: null }), cancel: async () => {}, externalId: null };
+    if (launch.task.kind === 'python') return (await withXComFromLog(log, (sink) => ex.start(launch, sink)))!;
     return ex.start(launch, log);
   }
 
   async adopt(launch: TaskLaunch, externalId: string, log: LogSink): Promise<ExecutionHandle | null> {
+    if (externalId.startsWith('pod:') && launch.task.kind === 'python') return withXComFromLog(log, (sink) => this.pods.adopt(launch, externalId, sink));
     if (externalId.startsWith('pod:')) return this.pods.adopt(launch, externalId, log);
     if (externalId.startsWith('sparkapplication:')) return this.spark.adopt(launch, externalId, log);
     return null;

@@ -5,6 +5,7 @@
  * last, the fields Windsock owns (name, namespace, labels, restartPolicy Never) are set. Pure apart from
  * reading template files.
  */
+import { pythonRunnerSource, pythonTaskSpec } from '../python/spec.ts';
 import type { TaskLaunch } from '../types.ts';
 import { reconcileAll } from './merge.ts';
 import { imageForTag, nodeGroupPlacement, type KubernetesOptions } from './options.ts';
@@ -72,6 +73,10 @@ function commandOf(launch: TaskLaunch): { command?: string[]; args?: string[] } 
     case 'pod':
       if (typeof r.cmd === 'string') return { command: ['bash', '-c', r.cmd] };
       return { command: strList(launch, 'cmds'), args: strList(launch, 'arguments') };
+    case 'python':
+      // The runner's source as the command, the callable as WINDSOCK_TASK_SPEC (see operatorPod): the image only
+      // needs a `python` (the task's image, or [kubernetes] default_image).
+      return { command: ['python', '-c', pythonRunnerSource()] };
     default:
       throw argError(launch, 'kind', `${launch.task.kind} cannot run as a pod`);
   }
@@ -88,7 +93,8 @@ function operatorPod(launch: TaskLaunch, o: KubernetesOptions): Obj {
   const resources = obj(launch, 'container_resources') ?? platformResources(launch, 'resources');
   const group = str(launch, 'node_group');
   const placement = group !== undefined ? nodeGroupPlacement(o, group) : undefined;
-  const env = [...envList(launch, 'env_vars'), ...secrets.env, ...Object.entries(launch.env).map(([name, value]) => ({ name, value }))];
+  const env = [...envList(launch, 'env_vars'), ...secrets.env, ...Object.entries(launch.env).map(([name, value]) => ({ name, value })),
+    ...(launch.task.kind === 'python' ? [{ name: 'WINDSOCK_TASK_SPEC', value: JSON.stringify(pythonTaskSpec(launch, [])) }, { name: 'PYTHONUNBUFFERED', value: '1' }] : [])];
   const envFrom = [...platform.envFrom, ...(strList(launch, 'configmaps') ?? []).map((name) => ({ configMapRef: { name } })), ...secrets.envFrom];
   const volumeMounts = [...objList(launch, 'volume_mounts'), ...platform.mounts, ...secrets.mounts];
   const container: Obj = {

@@ -4,6 +4,7 @@
  */
 import type { TaskLaunch } from '../types.ts';
 import { ExecutorError } from '../types.ts';
+import { pythonTaskSpec } from '../python/spec.ts';
 
 export interface LocalCommand {
   file: string;
@@ -24,7 +25,7 @@ export interface LocalRuntime {
   dir: string;
   /** Python interpreter for Python callables. */
   pythonBin: string;
-  /** Where python_runner.py and the `airflow` shim live, and the DAG folder: put on the task's sys.path. */
+  /** Where the Python runner is, and the folders put on its sys.path (the DAG folder, the `airflow` shim). */
   runnerPath: string;
   pythonPath: string[];
 }
@@ -77,15 +78,7 @@ export function localCommandFor(launch: TaskLaunch, rt: LocalRuntime): LocalComm
       throw new ExecutorError('UNSUPPORTED_TASK', `task ${task.task_id}: Spark tasks need the kubernetes executor (WINDSOCK__CORE__EXECUTOR=kubernetes)`);
     }
     case 'python': {
-      const callable = rendered.python_callable as { __type?: string; name?: string; source?: string; module_source?: string } | undefined;
-      if (!callable || callable.__type !== 'callable' || typeof callable.source !== 'string') {
-        throw new ExecutorError('UNSUPPORTED_TASK', `task ${task.task_id}: no python_callable source was recorded for it`);
-      }
-      const spec = {
-        name: callable.name, source: callable.source, module_source: callable.module_source ?? null, fileloc: launch.dag.fileloc,
-        args: Array.isArray(rendered.op_args) ? rendered.op_args : [], kwargs: (rendered.op_kwargs ?? {}) as Record<string, unknown>,
-        templates_dict: rendered.templates_dict ?? null, context: launch.context, xcoms: launch.xcoms, sys_path: rt.pythonPath,
-      };
+      const spec = pythonTaskSpec(launch, rt.pythonPath);
       const notes = task.operator_path.includes('kubernetes') ? [`local executor: image ${String(rendered.image ?? '')} is not used; the callable runs with ${rt.pythonBin} on this machine`] : [];
       return { file: rt.pythonBin, args: [rt.runnerPath, 'task.json'], env: { PYTHONUNBUFFERED: '1' }, inheritEnv: true, notes, files: { 'task.json': JSON.stringify(spec) } };
     }

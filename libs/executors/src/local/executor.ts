@@ -10,6 +10,7 @@ import type { ExecutionHandle, ExecutionResult, Executor, LogSink, TaskLaunch } 
 import { ExecutorError } from '../types.ts';
 import { localCommandFor } from './command.ts';
 import { LineSplitter } from './line-splitter.ts';
+import { PYTHON_RUNNER_PATH } from '../python/spec.ts';
 
 export interface LocalExecutorOptions {
   /** Time between SIGTERM and SIGKILL when stopping a task. */
@@ -22,7 +23,7 @@ export interface LocalExecutorOptions {
   pythonPath?: string[];
 }
 
-const RUNNER = new URL('./python_runner.py', import.meta.url).pathname;
+
 
 export class LocalExecutor implements Executor {
   readonly name = 'local';
@@ -43,7 +44,7 @@ export class LocalExecutor implements Executor {
     const dir = await mkdtemp(join(tmpdir(), 'windsock-task-'));
     let command;
     try {
-      command = localCommandFor(launch, { dir, pythonBin: this.pythonBin, runnerPath: RUNNER, pythonPath: this.pythonPath });
+      command = localCommandFor(launch, { dir, pythonBin: this.pythonBin, runnerPath: PYTHON_RUNNER_PATH, pythonPath: this.pythonPath });
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
       throw err;

@@ -1,11 +1,14 @@
-"""Runs one Python task callable for Windsock's local executor.
+"""Runs one Python task callable, for Windsock's local executor (a process here) and kubernetes executor (a pod).
 
-Reads a JSON spec (argv[1]): the callable's source (and its module's source when it uses module globals), its
+Reads a JSON spec (a file named by argv[1], or the WINDSOCK_TASK_SPEC variable): the callable's source (and its module's source when it uses module globals), its
 positional and keyword arguments (XComArgs already resolved), and a JSON-safe template context. Calls the callable as
 Airflow's PythonOperator does -- context entries are passed to parameters that name them, or all of them to **kwargs --
-and writes a JSON return value to $WINDSOCK_XCOM_PATH. The `airflow` shim and the DAG folder are on sys.path, so a
-module that declares DAGs can be executed without Airflow installed: the shim only records declarations.
+and writes a JSON return value to $WINDSOCK_XCOM_PATH, or, where there is no such file (a pod), prints it on a
+line starting with XCOM_LINE_PREFIX for the executor to take from the log. Locally the `airflow` shim and the DAG
+folder are on sys.path, so a module that declares DAGs can be executed without Airflow installed; in an image
+without Airflow the callable's own source is run instead.
 """
+XCOM_LINE_PREFIX = "::windsock-xcom::"
 import inspect
 import json
 import os
@@ -44,7 +47,17 @@ def load_callable(spec):
     module.__file__ = spec.get("fileloc") or "<dag file>"
     sys.modules["__windsock_task__"] = module
     code = spec.get("module_source") or source
-    exec(compile(code, module.__file__, "exec"), module.__dict__)
+    try:
+        exec(compile(code, module.__file__, "exec"), module.__dict__)
+    except ImportError as e:
+        if code is source:
+            raise
+        # The DAG file's module needs what this image lacks (Airflow, say): run the callable's own source.
+        print(f"running {name} without its DAG file's module ({e}); module-level names it uses are not defined", flush=True)
+        filename = module.__file__
+        module.__dict__.clear()
+        module.__file__ = filename
+        exec(compile(source, filename, "exec"), module.__dict__)
     fn = module.__dict__.get(name)
     if fn is None:
         raise RuntimeError(f"callable {name!r} not found after executing its source")
@@ -65,8 +78,11 @@ def call(fn, args, kwargs, context):
 
 
 def main():
-    with open(sys.argv[1], encoding="utf-8") as f:
-        spec = json.load(f)
+    if len(sys.argv) > 1:
+        with open(sys.argv[1], encoding="utf-8") as f:
+            spec = json.load(f)
+    else:
+        spec = json.loads(os.environ["WINDSOCK_TASK_SPEC"])
     for p in reversed(spec.get("sys_path", [])):
         sys.path.insert(0, p)
     context = spec["context"]
@@ -83,8 +99,11 @@ def main():
             text = json.dumps(result)
         except (TypeError, ValueError) as e:
             raise TypeError(f"the return value is not JSON serializable ({e}); return JSON types to pass it as an XCom") from e
-        with open(os.environ["WINDSOCK_XCOM_PATH"], "w", encoding="utf-8") as f:
-            f.write(text)
+        if os.environ.get("WINDSOCK_XCOM_PATH"):
+            with open(os.environ["WINDSOCK_XCOM_PATH"], "w", encoding="utf-8") as f:
+                f.write(text)
+        else:
+            print(XCOM_LINE_PREFIX + text, flush=True)
 
 
 if __name__ == "__main__":
