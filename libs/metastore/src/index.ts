@@ -4,3 +4,4 @@ export * from './connect.ts';
 export * from './migrate.ts';
 export * from './dag-cache.ts';
 export * from './fernet.ts';
+export * from './history.ts';

@@ -5,8 +5,8 @@
  * Guard: `where id = ? and state = 'queued' and try_number = ? and queued_dttm < cutoff` — a worker that claims it
  * meanwhile wins, and a try queued again since is left alone. Returns the tries handled.
  */
-import { sql, type Kysely } from 'kysely';
-import type { Database, DagCache } from '@windsock/metastore';
+import type { Kysely } from 'kysely';
+import { recordHistory, type Database, type DagCache } from '@windsock/metastore';
 import { nextRetryAt, shouldRetry } from '@windsock/dag-model';
 
 export interface StuckQueuedHandled { tiId: string; dagRunId: number; dagId: string; runId: string; taskId: string; tryNumber: number; state: 'failed' | 'up_for_retry' }
@@ -30,12 +30,7 @@ export async function failStuckQueued(db: Kysely<Database>, dags: DagCache, cuto
       if (Number(res.numUpdatedRows) !== 1) return false;
       await trx.insertInto('task_log').values({ task_instance_id: r.id, try_number: r.try_number,
         chunk: `Task was in queued state for longer than ${timeoutS} s ([scheduler] task_queued_timeout): no worker on queue "${r.queue}" started it. Marking task as ${state.toUpperCase()}.\n` }).execute();
-      await sql`insert into task_instance_history (task_instance_id, dag_id, run_id, task_id, map_index, try_number, state, max_tries, operator,
-          pool, pool_slots, queue, priority_weight, start_date, end_date, duration, queued_dttm, hostname, worker_id, pid, executor, external_executor_id, rendered_fields)
-        select id, dag_id, run_id, task_id, map_index, try_number, state, max_tries, operator, pool, pool_slots, queue, priority_weight,
-          start_date, end_date, duration, queued_dttm, hostname, worker_id, pid, executor, external_executor_id, rendered_fields
-        from task_instance where id = ${r.id}
-        on conflict (task_instance_id, try_number) do update set state = excluded.state, end_date = excluded.end_date`.execute(trx);
+      await recordHistory(trx, r.id, now);
       return true;
     });
     if (done) handled.push({ tiId: r.id, dagRunId: r.dag_run_id, dagId: r.dag_id, runId: r.run_id, taskId: r.task_id, tryNumber: r.try_number, state });

@@ -10,7 +10,7 @@
  * retried.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Database, DagCache } from '@windsock/metastore';
+import { recordHistory, type Database, type DagCache } from '@windsock/metastore';
 import { nextRetryAt, shouldRetry } from '@windsock/dag-model';
 import type { TaskJob } from '@windsock/queue';
 import { handOverZombie } from './hand-over-zombie.ts';
@@ -45,12 +45,7 @@ export async function handleZombies(db: Kysely<Database>, dags: DagCache, cutoff
       const seen = r.last_heartbeat_at ? r.last_heartbeat_at.toISOString() : 'never';
       await trx.insertInto('task_log').values({ task_instance_id: r.id, try_number: r.try_number,
         chunk: `Worker ${r.worker_id ?? '?'} stopped heart-beating (last heartbeat: ${seen}); the task was detected as a zombie${r.executor && !opts.adoptableExecutors?.has(r.executor) ? ` (executor ${r.executor} cannot hand a running try to another worker)` : ''}. Marking task as ${state.toUpperCase()}.\n` }).execute();
-      await sql`insert into task_instance_history (task_instance_id, dag_id, run_id, task_id, map_index, try_number, state, max_tries, operator,
-          pool, pool_slots, queue, priority_weight, start_date, end_date, duration, queued_dttm, hostname, worker_id, pid, executor, external_executor_id, rendered_fields)
-        select id, dag_id, run_id, task_id, map_index, try_number, state, max_tries, operator, pool, pool_slots, queue, priority_weight,
-          start_date, end_date, duration, queued_dttm, hostname, worker_id, pid, executor, external_executor_id, rendered_fields
-        from task_instance where id = ${r.id}
-        on conflict (task_instance_id, try_number) do update set state = excluded.state, end_date = excluded.end_date`.execute(trx);
+      await recordHistory(trx, r.id, now);
       return true;
     });
     if (done) handled.push({ tiId: r.id, dagRunId: r.dag_run_id, dagId: r.dag_id, runId: r.run_id, taskId: r.task_id, tryNumber: r.try_number, state });

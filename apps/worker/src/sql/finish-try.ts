@@ -7,7 +7,7 @@
  * Returns the final state written, or null when the guard did not match.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '@windsock/metastore';
+import { historyInsert, historyOnConflict, type Database } from '@windsock/metastore';
 import type { TiState } from '@windsock/dag-model';
 
 export interface FinishTry {
@@ -33,14 +33,8 @@ export async function finishTry(db: Kysely<Database>, f: FinishTry, now: Date): 
       where id = ${f.tiId} and state in ('running', 'restarting') and try_number = ${f.tryNumber}
       returning *
     ), history as (
-      insert into task_instance_history (task_instance_id, dag_id, run_id, task_id, map_index, try_number, state, max_tries, operator,
-        pool, pool_slots, queue, priority_weight, start_date, end_date, duration, queued_dttm, hostname, worker_id, pid, executor,
-        external_executor_id, rendered_fields, updated_at)
-      select id, dag_id, run_id, task_id, map_index, try_number, state, max_tries, operator, pool, pool_slots, queue, priority_weight,
-        start_date, end_date, duration, queued_dttm, hostname, worker_id, pid, executor, external_executor_id, rendered_fields, ${now}
-      from ti
-      on conflict (task_instance_id, try_number) do update set state = excluded.state, end_date = excluded.end_date,
-        duration = excluded.duration, rendered_fields = excluded.rendered_fields, updated_at = excluded.updated_at
+      ${historyInsert(sql`ti`, now)}
+      ${historyOnConflict()}
     ), xc as (
       insert into xcom (dag_run_id, task_id, map_index, key, dag_id, run_id, value, timestamp)
       select ti.dag_run_id, ti.task_id, ti.map_index, 'return_value', ti.dag_id, ti.run_id, ${x ? JSON.stringify(x.value) : null}::jsonb, ${now}
@@ -54,17 +48,4 @@ export async function finishTry(db: Kysely<Database>, f: FinishTry, now: Date): 
   // The guard did not match (a user changed the state meanwhile): the log's end is still kept.
   if (state === null && f.logChunk) await db.insertInto('task_log').values({ task_instance_id: f.tiId, try_number: f.tryNumber, chunk: f.logChunk }).execute();
   return state;
-}
-
-/** Copies the task instance's current try into task_instance_history (replacing an earlier copy of that try). */
-export async function recordHistory(db: Kysely<Database>, tiId: string): Promise<void> {
-  await sql`
-    insert into task_instance_history (task_instance_id, dag_id, run_id, task_id, map_index, try_number, state, max_tries, operator,
-      pool, pool_slots, queue, priority_weight, start_date, end_date, duration, queued_dttm, hostname, worker_id, pid, executor,
-      external_executor_id, rendered_fields, updated_at)
-    select id, dag_id, run_id, task_id, map_index, try_number, state, max_tries, operator, pool, pool_slots, queue, priority_weight,
-      start_date, end_date, duration, queued_dttm, hostname, worker_id, pid, executor, external_executor_id, rendered_fields, now()
-    from task_instance where id = ${tiId} and try_number > 0
-    on conflict (task_instance_id, try_number) do update set state = excluded.state, end_date = excluded.end_date,
-      duration = excluded.duration, rendered_fields = excluded.rendered_fields, updated_at = now()`.execute(db);
 }
