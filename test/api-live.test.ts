@@ -103,6 +103,23 @@ describe('trigger, mark, clear, live', () => {
     expect((tries.body as { task_instances: { try_number: number }[] }).task_instances.map((t) => t.try_number)).toEqual([1, 2]);
   });
 
+  it('clearing a running task stops it and runs it again as its next try', async () => {
+    const trig = await api.call('POST', '/api/v2/dags/slow/dagRuns', { token: api.tokens.User, body: { dag_run_id: 'slow2' } });
+    expect(trig.status).toBe(200);
+    const run = await store.db.selectFrom('dag_run').select('id').where('run_id', '=', 'slow2').executeTakeFirstOrThrow();
+    await waitForEvent(inst.events, 'ti:running', (e) => e.runId === 'slow2' && e.tryNumber === 1, 30_000);
+    const firstEnds = waitForEvent(inst.events, 'ti:finished', (e) => e.dagRunId === run.id && e.tryNumber === 1, 30_000);
+    const secondRuns = waitForEvent(inst.events, 'ti:running', (e) => e.runId === 'slow2' && e.tryNumber === 2, 30_000);
+    const r = await api.call('POST', '/api/v2/dags/slow/clearTaskInstances', { token: api.tokens.User, body: { dry_run: false, only_failed: false, task_ids: ['sleeper'], dag_run_id: 'slow2' } });
+    expect(r.status).toBe(200);
+    expect((await firstEnds).state).toBe('up_for_retry');
+    await secondRuns;
+    const hist = await store.db.selectFrom('task_instance_history').select(['try_number', 'state']).where('run_id', '=', 'slow2').orderBy('try_number').execute();
+    expect(hist[0]).toEqual({ try_number: 1, state: 'up_for_retry' });
+    // Stop try 2 so the run does not hold a process for a minute.
+    await api.call('PATCH', '/api/v2/dags/slow/dagRuns/slow2/taskInstances/sleeper', { token: api.tokens.User, body: { new_state: 'failed' } });
+  });
+
   it('the WebSocket refuses a missing or forged token', async () => {
     await expect(connect('nope')).rejects.toThrow(/401/);
   });
