@@ -14,7 +14,7 @@ import type { Consumer, EventBus, TaskJob, TaskQueue } from '@windsock/queue';
 import type { ExecutionHandle, Executor } from '@windsock/executors';
 import { nextRetryAt, shouldRetry, ts as pyIso } from '@windsock/dag-model';
 import { silentLogger, type Logger } from '@windsock/config';
-import { claimTry } from './sql/claim-try.ts';
+import { ClaimBatcher } from './sql/claim-try.ts';
 import { finishTry } from './sql/finish-try.ts';
 import { heartbeatTries } from './sql/heartbeat-tries.ts';
 import { readConnection } from './sql/read-connection.ts';
@@ -50,6 +50,7 @@ export class Worker {
   private readonly opts: WorkerOptions;
   private readonly log: Logger;
   private readonly dags: DagCache;
+  private readonly claims: ClaimBatcher;
   private readonly readConnection: ContextDeps['readConnection'];
   private readonly held = new Map<string, Held>();
   private consumer: Consumer | null = null;
@@ -65,6 +66,7 @@ export class Worker {
     this.opts = { ...defaultWorkerOptions(), ...deps.options };
     this.log = deps.logger ?? silentLogger;
     this.dags = new DagCache(this.db);
+    this.claims = new ClaimBatcher(this.db, { workerId: this.opts.workerId, hostname: hostname(), executor: this.executor.name });
     const fernetKey = deps.fernetKey ?? null;
     this.readConnection = (connId) => readConnection(this.db, fernetKey, connId);
   }
@@ -145,7 +147,7 @@ export class Worker {
   }
 
   private async handle(job: TaskJob): Promise<void> {
-    const claimed = await claimTry(this.db, job.tiId, job.tryNumber, { workerId: this.opts.workerId, hostname: hostname(), executor: this.executor.name }, new Date());
+    const claimed = await this.claims.claim(job.tiId, job.tryNumber);
     if (!claimed) return; // stale or duplicate job: someone else has it, or it was cleared
     const { ti, run } = claimed;
     let release!: () => void;

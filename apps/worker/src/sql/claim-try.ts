@@ -1,24 +1,71 @@
 /**
- * Claims a queued try for this worker: `queued → running`.
- * Guard: `where id = ? and state = 'queued' and try_number = ?` — two workers can never both run a try, and a
- * stale job (the try was cleared, re-queued or already taken) claims nothing.
- * Returns the claimed task instance joined with its run, or null.
+ * Claims queued tries for this worker: `queued → running`.
+ * Guard: `where (id, try_number) matches and state = 'queued'` per try — two workers can never both run a try, and
+ * a stale job (the try was cleared, re-queued or already taken) claims nothing.
+ * Returns the claimed task instances joined with their runs.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
 
-export async function claimTry(db: Kysely<Database>, tiId: string, tryNumber: number, who: { workerId: string; hostname: string; executor: string }, now: Date) {
-  // One round trip: the guarded update and the run it belongs to.
-  const row = await db.with('ti', (qb) => qb.updateTable('task_instance')
+export interface Claimant { workerId: string; hostname: string; executor: string }
+
+/** One round trip for any number of tries: the guarded update and the runs they belong to. */
+export async function claimTries(db: Kysely<Database>, tries: { tiId: string; tryNumber: number }[], who: Claimant, now: Date) {
+  if (tries.length === 0) return [];
+  const rows = await db.with('ti', (qb) => qb.updateTable('task_instance')
     .set({ state: 'running', start_date: now, end_date: null, duration: null, worker_id: who.workerId, hostname: who.hostname, executor: who.executor, last_heartbeat_at: now, updated_at: now, pid: process.pid })
-    .where('id', '=', tiId).where('state', '=', 'queued').where('try_number', '=', tryNumber)
+    .where('id', 'in', tries.map((t) => t.tiId)).where('state', '=', 'queued')
+    .where((eb) => eb(eb.refTuple('id', 'try_number'), 'in', tries.map((t) => eb.tuple(t.tiId, t.tryNumber))))
     .returningAll())
     .selectFrom('ti').innerJoin('dag_run as dr', 'dr.id', 'ti.dag_run_id')
     .selectAll('ti')
     .select(['dr.run_type', 'dr.logical_date', 'dr.data_interval_start', 'dr.data_interval_end', 'dr.conf', 'dr.start_date as run_start_date', 'dr.run_after'])
-    .executeTakeFirst();
-  if (!row) return null;
-  const { run_type, logical_date, data_interval_start, data_interval_end, conf, run_start_date, run_after, ...ti } = row;
-  const run = { id: ti.dag_run_id, dag_id: ti.dag_id, run_id: ti.run_id, run_type, logical_date, data_interval_start, data_interval_end, conf, start_date: run_start_date, run_after };
-  return { ti, run };
+    .execute();
+  return rows.map((row) => {
+    const { run_type, logical_date, data_interval_start, data_interval_end, conf, run_start_date, run_after, ...ti } = row;
+    const run = { id: ti.dag_run_id, dag_id: ti.dag_id, run_id: ti.run_id, run_type, logical_date, data_interval_start, data_interval_end, conf, start_date: run_start_date, run_after };
+    return { ti, run };
+  });
+}
+
+export type Claimed = Awaited<ReturnType<typeof claimTries>>[number];
+
+/**
+ * Gathers the claims a worker's job handlers make in the same moment into one statement: under load (a wave of
+ * tasks becoming ready at once) that is one round trip instead of one per task; alone, a claim waits for nothing.
+ */
+export class ClaimBatcher {
+  private pending: { tiId: string; tryNumber: number; resolve: (c: Claimed | null) => void; reject: (e: unknown) => void }[] = [];
+  private flushScheduled = false;
+  private readonly db: Kysely<Database>;
+  private readonly who: Claimant;
+
+  constructor(db: Kysely<Database>, who: Claimant) {
+    this.db = db;
+    this.who = who;
+  }
+
+  claim(tiId: string, tryNumber: number): Promise<Claimed | null> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ tiId, tryNumber, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // Claims made in the same turn (the queue hands out several jobs at once) share a statement; a lone claim
+        // is not delayed.
+        queueMicrotask(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    const batch = this.pending.splice(0);
+    try {
+      const claimed = await claimTries(this.db, batch, this.who, new Date());
+      const byKey = new Map(claimed.map((c) => [`${c.ti.id}#${c.ti.try_number}`, c]));
+      for (const b of batch) b.resolve(byKey.get(`${b.tiId}#${b.tryNumber}`) ?? null);
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  }
 }
