@@ -18,7 +18,8 @@ const ACTIVE = ['queued', 'running', 'deferred'] as const;
 
 export async function queueScheduledTis(db: Kysely<Database>, limits: QueueLimits, loadDag: (dagId: string, via: Kysely<Database>) => Promise<CachedDag | null>, now: Date): Promise<QueuePassResult> {
   return db.transaction().execute(async (trx) => {
-    const pools = await trx.selectFrom('slot_pool').select(['pool', 'slots', 'include_deferred']).forUpdate().execute();
+    // Locked in one order by every scheduler, so two can never deadlock here.
+    const pools = await trx.selectFrom('slot_pool').select(['pool', 'slots', 'include_deferred']).orderBy('pool').forUpdate().execute();
     // Occupancy per pool and per DAG in one small read (grouping sets), not one row per active task instance.
     const active = await trx.selectFrom('task_instance')
       .select(['pool', 'dag_id', 'state', sql<number>`sum(pool_slots)::int`.as('slots'), sql<number>`count(*)::int`.as('n'), sql<number>`grouping(pool)`.as('by_dag')])
