@@ -1,7 +1,16 @@
-/** Structured logs (pino): JSON lines by default, one line per event, to stderr so command output stays clean. */
+/**
+ * Structured logs (pino) on stderr, so command output stays clean: JSON lines for machines (a Deployment's log
+ * collector), readable lines for a person at a terminal. `[logging] format`: `auto` picks by whether stderr is a
+ * terminal.
+ */
 import pino from 'pino';
+import pretty from 'pino-pretty';
 import type { Logger } from '@windsock/config';
 
-export function createLogger(level: string, name: string): Logger {
-  return pino({ name, level, base: { pid: process.pid } }, pino.destination(2));
+export function createLogger(level: string, name: string, format: string = 'auto'): Logger {
+  const human = format === 'pretty' || (format === 'auto' && process.stderr.isTTY === true);
+  const destination = human
+    ? pretty({ destination: 2, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true, sync: true })
+    : pino.destination(2);
+  return pino({ name, level, base: { pid: process.pid } }, destination);
 }

@@ -89,6 +89,7 @@ export const CONFIG_SPEC = {
   },
   logging: {
     level: { kind: 'string', default: 'info', doc: 'Log level: debug, info, warn, error' },
+    format: { kind: 'string', default: 'auto', doc: 'Log format on stderr: `json`, `pretty`, or `auto` (pretty on a terminal, JSON otherwise)' },
   },
 } as const satisfies Record<string, Record<string, KeySpec>>;
 
@@ -152,6 +153,7 @@ export function compileConfig(env: Record<string, string | undefined>, fileText?
   for (const [section, keys] of Object.entries(overrides)) for (const [key, raw] of Object.entries(keys ?? {})) if (raw !== undefined) apply(section, key, raw, `--${key}`);
   const cfg = out as WindsockConfig;
   if (!['local', 'kubernetes'].includes(cfg.core.executor)) throw new ConfigError(`WINDSOCK__CORE__EXECUTOR: "${cfg.core.executor}" is not an executor; use local or kubernetes`);
+  if (!['auto', 'json', 'pretty'].includes(cfg.logging.format)) throw new ConfigError(`WINDSOCK__LOGGING__FORMAT must be auto, json or pretty`);
   if (!['regexp', 'glob'].includes(cfg.core.dag_ignore_file_syntax)) throw new ConfigError(`WINDSOCK__CORE__DAG_IGNORE_FILE_SYNTAX must be regexp or glob`);
   return cfg;
 }

@@ -13,7 +13,7 @@ export function registerScheduler(program: Command, _setExit: (code: number) => 
     .option('-S, --subdir <dir>', 'DAG folder (Airflow\'s spelling)')
     .action(async (opts: { dags?: string; subdir?: string }) => {
       const env = loadCliEnv();
-      const log = createLogger(env.config.logging.level, 'windsock-scheduler');
+      const log = createLogger(env.config.logging.level, 'windsock-scheduler', env.config.logging.format);
       const proc = await startSchedulerProcess({ config: env.config, dagsFolder: dagsFolderOf(env, opts.dags ?? opts.subdir), logger: log });
       const sig = await untilSignal();
       log.info(`received ${sig}; stopping`);

@@ -43,7 +43,7 @@ export function registerStandalone(program: Command, _setExit: (code: number) =>
       const env = loadCliEnv({ webserver: { port: opts.port } });
       await mkdir(env.home, { recursive: true });
       const fernetKey = await ensureFernetKey(env);
-      const log = createLogger(env.config.logging.level, 'windsock');
+      const log = createLogger(env.config.logging.level, 'windsock', env.config.logging.format);
       const dagsFolder = dagsFolderOf(env, opts.dags ?? opts.subdir);
       const metastore = metastoreOf(env);
       // Listen before anything can be announced: a signal that comes during start-up stops us once started.

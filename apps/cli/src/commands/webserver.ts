@@ -20,7 +20,7 @@ export function registerWebserver(program: Command, _setExit: (code: number) => 
     .action(async (o: { port?: string; hostname?: string }) => {
       const env = loadCliEnv({ webserver: { port: o.port, host: o.hostname } });
       if (!env.config.core.fernet_key) throw new ConfigError('[core] fernet_key must be set for the webserver (it encrypts connection secrets); set WINDSOCK__CORE__FERNET_KEY');
-      const log = createLogger(env.config.logging.level, 'webserver');
+      const log = createLogger(env.config.logging.level, 'webserver', env.config.logging.format);
       const store = await openMetastore(metastoreOf(env));
       await migrateToLatest(store.db); // advisory-locked: safe from every process at once
       const events: EventBus = env.config.database.url ? openEventBus(env.config, log) : new LocalEventBus();

@@ -25,7 +25,7 @@ export function registerWorker(program: Command, _setExit: (code: number) => voi
     .option('-c, --concurrency <n>', 'tasks run at once (default: [worker] concurrency)')
     .action(async (opts: { dags?: string; queues?: string; concurrency?: string }) => {
       const env = loadCliEnv({ worker: { queues: opts.queues, concurrency: opts.concurrency } });
-      const log = createLogger(env.config.logging.level, 'windsock-worker');
+      const log = createLogger(env.config.logging.level, 'windsock-worker', env.config.logging.format);
       const proc = await startWorkerProcess({ config: env.config, dagsFolder: dagsFolderOf(env, opts.dags), logger: log });
       const sig = await untilSignal();
       log.info(`received ${sig}; stopping`);
