@@ -63,8 +63,11 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Task lag of each task instance: its start minus the moment it could start (its upstreams' last end, or the run's start). */
-export async function taskLags(store: Metastore, dagRunIds: number[]): Promise<{ lags: number[]; makespanMs: number }> {
+/**
+ * Task lag of each task instance: its start minus the moment it could start (its upstreams' last end, or the run's
+ * start). `hops` holds only the lags of tasks with upstreams: the time from one task's end to the next's start.
+ */
+export async function taskLags(store: Metastore, dagRunIds: number[]): Promise<{ lags: number[]; hops: number[]; makespanMs: number }> {
   const runs = await store.db.selectFrom('dag_run').select(['id', 'start_date', 'end_date', 'dag_id']).where('id', 'in', dagRunIds).execute();
   const tis = await store.db.selectFrom('task_instance').select(['dag_run_id', 'task_id', 'start_date', 'end_date']).where('dag_run_id', 'in', dagRunIds).execute();
   const ser = await store.db.selectFrom('serialized_dag').select(['dag_id', 'data']).execute();
@@ -75,6 +78,7 @@ export async function taskLags(store: Metastore, dagRunIds: number[]): Promise<{
     byRun.get(t.dag_run_id)!.set(t.task_id, { start: t.start_date!.getTime(), end: t.end_date!.getTime() });
   }
   const lags: number[] = [];
+  const hops: number[] = [];
   for (const r of runs) {
     const m = byRun.get(r.id)!;
     const ups = upstream.get(r.dag_id)!;
@@ -82,8 +86,9 @@ export async function taskLags(store: Metastore, dagRunIds: number[]): Promise<{
       const u = ups.get(taskId) ?? [];
       const ready = u.length === 0 ? r.start_date!.getTime() : Math.max(...u.map((x) => m.get(x)!.end));
       lags.push(t.start - ready);
+      if (u.length > 0) hops.push(t.start - ready);
     }
   }
   const makespanMs = Math.max(...runs.map((r) => r.end_date!.getTime())) - Math.min(...runs.map((r) => r.start_date!.getTime()));
-  return { lags, makespanMs };
+  return { lags, hops, makespanMs };
 }

@@ -4,9 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { openMetastore, migrateToLatest, type Metastore } from '@windsock/metastore';
+import { fernetEncrypt, generateFernetKey, openMetastore, migrateToLatest, type Metastore } from '@windsock/metastore';
+import { Worker } from '@windsock/worker';
+import { LocalExecutor } from '@windsock/executors';
 import { freshDatabase, type TestDatabase } from './support/db.ts';
-import { startInstance, type TestInstance } from './support/instance.ts';
+import { dagFolder, startInstance, type TestInstance } from './support/instance.ts';
 
 const EXAMPLES = resolve(import.meta.dirname, '../examples/dags');
 
@@ -102,11 +104,6 @@ async function logOf(inst: TestInstance, dagRunId: number, taskId: string, tryNu
 
 describe('templates reach variables and connections', () => {
   it('renders var.value, var.json and conn.<id> with the secret decrypted', async () => {
-    const { freshDatabase } = await import('./support/db.ts');
-    const { dagFolder } = await import('./support/instance.ts');
-    const { fernetEncrypt, generateFernetKey } = await import('@windsock/metastore');
-    const { Worker } = await import('@windsock/worker');
-    const { LocalExecutor } = await import('@windsock/executors');
     const tdb = await freshDatabase();
     const store = await tdb.open();
     const key = generateFernetKey();

@@ -9,8 +9,9 @@ import { Scheduler, DagProcessorService } from '@windsock/scheduler';
 import { Worker } from '@windsock/worker';
 import { DagFolderProcessor, PythonDagLoader } from '@windsock/dag-parser';
 import { createExecutor } from './executor.ts';
+import { normalizeOptions } from './folder.ts';
 import { jobRows } from './job-rows.ts';
-import { operatorAliases, silentLogger, type Logger, type WindsockConfig } from '@windsock/config';
+import { silentLogger, type Logger, type WindsockConfig } from '@windsock/config';
 
 export interface EmbeddedOptions {
   config: WindsockConfig;
@@ -42,12 +43,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   await migrateToLatest(store.db);
   const events = new LocalEventBus();
   const queue = new MemoryTaskQueue();
-  const aliases = operatorAliases(config);
-  const normalize = {
-    defaultTimezone: config.core.default_timezone, catchupByDefault: config.scheduler.catchup_by_default,
-    defaultRetries: config.core.default_task_retries, operatorAliases: aliases,
-    maxActiveRunsPerDag: config.core.max_active_runs_per_dag, maxActiveTasksPerDag: config.core.max_active_tasks_per_dag,
-  };
+  const normalize = normalizeOptions(config);
   // Variable.get in DAG files reads a snapshot of the variables, refreshed before each scan and every few seconds.
   let variables: Record<string, string> = {};
   const refreshVariables = async () => {
@@ -57,7 +53,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const varTimer = setInterval(() => void refreshVariables().catch(() => {}), 5000);
   varTimer.unref();
   const python = new PythonDagLoader({
-    dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, operatorAliases: aliases, parserOptions: normalize,
+    dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, operatorAliases: normalize.operatorAliases, parserOptions: normalize,
     variables: () => variables,
   });
   const folder = new DagFolderProcessor({
