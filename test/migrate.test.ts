@@ -57,3 +57,25 @@ it('an unreachable database is a clear error, not a stack trace', async () => {
   expect(r.stderr).toMatch(/windsock: cannot reach Postgres at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/nowhere/);
   expect(r.stderr).not.toContain('secret');
 });
+
+it('an instance in its own schema ([database] schema) migrates there, even beside an instance in public', async () => {
+  // public already holds a migrated instance (the test above); Kysely must not take its bookkeeping tables for these.
+  const run = (schema: string) => new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
+    execFile(process.execPath, [join(ROOT, 'apps/cli/bin/windsock.js'), 'db', 'migrate'], { env: { ...process.env, WINDSOCK__DATABASE__URL: url, WINDSOCK__DATABASE__SCHEMA: schema }, timeout: 60_000 },
+      (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+  });
+  const first = await run('sandbox_a');
+  expect(first.stderr).toBe('');
+  expect(first.code).toBe(0);
+  expect(first.stdout).toContain('Applied');
+  expect((await run('sandbox_a')).stdout).toContain('is up to date');
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const rows = (await c.query('select name from sandbox_a.kysely_migration order by name')).rows.map((r: { name: string }) => r.name);
+    expect(rows).toEqual(Object.keys(migrations).sort());
+    expect((await c.query('select pool from sandbox_a.slot_pool')).rows).toEqual([{ pool: 'default_pool' }]);
+  } finally {
+    await c.end();
+  }
+});

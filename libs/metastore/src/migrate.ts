@@ -2,16 +2,20 @@
  * Runs the numbered, forward-only migrations. Kysely's migrator holds a Postgres advisory lock while it runs,
  * so two processes migrating at once are serialised and the second finds nothing left to do.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { migrations } from '@windsock/migrations';
 import type { Database } from './schema.ts';
 import { MetastoreError } from './errors.ts';
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  // With a schema of its own (a sandbox: search_path set on every connection), the migrator's bookkeeping tables
+  // must be looked for there too: left alone, Kysely finds another instance's tables in public and uses them.
+  const current = (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s;
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
+    ...(current && current !== 'public' ? { migrationTableSchema: current } : {}),
   });
   // Two processes creating the bookkeeping tables at the same instant can collide on the catalog (a unique
   // violation on pg_type); the loser simply tries again, by which time the tables exist.
