@@ -7,12 +7,23 @@ import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
 import type { LogSink } from '@windsock/executors';
 
-export interface LogWriterOptions { flushMs: number; maxBatchBytes: number; onFlush?: () => void; onError?: (err: unknown) => void }
+export interface LogWriterOptions {
+  flushMs: number;
+  /**
+   * The wait before storing lines written with `lazy` (the worker's own lines about starting a try), when nothing
+   * else asks for a flush sooner: a task that ends within it stores them with its end, in one statement.
+   */
+  lazyFlushMs: number;
+  maxBatchBytes: number;
+  onFlush?: () => void;
+  onError?: (err: unknown) => void;
+}
 
 export class TryLogWriter implements LogSink {
   private buffer: string[] = [];
   private bytes = 0;
   private timer: NodeJS.Timeout | null = null;
+  private timerDue = 0;
   private flushing: Promise<void> = Promise.resolve();
   private readonly db: Kysely<Database>;
   private readonly tiId: string;
@@ -23,17 +34,21 @@ export class TryLogWriter implements LogSink {
     this.db = db;
     this.tiId = tiId;
     this.tryNumber = tryNumber;
-    this.opts = { flushMs: 100, maxBatchBytes: 256 * 1024, ...opts };
+    this.opts = { flushMs: 100, lazyFlushMs: 1000, maxBatchBytes: 256 * 1024, ...opts };
   }
 
   /** Lines not yet stored. */
   get pending(): number { return this.buffer.length; }
 
-  write(line: string): void {
+  write(line: string, opts: { lazy?: boolean } = {}): void {
     this.buffer.push(line);
     this.bytes += line.length + 1;
-    if (this.bytes >= this.opts.maxBatchBytes) void this.flush();
-    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.opts.flushMs);
+    if (this.bytes >= this.opts.maxBatchBytes) { void this.flush(); return; }
+    const wait = opts.lazy ? this.opts.lazyFlushMs : this.opts.flushMs;
+    if (this.timer && this.timerDue <= Date.now() + wait) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = Date.now() + wait;
+    this.timer = setTimeout(() => void this.flush(), wait);
   }
 
   /**
@@ -70,7 +85,7 @@ export class TryLogWriter implements LogSink {
       this.buffer = lines.concat(this.buffer);
       this.bytes += chunk.length;
       this.opts.onError?.(err);
-      if (!this.timer) this.timer = setTimeout(() => void this.flush(), Math.max(this.opts.flushMs, 1000));
+      if (!this.timer) { this.timerDue = Date.now() + Math.max(this.opts.flushMs, 1000); this.timer = setTimeout(() => void this.flush(), Math.max(this.opts.flushMs, 1000)); }
     }
   }
 }

@@ -15,7 +15,7 @@ import type { ExecutionHandle, Executor } from '@windsock/executors';
 import { nextRetryAt, shouldRetry, ts as pyIso } from '@windsock/dag-model';
 import { silentLogger, type Logger } from '@windsock/config';
 import { ClaimBatcher } from './sql/claim-try.ts';
-import { finishTry } from './sql/finish-try.ts';
+import { FinishBatcher } from './sql/finish-try.ts';
 import { heartbeatTries } from './sql/heartbeat-tries.ts';
 import { readConnection } from './sql/read-connection.ts';
 import { handOverTry } from './sql/hand-over-try.ts';
@@ -51,6 +51,7 @@ export class Worker {
   private readonly log: Logger;
   private readonly dags: DagCache;
   private readonly claims: ClaimBatcher;
+  private readonly finishes: FinishBatcher;
   private readonly readConnection: ContextDeps['readConnection'];
   private readonly held = new Map<string, Held>();
   private consumer: Consumer | null = null;
@@ -67,6 +68,7 @@ export class Worker {
     this.log = deps.logger ?? silentLogger;
     this.dags = new DagCache(this.db);
     this.claims = new ClaimBatcher(this.db, { workerId: this.opts.workerId, hostname: hostname(), executor: this.executor.name });
+    this.finishes = new FinishBatcher(this.db);
     const fernetKey = deps.fernetKey ?? null;
     this.readConnection = (connId) => readConnection(this.db, fernetKey, connId);
   }
@@ -164,9 +166,10 @@ export class Worker {
       const cached = await this.retryDb(() => this.dags.get(ti.dag_id));
       const task = cached?.tasks.get(ti.task_id);
       if (!cached || !task) throw new Error(`task ${ti.task_id} is no longer in DAG ${ti.dag_id}`);
-      if (adoptFrom === null) logs.write(`Starting attempt ${ti.try_number} of ${ti.max_tries + 1}`);
-      else logs.write(`Adopting attempt ${ti.try_number}, still running as ${adoptFrom} (worker ${this.opts.workerId})`);
-      logs.write(`Executing <Task(${task.operator}): ${task.task_id}> on ${run.logical_date ? pyIso(run.logical_date) : run.run_id} (worker ${this.opts.workerId}, executor ${this.executor.name})`);
+      // The worker's own opening lines wait up to a second for the task's output or end, which store them with it.
+      if (adoptFrom === null) logs.write(`Starting attempt ${ti.try_number} of ${ti.max_tries + 1}`, { lazy: true });
+      else logs.write(`Adopting attempt ${ti.try_number}, still running as ${adoptFrom} (worker ${this.opts.workerId})`, { lazy: true });
+      logs.write(`Executing <Task(${task.operator}): ${task.task_id}> on ${run.logical_date ? pyIso(run.logical_date) : run.run_id} (worker ${this.opts.workerId}, executor ${this.executor.name})`, { lazy: true });
       const ctx = await this.retryDb(() => buildContext({ db: this.db, readConnection: this.readConnection }, cached.dag, task, run, ti.try_number, ti.map_index));
       const { rendered: templated, renderedFields } = renderArgs(task.args, task.template_fields, ctx.context);
       const rendered = resolveXComArgs(templated, ctx.xcoms, ti.dag_id) as Record<string, unknown>;
@@ -215,10 +218,10 @@ export class Worker {
     if (state === 'failed') logs.write('Marking task as FAILED.');
     if (state === 'success') logs.write('Marking task as SUCCESS.');
     const logChunk = await logs.takeRest();
-    const final = await this.retryDb(() => finishTry(this.db, {
+    const final = await this.retryDb(() => this.finishes.finish({
       tiId: ti.id, tryNumber: ti.try_number, state, nextRetryAt: retryAt, logChunk,
       xcom: xcom !== undefined ? { dagRunId: run.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index, value: xcom } : undefined,
-    }, now));
+    }));
     this.held.delete(ti.id);
     if (logChunk) this.events.emit('log:chunk', { tiId: ti.id, tryNumber: ti.try_number });
     this.events.emit('ti:finished', { tiId: ti.id, dagId: ti.dag_id, runId: ti.run_id, dagRunId: run.id, taskId: ti.task_id, tryNumber: ti.try_number, state: final ?? null });

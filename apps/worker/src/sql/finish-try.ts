@@ -1,10 +1,12 @@
 /**
- * Records the end of a try: `running → success | failed | up_for_retry` with end_date, duration and, for a
- * retry, the time it may run again; copies the try into task_instance_history; stores the return value XCom.
- * Guard: `where id = ? and state in ('running', 'restarting') and try_number = ?` — when a user marked or failed
- * the task meanwhile, their decision stands and nothing is written; a try cleared while it ran (`restarting`)
- * becomes `up_for_retry`, due now, so it runs again.
- * Returns the final state written, or null when the guard did not match.
+ * Records the end of tries: `running → success | failed | up_for_retry` with end_date, duration and, for a
+ * retry, the time it may run again; copies each try into task_instance_history; stores the return value XCom and
+ * the end of the try's log.
+ * Guard: `where id = ? and state in ('running', 'restarting') and try_number = ?` per try — when a user marked or
+ * failed the task meanwhile, their decision stands and nothing but the log's end is written; a try cleared while it
+ * ran (`restarting`) becomes `up_for_retry`, due now, so it runs again.
+ * One statement for any number of tries (the batch travels as one JSON parameter). Returns the final state written
+ * per task instance id; a try whose guard did not match is absent.
  */
 import { sql, type Kysely } from 'kysely';
 import { historyInsert, historyOnConflict, type Database } from '@windsock/metastore';
@@ -20,32 +22,79 @@ export interface FinishTry {
   logChunk?: string | null;
 }
 
-export async function finishTry(db: Kysely<Database>, f: FinishTry, now: Date): Promise<TiState | null> {
-  // One statement (so one round trip, and atomic): the guarded update, its history row and the XCom.
-  const x = f.xcom && f.state === 'success' ? f.xcom : null;
-  const res = await sql<{ state: TiState }>`
-    with ti as (
-      update task_instance set
+export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now: Date): Promise<Map<string, TiState>> {
+  if (tries.length === 0) return new Map();
+  const batch = JSON.stringify(tries.map((f) => {
+    const x = f.xcom && f.state === 'success' ? f.xcom : null;
+    return {
+      id: f.tiId, try_number: f.tryNumber, state: f.state, next_retry_at: f.nextRetryAt?.toISOString() ?? null,
+      chunk: f.logChunk || null, has_xcom: x !== null, xcom: x ? x.value ?? null : null,
+    };
+  }));
+  const res = await sql<{ id: string; state: TiState }>`
+    with v as (
+      select * from jsonb_to_recordset(${batch}::jsonb)
+        as v(id uuid, try_number int, state text, next_retry_at timestamptz, chunk text, has_xcom boolean, xcom jsonb)
+    ), ti as (
+      update task_instance t set
         -- restarting: the task was cleared while it ran; it goes round again at once, as in Airflow.
-        state = case when state = 'restarting' then 'up_for_retry' else ${f.state} end,
-        next_retry_at = case when state = 'restarting' then ${now}::timestamptz else ${f.nextRetryAt}::timestamptz end,
-        end_date = ${now}, updated_at = ${now}, duration = extract(epoch from (${now}::timestamptz - start_date))
-      where id = ${f.tiId} and state in ('running', 'restarting') and try_number = ${f.tryNumber}
-      returning *
+        state = case when t.state = 'restarting' then 'up_for_retry' else v.state end,
+        next_retry_at = case when t.state = 'restarting' then ${now}::timestamptz else v.next_retry_at end,
+        end_date = ${now}, updated_at = ${now}, duration = extract(epoch from (${now}::timestamptz - t.start_date))
+      from v
+      -- The id array (not only the join) lets the planner use the primary key rather than scan the table.
+      where t.id = any(${sql.val(tries.map((f) => f.tiId))}::uuid[]) and t.id = v.id and t.state in ('running', 'restarting') and t.try_number = v.try_number
+      returning t.*
     ), history as (
       ${historyInsert(sql`ti`, now)}
       ${historyOnConflict()}
     ), xc as (
       insert into xcom (dag_run_id, task_id, map_index, key, dag_id, run_id, value, timestamp)
-      select ti.dag_run_id, ti.task_id, ti.map_index, 'return_value', ti.dag_id, ti.run_id, ${x ? JSON.stringify(x.value) : null}::jsonb, ${now}
-      from ti where ${x !== null}
+      select ti.dag_run_id, ti.task_id, ti.map_index, 'return_value', ti.dag_id, ti.run_id, v.xcom, ${now}
+      from ti join v on v.id = ti.id where v.has_xcom
       on conflict (dag_run_id, task_id, map_index, key) do update set value = excluded.value, timestamp = excluded.timestamp
     ), log as (
-      insert into task_log (task_instance_id, try_number, chunk) select id, try_number, ${f.logChunk ?? ''} from ti where ${!!f.logChunk}
+      -- The log's end is kept even when the guard did not match (a user changed the state meanwhile).
+      insert into task_log (task_instance_id, try_number, chunk) select id, try_number, chunk from v where chunk is not null
     )
-    select state from ti`.execute(db);
-  const state = res.rows[0]?.state ?? null;
-  // The guard did not match (a user changed the state meanwhile): the log's end is still kept.
-  if (state === null && f.logChunk) await db.insertInto('task_log').values({ task_instance_id: f.tiId, try_number: f.tryNumber, chunk: f.logChunk }).execute();
-  return state;
+    select id, state from ti`.execute(db);
+  return new Map(res.rows.map((r) => [r.id, r.state]));
+}
+
+/** One try. Returns the final state written, or null when the guard did not match. */
+export async function finishTry(db: Kysely<Database>, f: FinishTry, now: Date): Promise<TiState | null> {
+  return (await finishTries(db, [f], now)).get(f.tiId) ?? null;
+}
+
+/**
+ * Gathers the ends a worker's tries reach in the same moment into one statement, as ClaimBatcher does for claims:
+ * a wave of tasks that were claimed together and end together costs one round trip; a lone end waits for nothing.
+ */
+export class FinishBatcher {
+  private pending: { f: FinishTry; resolve: (s: TiState | null) => void; reject: (e: unknown) => void }[] = [];
+  private flushScheduled = false;
+  private readonly db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) { this.db = db; }
+
+  finish(f: FinishTry): Promise<TiState | null> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ f, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    const batch = this.pending.splice(0);
+    try {
+      const states = await finishTries(this.db, batch.map((b) => b.f), new Date());
+      for (const b of batch) b.resolve(states.get(b.f.tiId) ?? null);
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  }
 }
