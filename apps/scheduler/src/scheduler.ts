@@ -10,8 +10,8 @@ import type { EventBus, TaskJob, TaskQueue } from '@windsock/queue';
 import { DagCache, type CachedDag } from '@windsock/metastore';
 import { createScheduledRun, dagsDueForRuns } from './sql/create-scheduled-run.ts';
 import { dagsWithQueuedRuns, startQueuedRuns } from './sql/start-queued-runs.ts';
-import { evaluateRunningRuns, runningRuns } from './sql/evaluate-runs.ts';
-import { queueScheduledTis } from './sql/queue-scheduled-tis.ts';
+import { evaluateRunsIn, runningRuns, type RunsPassResult } from './sql/evaluate-runs.ts';
+import { queueScheduledIn, type QueuePassResult } from './sql/queue-scheduled-tis.ts';
 import { handleZombies } from './sql/handle-zombies.ts';
 import { staleQueuedJobs } from './sql/stale-queued-jobs.ts';
 import { failStuckQueued } from './sql/fail-stuck-queued.ts';
@@ -44,10 +44,17 @@ export interface SchedulerOptions {
   requeueAfterMs: number;
   /** Executors whose running tries outlive their worker (pods): such zombies are handed over for adoption. */
   adoptableExecutors: readonly string[];
+  /**
+   * Pacing under load: after a pass that took d ms, the next pass that events ask for starts no sooner than
+   * d × this factor later (0: at once). While the scheduler is idle an event still starts a pass at once; while
+   * tasks end faster than passes run, the gap lets their events gather so that one pass serves many runs, which
+   * leaves the database to the workers the rest of the time. See bench/README.md (S2).
+   */
+  passGapFactor: number;
 }
 
 export const defaultSchedulerOptions: SchedulerOptions = { parallelism: 32, tickMs: 1000, maxRunsPerPass: 200, maxTisPerPass: 256, heartbeatTimeoutMs: 300_000, maintenanceMs: 10_000,
-  queuedTimeoutMs: 600_000, requeueAfterMs: 0, adoptableExecutors: ['kubernetes'], analyzeMs: 0 };
+  queuedTimeoutMs: 600_000, requeueAfterMs: 0, adoptableExecutors: ['kubernetes'], analyzeMs: 0, passGapFactor: 0 };
 
 export interface PassSummary { runsCreated: number; runsStarted: number; scheduled: number; queued: number; runsFinished: number }
 
@@ -64,6 +71,7 @@ export class Scheduler {
   private running = false;
   private loopDone: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
+  private stopPacing: (() => void) | null = null;
   private readonly unsubscribe: Array<() => void> = [];
   private readonly warnedPools = new Set<string>();
   private lastMaintenance = 0;
@@ -99,6 +107,7 @@ export class Scheduler {
     this.running = false;
     for (const u of this.unsubscribe.splice(0)) u();
     this.wakeUp?.();
+    this.stopPacing?.();
     await this.loopDone;
   }
 
@@ -120,8 +129,11 @@ export class Scheduler {
       const full = this.fullPassWanted || Date.now() - lastFull >= this.opts.tickMs;
       this.fullPassWanted = false;
       let busy: boolean;
+      let passMs: number;
       try {
+        const started = performance.now();
         const s = await this.runOnce({ full });
+        passMs = performance.now() - started;
         this.lastPass = Date.now();
         this.lastPassError = null;
         if (full) lastFull = Date.now();
@@ -137,9 +149,22 @@ export class Scheduler {
         continue;
       }
       if (!this.running) break;
-      if (busy || this.dirtyRuns.size > 0 || this.fullPassWanted) continue;
+      if (busy || this.dirtyRuns.size > 0 || this.fullPassWanted) {
+        await this.pace(passMs * this.opts.passGapFactor);
+        continue;
+      }
       await this.sleep(Math.max(0, this.opts.tickMs - (Date.now() - lastFull)));
     }
+  }
+
+  /** A pause that events do not cut short (stop does): events arriving meanwhile are served by the next pass. */
+  private pace(ms: number): Promise<void> {
+    if (ms < 1 || !this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => { clearTimeout(t); this.stopPacing = null; resolve(); };
+      const t = setTimeout(done, ms);
+      this.stopPacing = done;
+    });
   }
 
   private sleep(ms: number): Promise<void> {
@@ -193,8 +218,8 @@ export class Scheduler {
     const dags = new Map<string, CachedDag>();
     for (const dagId of new Set(runs.values())) { const c = await this.dags.get(dagId); if (c) dags.set(dagId, c); }
     const ids = [...runs.keys()];
-    for (let i = 0; i < ids.length; i += this.opts.maxRunsPerPass) {
-      const r = await evaluateRunningRuns(this.db, ids.slice(i, i + this.opts.maxRunsPerPass), dags, now());
+    const limits = { parallelism: this.opts.parallelism, maxPerPass: this.opts.maxTisPerPass };
+    const onEvaluated = (r: RunsPassResult): void => {
       summary.scheduled += r.scheduled;
       for (const tiId of r.cancel) this.events.emit('ti:cancel', { tiId, reason: 'dagrun_timeout exceeded' });
       for (const f of r.finished) {
@@ -205,9 +230,20 @@ export class Scheduler {
         this.queuedRunsWaiting = true;
         this.creationWanted = true;
       }
+    };
+    // The runs are evaluated in batches; the last batch and the queue step share one transaction (fewer round
+    // trips: what the evaluation scheduled is queued before its run locks are let go).
+    let q: QueuePassResult = { queued: [], starvedPools: [] };
+    for (let i = 0; i < Math.max(1, ids.length); i += this.opts.maxRunsPerPass) {
+      const batch = ids.slice(i, i + this.opts.maxRunsPerPass);
+      const last = i + this.opts.maxRunsPerPass >= ids.length;
+      const r = await this.db.transaction().execute(async (trx) => {
+        const evaluated = await evaluateRunsIn(trx, batch, dags, now());
+        if (last) q = await queueScheduledIn(trx, limits, loadDag, now());
+        return evaluated;
+      });
+      onEvaluated(r);
     }
-
-    const q = await queueScheduledTis(this.db, { parallelism: this.opts.parallelism, maxPerPass: this.opts.maxTisPerPass }, loadDag, now());
     for (const pool of q.starvedPools) {
       if (this.warnedPools.has(pool)) continue;
       const exists = await this.db.selectFrom('slot_pool').select('id').where('pool', '=', pool).executeTakeFirst();

@@ -63,7 +63,8 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const processor = new DagProcessorService({ db: store.db, events, processor: folder, dagsFolder: opts.dagsFolder, options: { pausedAtCreation: config.core.dags_are_paused_at_creation }, logger: log });
   const scheduler = new Scheduler({ db: store.db, queue, events, logger: log, options: {
     parallelism: config.core.parallelism, tickMs: config.scheduler.tick_ms, heartbeatTimeoutMs: config.scheduler.task_instance_heartbeat_timeout * 1000,
-    analyzeMs: store.kind === 'pglite' ? 5000 : 0, queuedTimeoutMs: config.scheduler.task_queued_timeout * 1000,
+    // PGlite has one connection: paced passes leave it to the worker between them (see SchedulerOptions).
+    analyzeMs: store.kind === 'pglite' ? 5000 : 0, passGapFactor: store.kind === 'pglite' ? 1 : 0, queuedTimeoutMs: config.scheduler.task_queued_timeout * 1000,
     maintenanceMs: config.scheduler.reconcile_interval * 1000,
   } });
   const executor = createExecutor(config, opts.dagsFolder);

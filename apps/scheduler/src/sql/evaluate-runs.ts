@@ -24,74 +24,99 @@ const UNFINISHED = ['scheduled', 'queued', 'running', 'up_for_retry', 'up_for_re
 
 /** `dags` holds each run's DAG, loaded by the caller before the transaction (PGlite has a single connection). */
 export async function evaluateRunningRuns(db: Kysely<Database>, runIds: number[], dags: Map<string, CachedDag>, now: Date): Promise<RunsPassResult> {
+  if (runIds.length === 0) return { scheduled: 0, forced: 0, finished: [], cancel: [] };
+  return db.transaction().execute((trx) => evaluateRunsIn(trx, runIds, dags, now));
+}
+
+/** The same inside the caller's transaction (the scheduler queues in the same transaction, saving round trips). */
+export async function evaluateRunsIn(trx: Transaction<Database>, runIds: number[], dags: Map<string, CachedDag>, now: Date): Promise<RunsPassResult> {
   const result: RunsPassResult = { scheduled: 0, forced: 0, finished: [], cancel: [] };
   if (runIds.length === 0) return result;
-  return db.transaction().execute(async (trx) => {
-    // Lock and stamp in one statement: the runs no other scheduler holds, still running.
-    const runs = (await trx.updateTable('dag_run').set({ last_scheduling_decision: now })
-      .where('id', 'in', (qb) => qb.selectFrom('dag_run').select('id').where('id', 'in', runIds).where('state', '=', 'running')
-        .orderBy('id').forUpdate().skipLocked())
-      .returning(['id', 'dag_id', 'run_id', 'logical_date', 'start_date']).execute())
-      .filter((r) => dags.has(r.dag_id)); // a DAG that is gone: its runs wait until it comes back or is deleted
-    if (runs.length === 0) return result;
-    let tis = await loadTis(trx, runs.map((r) => r.id));
-    if (await syncTaskInstances(trx, runs, dags, tis)) tis = await loadTis(trx, runs.map((r) => r.id));
-    const byRun = new Map<number, TiRow[]>();
-    for (const t of tis) (byRun.get(t.dag_run_id) ?? byRun.set(t.dag_run_id, []).get(t.dag_run_id)!).push(t);
+  const locked = await lockRunsWithTis(trx, runIds, now);
+  const runs = locked.runs.filter((r) => dags.has(r.dag_id)); // a DAG that is gone: its runs wait until it comes back or is deleted
+  let tis = locked.tis;
+  if (runs.length === 0) return result;
+  if (await syncTaskInstances(trx, runs, dags, tis)) tis = await loadTis(trx, runs.map((r) => r.id));
+  const byRun = new Map<number, TiRow[]>();
+  for (const t of tis) (byRun.get(t.dag_run_id) ?? byRun.set(t.dag_run_id, []).get(t.dag_run_id)!).push(t);
 
-    const toSchedule: string[] = [];
-    const toForce = { upstream_failed: [] as string[], skipped: [] as string[] };
-    const outcome = { success: [] as number[], failed: [] as number[] };
-    const timedOut: number[] = [];
-    for (const run of runs) {
-      const cached = dags.get(run.dag_id)!;
-      const { dag } = cached;
-      if (dag.dagrun_timeout !== null && run.start_date && run.start_date.getTime() + dag.dagrun_timeout * 1000 < now.getTime()) {
-        timedOut.push(run.id);
-        continue;
-      }
-      const runTis = (byRun.get(run.id) ?? []).filter((t) => cached.tasks.has(t.task_id));
-      const previousRun = dag.tasks.some((t) => t.depends_on_past || t.wait_for_downstream) && run.logical_date
-        ? await previousRunStates(trx, run.dag_id, run.logical_date) : null;
-      const decision = evaluateRun({ dag, tis: runTis, previousRun, now });
-      const idOf = new Map(runTis.map((t) => [t.task_id, t.id]));
-      for (const t of decision.toSchedule) { const id = idOf.get(t); if (id) toSchedule.push(id); }
-      for (const f of decision.toForce) { const id = idOf.get(f.task_id); if (id) toForce[f.state].push(id); }
-      if (decision.outcome !== 'running') outcome[decision.outcome].push(run.id);
+  const toSchedule: string[] = [];
+  const toForce = { upstream_failed: [] as string[], skipped: [] as string[] };
+  const outcome = { success: [] as number[], failed: [] as number[] };
+  const timedOut: number[] = [];
+  for (const run of runs) {
+    const cached = dags.get(run.dag_id)!;
+    const { dag } = cached;
+    if (dag.dagrun_timeout !== null && run.start_date && run.start_date.getTime() + dag.dagrun_timeout * 1000 < now.getTime()) {
+      timedOut.push(run.id);
+      continue;
     }
+    const runTis = (byRun.get(run.id) ?? []).filter((t) => cached.tasks.has(t.task_id));
+    const previousRun = dag.tasks.some((t) => t.depends_on_past || t.wait_for_downstream) && run.logical_date
+      ? await previousRunStates(trx, run.dag_id, run.logical_date) : null;
+    const decision = evaluateRun({ dag, tis: runTis, previousRun, now });
+    const idOf = new Map(runTis.map((t) => [t.task_id, t.id]));
+    for (const t of decision.toSchedule) { const id = idOf.get(t); if (id) toSchedule.push(id); }
+    for (const f of decision.toForce) { const id = idOf.get(f.task_id); if (id) toForce[f.state].push(id); }
+    if (decision.outcome !== 'running') outcome[decision.outcome].push(run.id);
+  }
 
-    if (toSchedule.length > 0) {
-      const res = await trx.updateTable('task_instance')
-        .set({ state: 'scheduled', scheduled_dttm: now, next_retry_at: null, try_number: sql`try_number + 1`, updated_at: now, external_executor_id: null, worker_id: null, pid: null })
-        .where('id', 'in', toSchedule).where((eb) => eb.or([eb('state', 'is', null), eb('state', '=', 'up_for_retry')]))
-        .executeTakeFirst();
-      result.scheduled = Number(res.numUpdatedRows);
+  if (toSchedule.length > 0) {
+    const res = await trx.updateTable('task_instance')
+      .set({ state: 'scheduled', scheduled_dttm: now, next_retry_at: null, try_number: sql`try_number + 1`, updated_at: now, external_executor_id: null, worker_id: null, pid: null })
+      .where('id', 'in', toSchedule).where((eb) => eb.or([eb('state', 'is', null), eb('state', '=', 'up_for_retry')]))
+      .executeTakeFirst();
+    result.scheduled = Number(res.numUpdatedRows);
+  }
+  for (const state of ['upstream_failed', 'skipped'] as const) {
+    if (toForce[state].length === 0) continue;
+    const res = await trx.updateTable('task_instance').set({ state, start_date: now, end_date: now, duration: 0, updated_at: now })
+      .where('id', 'in', toForce[state]).where((eb) => eb.or([eb('state', 'is', null), eb('state', '=', 'up_for_retry')]))
+      .executeTakeFirst();
+    result.forced += Number(res.numUpdatedRows);
+  }
+  for (const state of ['success', 'failed'] as const) {
+    if (outcome[state].length === 0) continue;
+    const done = await trx.updateTable('dag_run').set({ state, end_date: now, updated_at: now })
+      .where('id', 'in', outcome[state]).where('state', '=', 'running').returning(['id', 'dag_id', 'run_id']).execute();
+    for (const d of done) result.finished.push({ id: d.id, dagId: d.dag_id, runId: d.run_id, state });
+  }
+  if (timedOut.length > 0) {
+    // dagrun_timeout passed: the run fails and its unfinished task instances are skipped (running ones stopped).
+    const stopped = await trx.updateTable('task_instance').set({ state: 'skipped', end_date: now, updated_at: now })
+      .where('dag_run_id', 'in', timedOut).where((eb) => eb.or([eb('state', 'is', null), eb('state', 'in', [...UNFINISHED])]))
+      .returning(['id']).execute();
+    result.cancel.push(...stopped.map((s) => s.id));
+    const done = await trx.updateTable('dag_run').set({ state: 'failed', end_date: now, updated_at: now, note: sql`coalesce(note, 'dagrun_timeout exceeded')` })
+      .where('id', 'in', timedOut).where('state', '=', 'running').returning(['id', 'dag_id', 'run_id']).execute();
+    for (const d of done) result.finished.push({ id: d.id, dagId: d.dag_id, runId: d.run_id, state: 'failed' });
+  }
+  return result;
+}
+
+/**
+ * Locks and stamps the runs no other scheduler holds, still running, and reads their task instances: one statement.
+ * Each run's task instances come back as one JSON array, not one row each: a pass over runs of hundreds of tasks
+ * would otherwise spend most of its time decoding rows (PGlite decodes the wire protocol in JavaScript).
+ */
+async function lockRunsWithTis(trx: Transaction<Database>, runIds: number[], now: Date) {
+  const rows = await trx.with('r', (qb) => qb.updateTable('dag_run').set({ last_scheduling_decision: now })
+    .where('id', 'in', (sub) => sub.selectFrom('dag_run').select('id').where('id', 'in', runIds).where('state', '=', 'running')
+      .orderBy('id').forUpdate().skipLocked())
+    .returning(['id', 'dag_id', 'run_id', 'logical_date', 'start_date']))
+    .selectFrom('r')
+    .select(['r.id', 'r.dag_id', 'r.run_id', 'r.logical_date', 'r.start_date'])
+    .select(sql<[string, string, TiStateOrNone, string | null][] | null>`(select json_agg(json_build_array(ti.id, ti.task_id, ti.state, ti.next_retry_at))
+      from task_instance ti where ti.dag_run_id = r.id)`.as('tis'))
+    .execute();
+  const runs = rows.map(({ tis: _, ...run }) => run);
+  const tis: TiRow[] = [];
+  for (const row of rows) {
+    for (const [id, taskId, state, nextRetryAt] of row.tis ?? []) {
+      tis.push({ id, dag_run_id: row.id, task_id: taskId, state, next_retry_at: nextRetryAt === null ? null : new Date(nextRetryAt) });
     }
-    for (const state of ['upstream_failed', 'skipped'] as const) {
-      if (toForce[state].length === 0) continue;
-      const res = await trx.updateTable('task_instance').set({ state, start_date: now, end_date: now, duration: 0, updated_at: now })
-        .where('id', 'in', toForce[state]).where((eb) => eb.or([eb('state', 'is', null), eb('state', '=', 'up_for_retry')]))
-        .executeTakeFirst();
-      result.forced += Number(res.numUpdatedRows);
-    }
-    for (const state of ['success', 'failed'] as const) {
-      if (outcome[state].length === 0) continue;
-      const done = await trx.updateTable('dag_run').set({ state, end_date: now, updated_at: now })
-        .where('id', 'in', outcome[state]).where('state', '=', 'running').returning(['id', 'dag_id', 'run_id']).execute();
-      for (const d of done) result.finished.push({ id: d.id, dagId: d.dag_id, runId: d.run_id, state });
-    }
-    if (timedOut.length > 0) {
-      // dagrun_timeout passed: the run fails and its unfinished task instances are skipped (running ones stopped).
-      const stopped = await trx.updateTable('task_instance').set({ state: 'skipped', end_date: now, updated_at: now })
-        .where('dag_run_id', 'in', timedOut).where((eb) => eb.or([eb('state', 'is', null), eb('state', 'in', [...UNFINISHED])]))
-        .returning(['id']).execute();
-      result.cancel.push(...stopped.map((s) => s.id));
-      const done = await trx.updateTable('dag_run').set({ state: 'failed', end_date: now, updated_at: now, note: sql`coalesce(note, 'dagrun_timeout exceeded')` })
-        .where('id', 'in', timedOut).where('state', '=', 'running').returning(['id', 'dag_id', 'run_id']).execute();
-      for (const d of done) result.finished.push({ id: d.id, dagId: d.dag_id, runId: d.run_id, state: 'failed' });
-    }
-    return result;
-  });
+  }
+  return { runs, tis };
 }
 
 function loadTis(trx: Transaction<Database>, runIds: number[]): Promise<TiRow[]> {

@@ -14,77 +14,82 @@ export interface QueueLimits { parallelism: number; maxPerPass: number }
 
 export interface QueuePassResult { queued: TaskJob[]; starvedPools: string[] }
 
-const ACTIVE = ['queued', 'running', 'deferred'] as const;
-
 export async function queueScheduledTis(db: Kysely<Database>, limits: QueueLimits, loadDag: (dagId: string, via: Kysely<Database>) => Promise<CachedDag | null>, now: Date): Promise<QueuePassResult> {
-  return db.transaction().execute(async (trx) => {
-    // Locked in one order by every scheduler, so two can never deadlock here.
-    const pools = await trx.selectFrom('slot_pool').select(['pool', 'slots', 'include_deferred']).orderBy('pool').forUpdate().execute();
-    // Occupancy per pool and per DAG in one small read (grouping sets), not one row per active task instance.
-    const active = await trx.selectFrom('task_instance')
-      .select(['pool', 'dag_id', 'state', sql<number>`sum(pool_slots)::int`.as('slots'), sql<number>`count(*)::int`.as('n'), sql<number>`grouping(pool)`.as('by_dag')])
-      .where('state', 'in', [...ACTIVE])
-      .groupBy(sql`grouping sets ((pool, state), (dag_id, state))`).execute();
+  return db.transaction().execute((trx) => queueScheduledIn(trx, limits, loadDag, now));
+}
 
-    const poolOpen = new Map<string, number>(pools.map((p) => [p.pool, p.slots]));
-    const includeDeferred = new Map(pools.map((p) => [p.pool, p.include_deferred]));
-    const dagActive = new Map<string, number>();
-    let total = 0;
-    for (const a of active) {
-      if (a.by_dag) {
-        if (a.state !== 'deferred') dagActive.set(a.dag_id, (dagActive.get(a.dag_id) ?? 0) + a.n);
-        continue;
-      }
-      if (a.state !== 'deferred' || includeDeferred.get(a.pool)) poolOpen.set(a.pool, (poolOpen.get(a.pool) ?? 0) - a.slots);
-      if (a.state !== 'deferred') total += a.n;
+/** The same inside the caller's transaction. */
+export async function queueScheduledIn(trx: Transaction<Database>, limits: QueueLimits, loadDag: (dagId: string, via: Kysely<Database>) => Promise<CachedDag | null>, now: Date): Promise<QueuePassResult> {
+  // One statement: every pool row, locked in one order by every scheduler (so two can never deadlock here), and
+  // the occupancy per pool and per DAG (grouping sets), not one row per active task instance.
+  const rows = (await sql<{ kind: 'pool' | 'active'; pool: string; dag_id: string; state: string; slots: number; n: number; by_dag: number; include_deferred: boolean }>`
+    with p as (select pool, slots, include_deferred from slot_pool order by pool for update)
+    select 'pool' as kind, pool, null as dag_id, null as state, slots, 0 as n, 0 as by_dag, include_deferred from p
+    union all
+    select 'active', pool, dag_id, state, sum(pool_slots)::int, count(*)::int, grouping(pool), false
+    from task_instance where state in ('queued', 'running', 'deferred')
+    group by grouping sets ((pool, state), (dag_id, state))`.execute(trx)).rows;
+  const pools = rows.filter((r) => r.kind === 'pool');
+  const active = rows.filter((r) => r.kind === 'active');
+
+  const poolOpen = new Map<string, number>(pools.map((p) => [p.pool, p.slots]));
+  const includeDeferred = new Map(pools.map((p) => [p.pool, p.include_deferred]));
+  const dagActive = new Map<string, number>();
+  let total = 0;
+  for (const a of active) {
+    if (a.by_dag) {
+      if (a.state !== 'deferred') dagActive.set(a.dag_id, (dagActive.get(a.dag_id) ?? 0) + a.n);
+      continue;
     }
+    if (a.state !== 'deferred' || includeDeferred.get(a.pool)) poolOpen.set(a.pool, (poolOpen.get(a.pool) ?? 0) - a.slots);
+    if (a.state !== 'deferred') total += a.n;
+  }
 
-    // Nothing can be queued while parallelism is used up: do not even read the candidates (a hot path).
-    const room = Math.min(limits.maxPerPass, limits.parallelism - total);
-    if (room <= 0) return { queued: [], starvedPools: [] };
-    const candidates = await trx.selectFrom('task_instance as ti').innerJoin('dag_run as dr', 'dr.id', 'ti.dag_run_id')
-      .select(['ti.id', 'ti.dag_id', 'ti.task_id', 'ti.run_id', 'ti.dag_run_id', 'ti.map_index', 'ti.try_number', 'ti.pool', 'ti.pool_slots', 'ti.queue', 'ti.priority_weight'])
-      .where('ti.state', '=', 'scheduled').where('dr.state', '=', 'running')
-      .orderBy('ti.priority_weight', 'desc').orderBy('dr.logical_date').orderBy('ti.map_index').orderBy('ti.id')
-      .limit(room * 4).execute();
-    if (candidates.length === 0) return { queued: [], starvedPools: [] };
+  // Nothing can be queued while parallelism is used up: do not even read the candidates (a hot path).
+  const room = Math.min(limits.maxPerPass, limits.parallelism - total);
+  if (room <= 0) return { queued: [], starvedPools: [] };
+  const candidates = await trx.selectFrom('task_instance as ti').innerJoin('dag_run as dr', 'dr.id', 'ti.dag_run_id')
+    .select(['ti.id', 'ti.dag_id', 'ti.task_id', 'ti.run_id', 'ti.dag_run_id', 'ti.map_index', 'ti.try_number', 'ti.pool', 'ti.pool_slots', 'ti.queue', 'ti.priority_weight'])
+    .where('ti.state', '=', 'scheduled').where('dr.state', '=', 'running')
+    .orderBy('ti.priority_weight', 'desc').orderBy('dr.logical_date').orderBy('ti.map_index').orderBy('ti.id')
+    .limit(room * 4).execute();
+  if (candidates.length === 0) return { queued: [], starvedPools: [] };
 
-    const dags = new Map<string, CachedDag | null>();
-    for (const c of candidates) if (!dags.has(c.dag_id)) dags.set(c.dag_id, await loadDag(c.dag_id, trx));
-    const taskLimits = await perTaskCounts(trx, candidates, dags);
+  const dags = new Map<string, CachedDag | null>();
+  for (const c of candidates) if (!dags.has(c.dag_id)) dags.set(c.dag_id, await loadDag(c.dag_id, trx));
+  const taskLimits = await perTaskCounts(trx, candidates, dags);
 
-    const chosen: typeof candidates = [];
-    const starved = new Set<string>();
-    for (const c of candidates) {
-      if (chosen.length >= room || total >= limits.parallelism) break;
-      const open = poolOpen.get(c.pool);
-      if (open === undefined) { starved.add(c.pool); continue; } // unknown pool: stays scheduled, as in Airflow
-      if (open < c.pool_slots) { starved.add(c.pool); continue; }
-      const cached = dags.get(c.dag_id);
-      if (!cached) continue;
-      if ((dagActive.get(c.dag_id) ?? 0) >= cached.dag.max_active_tasks) continue;
-      const task = cached.tasks.get(c.task_id);
-      const tk = `${c.dag_id}\0${c.task_id}`;
-      const trk = `${c.dag_run_id}\0${c.task_id}`;
-      if (task?.max_active_tis_per_dag != null && (taskLimits.perDag.get(tk) ?? 0) >= task.max_active_tis_per_dag) continue;
-      if (task?.max_active_tis_per_dagrun != null && (taskLimits.perRun.get(trk) ?? 0) >= task.max_active_tis_per_dagrun) continue;
-      chosen.push(c);
-      total++;
-      poolOpen.set(c.pool, open - c.pool_slots);
-      dagActive.set(c.dag_id, (dagActive.get(c.dag_id) ?? 0) + 1);
-      taskLimits.perDag.set(tk, (taskLimits.perDag.get(tk) ?? 0) + 1);
-      taskLimits.perRun.set(trk, (taskLimits.perRun.get(trk) ?? 0) + 1);
-    }
-    if (chosen.length === 0) return { queued: [], starvedPools: [...starved] };
-    const updated = await trx.updateTable('task_instance').set({ state: 'queued', queued_dttm: now, updated_at: now })
-      .where('id', 'in', chosen.map((c) => c.id)).where('state', '=', 'scheduled').returning('id').execute();
-    const ok = new Set(updated.map((u) => u.id));
-    const queued = chosen.filter((c) => ok.has(c.id)).map((c): TaskJob => ({
-      tiId: c.id, dagId: c.dag_id, taskId: c.task_id, runId: c.run_id, mapIndex: c.map_index,
-      tryNumber: c.try_number, queue: c.queue, priority: c.priority_weight,
-    }));
-    return { queued, starvedPools: [...starved] };
-  });
+  const chosen: typeof candidates = [];
+  const starved = new Set<string>();
+  for (const c of candidates) {
+    if (chosen.length >= room || total >= limits.parallelism) break;
+    const open = poolOpen.get(c.pool);
+    if (open === undefined) { starved.add(c.pool); continue; } // unknown pool: stays scheduled, as in Airflow
+    if (open < c.pool_slots) { starved.add(c.pool); continue; }
+    const cached = dags.get(c.dag_id);
+    if (!cached) continue;
+    if ((dagActive.get(c.dag_id) ?? 0) >= cached.dag.max_active_tasks) continue;
+    const task = cached.tasks.get(c.task_id);
+    const tk = `${c.dag_id}\0${c.task_id}`;
+    const trk = `${c.dag_run_id}\0${c.task_id}`;
+    if (task?.max_active_tis_per_dag != null && (taskLimits.perDag.get(tk) ?? 0) >= task.max_active_tis_per_dag) continue;
+    if (task?.max_active_tis_per_dagrun != null && (taskLimits.perRun.get(trk) ?? 0) >= task.max_active_tis_per_dagrun) continue;
+    chosen.push(c);
+    total++;
+    poolOpen.set(c.pool, open - c.pool_slots);
+    dagActive.set(c.dag_id, (dagActive.get(c.dag_id) ?? 0) + 1);
+    taskLimits.perDag.set(tk, (taskLimits.perDag.get(tk) ?? 0) + 1);
+    taskLimits.perRun.set(trk, (taskLimits.perRun.get(trk) ?? 0) + 1);
+  }
+  if (chosen.length === 0) return { queued: [], starvedPools: [...starved] };
+  const updated = await trx.updateTable('task_instance').set({ state: 'queued', queued_dttm: now, updated_at: now })
+    .where('id', 'in', chosen.map((c) => c.id)).where('state', '=', 'scheduled').returning('id').execute();
+  const ok = new Set(updated.map((u) => u.id));
+  const queued = chosen.filter((c) => ok.has(c.id)).map((c): TaskJob => ({
+    tiId: c.id, dagId: c.dag_id, taskId: c.task_id, runId: c.run_id, mapIndex: c.map_index,
+    tryNumber: c.try_number, queue: c.queue, priority: c.priority_weight,
+  }));
+  return { queued, starvedPools: [...starved] };
 }
 
 /** Active task instances per (dag, task) and (run, task), read only for candidate tasks that have such limits. */
