@@ -5,6 +5,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { migrateToLatest, openMetastore, type Metastore } from '@windsock/metastore';
 import { LocalEventBus, MemoryTaskQueue } from '@windsock/queue';
 import { DagProcessorService, Scheduler, createManualRun } from '@windsock/scheduler';
@@ -22,13 +23,15 @@ export interface Bench {
 export async function startBench(files: Record<string, string>, opts: { concurrency: number; parallelism: number; databaseUrl?: string }): Promise<Bench> {
   const folder = await mkdtemp(join(tmpdir(), 'windsock-bench-'));
   for (const [name, text] of Object.entries(files)) await writeFile(join(folder, name), text);
-  const store = await openMetastore(opts.databaseUrl ? { kind: 'postgres', url: opts.databaseUrl } : { kind: 'pglite', dataDir: null });
+  // On Postgres each bench gets a throwaway schema, so rows left by earlier runs never slow it down.
+  const schema = `bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const store = await openMetastore(opts.databaseUrl ? { kind: 'postgres', url: opts.databaseUrl, schema } : { kind: 'pglite', dataDir: null });
   await migrateToLatest(store.db);
   const events = new LocalEventBus();
   const queue = new MemoryTaskQueue();
   const processor = new DagProcessorService({ db: store.db, events, processor: new DagFolderProcessor({ folder }), dagsFolder: folder, options: { pausedAtCreation: false } });
   await processor.syncOnce();
-  const scheduler = new Scheduler({ db: store.db, queue, events, options: { parallelism: opts.parallelism, maxTisPerPass: opts.parallelism, analyzeMs: store.kind === 'pglite' ? 5000 : 0 } });
+  const scheduler = new Scheduler({ db: store.db, queue, events, options: { parallelism: opts.parallelism, maxTisPerPass: opts.parallelism, analyzeMs: store.kind === 'pglite' ? 5000 : 0, passGapFactor: process.env.GAP ? Number(process.env.GAP) : store.kind === 'pglite' ? 1 : 0 } });
   const worker = new Worker({ db: store.db, queue, events, executor: new LocalExecutor(), options: { concurrency: opts.concurrency } });
   worker.start();
   scheduler.start();
@@ -48,7 +51,11 @@ export async function startBench(files: Record<string, string>, opts: { concurre
       await all;
       return ids;
     },
-    async stop() { processor.stop(); await scheduler.stop(); await worker.stop({ drain: false }); await store.close(); },
+    async stop() {
+      processor.stop(); await scheduler.stop(); await worker.stop({ drain: false });
+      if (store.kind === 'postgres') await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db);
+      await store.close();
+    },
   };
 }
 
@@ -66,9 +73,10 @@ export function percentile(sorted: number[], p: number): number {
 /**
  * Task lag of each task instance: its start minus the moment it could start (its upstreams' last end, or the run's
  * start). `hops` holds only the lags of tasks with upstreams: the time from one task's end to the next's start.
+ * `totalMs` is S2's figure: from the first run's creation until the last task instance ended.
  */
-export async function taskLags(store: Metastore, dagRunIds: number[]): Promise<{ lags: number[]; hops: number[]; makespanMs: number }> {
-  const runs = await store.db.selectFrom('dag_run').select(['id', 'start_date', 'end_date', 'dag_id']).where('id', 'in', dagRunIds).execute();
+export async function taskLags(store: Metastore, dagRunIds: number[]): Promise<{ lags: number[]; hops: number[]; makespanMs: number; totalMs: number }> {
+  const runs = await store.db.selectFrom('dag_run').select(['id', 'start_date', 'end_date', 'dag_id', 'queued_at']).where('id', 'in', dagRunIds).execute();
   const tis = await store.db.selectFrom('task_instance').select(['dag_run_id', 'task_id', 'start_date', 'end_date']).where('dag_run_id', 'in', dagRunIds).execute();
   const ser = await store.db.selectFrom('serialized_dag').select(['dag_id', 'data']).execute();
   const upstream = new Map(ser.map((s) => [s.dag_id, new Map(s.data.tasks.map((t) => [t.task_id, t.upstream_task_ids]))]));
@@ -90,5 +98,8 @@ export async function taskLags(store: Metastore, dagRunIds: number[]): Promise<{
     }
   }
   const makespanMs = Math.max(...runs.map((r) => r.end_date!.getTime())) - Math.min(...runs.map((r) => r.start_date!.getTime()));
-  return { lags, hops, makespanMs };
+  // Airflow's measure (scripts/perf/scheduler_dag_execution_timing.py): from the first run's creation until every
+  // task instance of every run has ended.
+  const totalMs = Math.max(...tis.map((t) => t.end_date!.getTime())) - Math.min(...runs.map((r) => (r.queued_at ?? r.start_date)!.getTime()));
+  return { lags, hops, makespanMs, totalMs };
 }

@@ -1,7 +1,7 @@
 /** Runs every benchmark; `--tiny` at a size that only proves they still work (what CI runs). */
 import { parseArgs } from 'node:util';
 import { s1 } from './s1-chain.ts';
-import { s2 } from './s2-task-lag.ts';
+import { s2, s2Line } from './s2-task-lag.ts';
 import { formatS3, s3 } from './s3-kubernetes.ts';
 import { printS5, s5 } from './s5-parse.ts';
 import { printWebBench, webserverBench } from './webserver-api.ts';
@@ -13,9 +13,7 @@ const { values } = parseArgs({ options: { tiny: { type: 'boolean', default: fals
 const tiny = values.tiny;
 const r1 = await s1({ tasks: tiny ? 5 : 40, runs: tiny ? 1 : 3 });
 console.log(`S1 chain: task-to-task p50 ${r1.p50} ms, p99 ${r1.p99} ms, makespan ${r1.makespanMs} ms (target p50 <= 25 ms; Airflow 2.7 ~2500 ms)`);
-for (const r of await s2({ scale: tiny ? 10 : 1 })) {
-  console.log(`S2 ${r.shape}: ${r.tasks} tasks, total task lag ${r.totalLagS.toFixed(2)} s (target <= 1.16 s; Airflow 2.0 11.6-14.3 s)`);
-}
+for (const r of await s2({ scale: tiny ? 10 : 1 })) console.log(`S2 ${s2Line(r)}`);
 printS5(await s5({ files: tiny ? 20 : 1000 }));
 const web = await webserverBench({ dags: tiny ? 50 : 1000, seconds: tiny ? 2 : 10, connections: tiny ? 2 : 10 });
 printWebBench(web);
@@ -23,7 +21,7 @@ const ui = await uiGrid(tiny ? { tasks: 50, runs: 5, iterations: 3 } : { tasks: 
 printUiGrid(ui, 'PGlite');
 const d1 = await s1Distributed({ tasks: tiny ? 5 : 40, runs: tiny ? 1 : 3 });
 console.log(`S1 distributed: task-to-task p50 ${d1.p50} ms, p99 ${d1.p99} ms (target p50 <= 30 ms; Airflow 2.7 ~2500 ms)`);
-for (const r of await s2Distributed({ scale: tiny ? 10 : 1 })) console.log(`S2 distributed ${r.shape}: ${r.tasks} tasks, total task lag ${r.totalLagS.toFixed(2)} s (target <= 1.16 s)`);
+for (const r of await s2Distributed({ scale: tiny ? 10 : 1 })) console.log(`S2 distributed ${s2Line(r)}`);
 const r4 = await s4(tiny ? { tasks: 200, perRun: 50, concurrency: 16 } : { tasks: 10_000, perRun: 100, concurrency: 128 });
 console.log(formatS4(r4));
 if (!Number.isFinite(d1.p50) || !(r4.tisPerS > 0)) { console.error('distributed benchmarks produced no measurements'); process.exit(1); }

@@ -1,12 +1,13 @@
 /**
  * S1 and S2 again, distributed: `windsock scheduler` and `windsock worker` as separate processes on Postgres and
  * Redis (the harness in s4-cluster.ts). S1: a chain of `true` bash tasks, time from one task's end to the next
- * one's start (p50/p99). S2: Airflow's 1000-task shapes of no-op tasks, all runs at once, total task lag.
+ * one's start (p50/p99). S2: Airflow's 1000-task shapes of no-op tasks, all runs at once, total task lag (as in
+ * s2-task-lag.ts).
  * Usage: node bench/s1-s2-distributed.ts [--tasks 40] [--runs 3] [--scale 1] [--postgres URL] [--redis URL]
  */
 import { parseArgs } from 'node:util';
 import { percentile, taskLags, yamlDag } from './harness.ts';
-import { shapes } from './s2-task-lag.ts';
+import { s2Line, s2Result, shapes, type S2Result } from './s2-task-lag.ts';
 import { startDistributedBench } from './s4-cluster.ts';
 
 const ENV = { WINDSOCK__CORE__PARALLELISM: '256', WINDSOCK__WORKER__CONCURRENCY: '64', WINDSOCK__CORE__MAX_ACTIVE_RUNS_PER_DAG: '100' };
@@ -32,16 +33,15 @@ export async function s1Distributed(opts: { tasks: number; runs: number; postgre
   }
 }
 
-export async function s2Distributed(opts: { scale: number; postgres?: string; redis?: string }): Promise<{ shape: string; tasks: number; totalLagS: number; makespanMs: number }[]> {
-  const out = [];
+export async function s2Distributed(opts: { scale: number; postgres?: string; redis?: string }): Promise<S2Result[]> {
+  const out: S2Result[] = [];
   for (const shape of shapes(opts.scale)) {
     const bench = await startDistributedBench(shape.files, { postgres: opts.postgres, redis: opts.redis, env: ENV });
     try {
       await bench.start({ schedulers: 1, workers: 1 });
       const ids = await bench.trigger(shape.dagIds);
       await bench.waitForRuns(ids, 600_000);
-      const { lags, makespanMs } = await taskLags(bench.store, ids);
-      out.push({ shape: shape.name, tasks: lags.length, totalLagS: lags.reduce((a, b) => a + b, 0) / 1000, makespanMs });
+      out.push(s2Result(shape, await taskLags(bench.store, ids)));
     } finally {
       await bench.stop();
     }
@@ -58,7 +58,5 @@ if (import.meta.main) {
   console.log(`S1 distributed, ${values.tasks}-task chain (scheduler + worker processes, Postgres + Redis, bash true):`);
   console.log(`  task-to-task latency p50 ${r1.p50} ms, p99 ${r1.p99} ms, makespan ${r1.makespanMs} ms   (target p50 <= 30 ms; Airflow 2.7: ~2500 ms)`);
   console.log('S2 distributed, total task lag (no-op tasks, all runs at once):');
-  for (const r of await s2Distributed({ scale: Number(values.scale), postgres: values.postgres, redis: values.redis })) {
-    console.log(`  ${r.shape}: ${r.tasks} tasks, total lag ${r.totalLagS.toFixed(2)} s, makespan ${r.makespanMs} ms   (target <= 1.16 s; Airflow 2.0: 11.6-14.3 s)`);
-  }
+  for (const r of await s2Distributed({ scale: Number(values.scale), postgres: values.postgres, redis: values.redis })) console.log(`  ${s2Line(r)}`);
 }
