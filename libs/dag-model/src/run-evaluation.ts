@@ -81,11 +81,24 @@ function pastDependsMet(task: SerializedTask, downstream: readonly string[], pre
   return true;
 }
 
+/** What evaluateRun derives from a DAG's structure alone, kept per DAG object (serialized DAGs are not mutated). */
+const shapes = new WeakMap<RunEvaluationInput['dag'], { tasks: Map<string, SerializedTask>; downstream: Map<string, string[]>; order: string[] }>();
+
+function shapeOf(dag: RunEvaluationInput['dag']) {
+  let shape = shapes.get(dag);
+  if (!shape) {
+    const tasks = new Map(dag.tasks.map((t) => [t.task_id, t]));
+    const downstream = new Map<string, string[]>(dag.tasks.map((t) => [t.task_id, []]));
+    for (const t of dag.tasks) for (const up of t.upstream_task_ids) downstream.get(up)?.push(t.task_id);
+    shape = { tasks, downstream, order: topologicalOrder(dag) };
+    shapes.set(dag, shape);
+  }
+  return shape;
+}
+
 export function evaluateRun(input: RunEvaluationInput): RunEvaluation {
   const { dag, previousRun, now } = input;
-  const tasks = new Map(dag.tasks.map((t) => [t.task_id, t]));
-  const downstream = new Map<string, string[]>(dag.tasks.map((t) => [t.task_id, []]));
-  for (const t of dag.tasks) for (const up of t.upstream_task_ids) downstream.get(up)?.push(t.task_id);
+  const { tasks, downstream, order } = shapeOf(dag);
 
   // Task instances of tasks no longer in the DAG are ignored (Airflow marks them removed).
   const state = new Map<string, TiStateOrNone>(dag.tasks.map((t) => [t.task_id, null]));
@@ -98,7 +111,6 @@ export function evaluateRun(input: RunEvaluationInput): RunEvaluation {
 
   const toSchedule: string[] = [];
   const toForce: RunEvaluation['toForce'] = [];
-  const order = topologicalOrder(dag);
   const summarize = (task: SerializedTask) => summarizeUpstream(task.upstream_task_ids.map((id) => state.get(id) ?? null));
 
   for (const id of order) {

@@ -41,6 +41,8 @@ export class LocalExecutor implements Executor {
   }
 
   async start(launch: TaskLaunch, log: LogSink): Promise<ExecutionHandle> {
+    // EmptyOperator runs nothing: no working folder to make and remove.
+    if (launch.task.kind === 'empty') return { result: Promise.resolve({ outcome: 'success', exitCode: null, reason: null }), cancel: async () => {}, externalId: null };
     const dir = await mkdtemp(join(tmpdir(), 'windsock-task-'));
     let command;
     try {
