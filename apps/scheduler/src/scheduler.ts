@@ -9,7 +9,7 @@ import type { Database } from '@windsock/metastore';
 import type { EventBus, TaskJob, TaskQueue } from '@windsock/queue';
 import { DagCache, type CachedDag } from '@windsock/metastore';
 import { createScheduledRun, dagsDueForRuns } from './sql/create-scheduled-run.ts';
-import { dagsWithQueuedRuns, startQueuedRuns } from './sql/start-queued-runs.ts';
+import { dagsWithQueuedRuns, startQueuedRunsOf } from './sql/start-queued-runs.ts';
 import { evaluateRunsIn, runningRuns, type RunsPassResult } from './sql/evaluate-runs.ts';
 import { queueScheduledIn, type QueuePassResult } from './sql/queue-scheduled-tis.ts';
 import { handleZombies } from './sql/handle-zombies.ts';
@@ -204,12 +204,14 @@ export class Scheduler {
     }
     const startRuns = full || this.queuedRunsWaiting;
     this.queuedRunsWaiting = false;
-    for (const dagId of startRuns ? await dagsWithQueuedRuns(this.db) : []) {
-      const cached = await this.dags.get(dagId);
-      if (!cached) continue;
-      const started = await startQueuedRuns(this.db, cached, now());
-      for (const s of started) this.dirtyRuns.set(s.id, dagId);
-      summary.runsStarted += started.length;
+    if (startRuns) {
+      const waiting = new Map<string, CachedDag>();
+      for (const dagId of await dagsWithQueuedRuns(this.db)) { const c = await this.dags.get(dagId); if (c) waiting.set(dagId, c); }
+      for (let i = 0, ids = [...waiting.keys()]; i < ids.length; i += 500) {
+        const started = await startQueuedRunsOf(this.db, new Map(ids.slice(i, i + 500).map((d) => [d, waiting.get(d)!])), now());
+        for (const s of started) this.dirtyRuns.set(s.id, s.dagId);
+        summary.runsStarted += started.length;
+      }
     }
 
     const runs = new Map<number, string>(full ? (await runningRuns(this.db, this.opts.maxRunsPerPass)).map((r) => [r.id, r.dagId]) : []);
