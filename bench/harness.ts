@@ -43,11 +43,14 @@ export async function startBench(files: Record<string, string>, opts: { concurre
       const all = new Promise<void>((resolve) => {
         const off = events.on('dagrun:finished', (e) => { done.add(e.dagRunId); if (ids.length === dagIds.length && ids.every((i) => done.has(i))) { off(); resolve(); } });
       });
-      for (const dagId of dagIds) {
+      // All at once, as many clients calling the trigger endpoint would (PGlite runs them one by one anyway).
+      ids.push(...await triggerAll(dagIds, 4, async (dagId) => {
         const run = await createManualRun(store.db, { dagId });
-        ids.push(run.id);
         events.emit('dagrun:created', { dagId, runId: run.run_id, dagRunId: run.id });
-      }
+        return run.id;
+      }));
+      // A run may have finished before every trigger returned: check the ones already seen.
+      if (ids.every((i) => done.has(i))) return ids;
       await all;
       return ids;
     },
@@ -57,6 +60,16 @@ export async function startBench(files: Record<string, string>, opts: { concurre
       await store.close();
     },
   };
+}
+
+/** Calls `trigger` for every DAG id with at most `inFlight` calls at once; returns the results in order. */
+export async function triggerAll<T>(dagIds: string[], inFlight: number, trigger: (dagId: string) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(dagIds.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(inFlight, dagIds.length) }, async () => {
+    while (next < dagIds.length) { const i = next++; out[i] = await trigger(dagIds[i]!); }
+  }));
+  return out;
 }
 
 export function yamlDag(dagId: string, tasks: { id: string; upstream: string[] }[], kind: 'bash' | 'empty'): string {

@@ -12,8 +12,9 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { openMetastore, type Metastore } from '@windsock/metastore';
+import { RedisEventBus } from '@windsock/queue';
 import { createManualRun } from '@windsock/scheduler';
-import { percentile } from './harness.ts';
+import { percentile, triggerAll } from './harness.ts';
 
 const CLI = resolve(import.meta.dirname, '../apps/cli/bin/windsock.js');
 export const DEFAULT_POSTGRES = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -52,6 +53,8 @@ export async function startDistributedBench(files: Record<string, string>, opts:
     ...opts.env,
   };
   let store: Metastore | null = null;
+  // Triggers announce their runs on the event bus, as the webserver's trigger endpoint does.
+  let events: RedisEventBus | null = null;
   let runSeq = 0;
   const procs: Array<{ child: ChildProcess; exited: Promise<unknown> }> = [];
   const bench: DistributedBench = {
@@ -73,12 +76,17 @@ export async function startDistributedBench(files: Record<string, string>, opts:
         if (i === 0) await up;
       }
       await Promise.all(ups);
-      store = await openMetastore({ kind: 'postgres', url, poolSize: 2, applicationName: 'windsock-bench' });
+      store = await openMetastore({ kind: 'postgres', url, poolSize: 4, applicationName: 'windsock-bench' });
+      events = new RedisEventBus({ redisUrl: env.WINDSOCK__QUEUE__REDIS_URL!, prefix: env.WINDSOCK__QUEUE__PREFIX! });
+      await events.ready();
     },
     async trigger(dagIds) {
-      const ids: number[] = [];
-      for (const dagId of dagIds) ids.push((await createManualRun(bench.store.db, { dagId, logicalDate: new Date(Date.UTC(2020, 0, 1) + runSeq++ * 60_000) })).id);
-      return ids;
+      // All at once, as many clients calling the trigger endpoint would (4 in flight, the pool's size).
+      return triggerAll(dagIds, 4, async (dagId) => {
+        const run = await createManualRun(bench.store.db, { dagId, logicalDate: new Date(Date.UTC(2020, 0, 1) + runSeq++ * 60_000) });
+        events?.emit('dagrun:created', { dagId, runId: run.run_id, dagRunId: run.id });
+        return run.id;
+      });
     },
     async waitForRuns(ids, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
@@ -94,6 +102,7 @@ export async function startDistributedBench(files: Record<string, string>, opts:
       return Number((await admin.query('select xact_commit from pg_stat_database where datname = $1', [name])).rows[0].xact_commit);
     },
     async stop() {
+      await events?.close();
       for (const p of procs) p.child.kill('SIGTERM');
       await Promise.all(procs.map((p) => p.exited));
       await store?.close();
