@@ -3,8 +3,9 @@
  * the batch size: keeps each run's task instances in step with its DAG (new tasks get a task instance, vanished
  * ones become `removed`), asks the pure `evaluateRun` what to schedule or force, applies that, enforces
  * dagrun_timeout, and finishes the runs that are done.
- * Guard: the runs are locked `for update skip locked` where state = 'running' (two schedulers never evaluate one
- * run at once; a run another scheduler holds is skipped); TI updates are guarded on their current state; final
+ * Guard: the runs are locked `for no key update skip locked` where state = 'running' (two schedulers never evaluate one
+ * run at once; a run another scheduler holds is skipped; unlike `for update`, the lock does not hold up a worker
+ * recording a try's XCom, whose foreign key shares the run's key); TI updates are guarded on their current state; final
  * run updates on state = 'running'. Returns what changed.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -102,7 +103,7 @@ export async function evaluateRunsIn(trx: Transaction<Database>, runIds: number[
 async function lockRunsWithTis(trx: Transaction<Database>, runIds: number[], now: Date) {
   const rows = await trx.with('r', (qb) => qb.updateTable('dag_run').set({ last_scheduling_decision: now })
     .where('id', 'in', (sub) => sub.selectFrom('dag_run').select('id').where('id', 'in', runIds).where('state', '=', 'running')
-      .orderBy('id').forUpdate().skipLocked())
+      .orderBy('id').forNoKeyUpdate().skipLocked())
     .returning(['id', 'dag_id', 'run_id', 'logical_date', 'start_date']))
     .selectFrom('r')
     .select(['r.id', 'r.dag_id', 'r.run_id', 'r.logical_date', 'r.start_date'])
