@@ -100,8 +100,9 @@ export async function evaluateRunsIn(trx: Transaction<Database>, runIds: number[
 
 /**
  * Locks and stamps the runs no other scheduler holds, still running, and reads their task instances: one statement.
- * Each run's task instances come back as one JSON array, not one row each: a pass over runs of hundreds of tasks
- * would otherwise spend most of its time decoding rows (PGlite decodes the wire protocol in JavaScript).
+ * Each run's task instances come back as one text value (fields split by U+001F, rows by U+001E), not one row
+ * each nor JSON: a pass over runs of hundreds of tasks would otherwise spend most of its time building and decoding
+ * them (string_agg is about 3× cheaper for Postgres than json_agg; PGlite decodes the wire protocol in JavaScript).
  */
 async function lockRunsWithTis(trx: Transaction<Database>, runIds: number[], now: Date) {
   const rows = await trx.with('r', (qb) => qb.updateTable('dag_run').set({ last_scheduling_decision: now })
@@ -110,14 +111,16 @@ async function lockRunsWithTis(trx: Transaction<Database>, runIds: number[], now
     .returning(['id', 'dag_id', 'run_id', 'logical_date', 'start_date']))
     .selectFrom('r')
     .select(['r.id', 'r.dag_id', 'r.run_id', 'r.logical_date', 'r.start_date'])
-    .select(sql<[string, string, TiStateOrNone, string | null][] | null>`(select json_agg(json_build_array(ti.id, ti.task_id, ti.state, ti.next_retry_at))
-      from task_instance ti where ti.dag_run_id = r.id)`.as('tis'))
+    .select(sql<string | null>`(select string_agg(ti.id::text || chr(31) || ti.task_id || chr(31) || coalesce(ti.state, '') || chr(31)
+      || coalesce((extract(epoch from ti.next_retry_at) * 1000)::bigint::text, ''), chr(30)) from task_instance ti where ti.dag_run_id = r.id)`.as('tis'))
     .execute();
   const runs = rows.map(({ tis: _, ...run }) => run);
   const tis: TiRow[] = [];
   for (const row of rows) {
-    for (const [id, taskId, state, nextRetryAt] of row.tis ?? []) {
-      tis.push({ id, dag_run_id: row.id, task_id: taskId, state, next_retry_at: nextRetryAt === null ? null : new Date(nextRetryAt) });
+    if (!row.tis) continue;
+    for (const rec of row.tis.split('\x1e')) {
+      const [id, taskId, state, retryAt] = rec.split('\x1f') as [string, string, string, string];
+      tis.push({ id, dag_run_id: row.id, task_id: taskId, state: (state || null) as TiStateOrNone, next_retry_at: retryAt ? new Date(Number(retryAt)) : null });
     }
   }
   return { runs, tis };

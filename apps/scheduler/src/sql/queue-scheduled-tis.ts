@@ -28,17 +28,19 @@ type Candidate = { id: string; dag_id: string; task_id: string; run_id: string; 
  */
 export async function queueScheduledIn(trx: Transaction<Database>, limits: QueueLimits, loadDag: (dagId: string, via: Kysely<Database>) => Promise<CachedDag | null>, now: Date,
   schedule: string[] = []): Promise<QueuePassResult> {
-  // The pool rows are locked in one order by every scheduler (so two can never deadlock here); occupancy per pool
-  // and per DAG comes from grouping sets, not one row per active task instance; candidates are read only as far as
-  // there is room under parallelism (none while it is used up: a hot path); each part comes back as one JSON value.
-  const row = (await sql<{ pools: { pool: string; slots: number; include_deferred: boolean }[]; active: { pool: string; dag_id: string; state: string; slots: number; n: number; by_dag: number }[] | null; candidates: Candidate[] | null; scheduled: number }>`
+  // The pool rows are locked first, in one order by every scheduler (so two can never deadlock here), in a statement
+  // of their own: the reads below must take their snapshot after the lock is granted, or a scheduler that waited
+  // for it would count the slots another one filled meanwhile as free.
+  const pools = await trx.selectFrom('slot_pool').select(['pool', 'slots', 'include_deferred']).orderBy('pool').forUpdate().execute();
+  // Then one statement: the evaluation's task instances moved to scheduled; occupancy per pool and per DAG from
+  // grouping sets, not one row per active task instance; candidates read only as far as there is room under
+  // parallelism (none while it is used up: a hot path); each part as one JSON value.
+  const row = (await sql<{ active: { pool: string; dag_id: string; state: string; slots: number; n: number; by_dag: number }[] | null; candidates: Candidate[] | null; scheduled: number }>`
     with s as (
       update task_instance set state = 'scheduled', scheduled_dttm = ${now}, next_retry_at = null, try_number = try_number + 1, updated_at = ${now},
         external_executor_id = null, worker_id = null, pid = null
       where id = any(${schedule}::uuid[]) and (state is null or state = 'up_for_retry')
       returning id, dag_id, task_id, run_id, dag_run_id, map_index, try_number, pool, pool_slots, queue, priority_weight
-    ), p as (
-      select pool, slots, include_deferred from slot_pool order by pool for update
     ), active as (
       select pool, dag_id, state, sum(pool_slots)::int as slots, count(*)::int as n, grouping(pool) as by_dag
       from task_instance where state in ('queued', 'running', 'deferred')
@@ -54,12 +56,11 @@ export async function queueScheduledIn(trx: Transaction<Database>, limits: Queue
       limit (select greatest(0, least(${limits.maxPerPass}::int, ${limits.parallelism}::int - count(*)::int)) * 4
              from task_instance where state in ('queued', 'running'))
     )
-    select (select json_agg(p) from p) as pools, (select json_agg(active) from active) as active,
+    select (select json_agg(active) from active) as active,
       (select json_agg(json_build_object('id', id, 'dag_id', dag_id, 'task_id', task_id, 'run_id', run_id, 'dag_run_id', dag_run_id,
         'map_index', map_index, 'try_number', try_number, 'pool', pool, 'pool_slots', pool_slots, 'queue', queue, 'priority_weight', priority_weight)
         order by priority_weight desc, logical_date, map_index, id) from c) as candidates,
       (select count(*)::int from s) as scheduled`.execute(trx)).rows[0]!;
-  const pools = row.pools ?? [];
   const active = row.active ?? [];
   const scheduled = row.scheduled;
 
