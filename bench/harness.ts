@@ -6,7 +6,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { migrateToLatest, openMetastore, type Metastore } from '@windsock/metastore';
+import { DagCache, migrateToLatest, openMetastore, type Metastore } from '@windsock/metastore';
 import { LocalEventBus, MemoryTaskQueue } from '@windsock/queue';
 import { DagProcessorService, Scheduler, createManualRun } from '@windsock/scheduler';
 import { Worker } from '@windsock/worker';
@@ -31,8 +31,9 @@ export async function startBench(files: Record<string, string>, opts: { concurre
   const queue = new MemoryTaskQueue();
   const processor = new DagProcessorService({ db: store.db, events, processor: new DagFolderProcessor({ folder }), dagsFolder: folder, options: { pausedAtCreation: false } });
   await processor.syncOnce();
-  const scheduler = new Scheduler({ db: store.db, queue, events, options: { parallelism: opts.parallelism, maxTisPerPass: opts.parallelism, analyzeMs: store.kind === 'pglite' ? 5000 : 0, passGapFactor: process.env.GAP ? Number(process.env.GAP) : store.kind === 'pglite' ? 1 : 0 } });
-  const worker = new Worker({ db: store.db, queue, events, executor: new LocalExecutor(), options: { concurrency: opts.concurrency } });
+  const dags = new DagCache(store.db);
+  const scheduler = new Scheduler({ db: store.db, queue, events, dags, options: { parallelism: opts.parallelism, maxTisPerPass: opts.parallelism, analyzeMs: store.kind === 'pglite' ? 5000 : 0, passGapFactor: store.kind === 'pglite' ? 0.5 : 0 } });
+  const worker = new Worker({ db: store.db, queue, events, dags, executor: new LocalExecutor(), options: { concurrency: opts.concurrency } });
   worker.start();
   scheduler.start();
   return {

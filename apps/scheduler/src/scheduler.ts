@@ -7,7 +7,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
 import type { EventBus, TaskJob, TaskQueue } from '@windsock/queue';
-import { DagCache, type CachedDag } from '@windsock/metastore';
+import { DagCache } from '@windsock/metastore';
 import { createScheduledRun, dagsDueForRuns } from './sql/create-scheduled-run.ts';
 import { dagsWithQueuedRuns, startQueuedRunsOf } from './sql/start-queued-runs.ts';
 import { evaluateRunsIn, runningRuns, type RunsPassResult } from './sql/evaluate-runs.ts';
@@ -83,13 +83,14 @@ export class Scheduler {
   private lastPass = 0;
   private lastPassError: string | null = null;
 
-  constructor(deps: { db: Kysely<Database>; queue: TaskQueue; events: EventBus; options?: Partial<SchedulerOptions>; logger?: Logger }) {
+  /** `dags`: a cache to share with a worker in the same process (standalone), so each DAG is loaded once. */
+  constructor(deps: { db: Kysely<Database>; queue: TaskQueue; events: EventBus; options?: Partial<SchedulerOptions>; logger?: Logger; dags?: DagCache }) {
     this.db = deps.db;
     this.queue = deps.queue;
     this.events = deps.events;
     this.opts = { ...defaultSchedulerOptions, ...deps.options };
     this.log = deps.logger ?? silentLogger;
-    this.dags = new DagCache(this.db);
+    this.dags = deps.dags ?? new DagCache(this.db);
   }
 
   start(): void {
@@ -180,7 +181,7 @@ export class Scheduler {
     const full = opts.full ?? true;
     const now = () => opts.now ?? new Date();
     const summary: PassSummary = { runsCreated: 0, runsStarted: 0, scheduled: 0, queued: 0, runsFinished: 0 };
-    const loadDag = (dagId: string, via: Kysely<Database>) => this.dags.get(dagId, null, via);
+    const loadDags = (dagIds: string[], via: Kysely<Database>) => this.dags.getMany(dagIds, via);
 
     if (full && this.opts.analyzeMs > 0 && Date.now() - this.lastAnalyze >= this.opts.analyzeMs) {
       this.lastAnalyze = Date.now();
@@ -205,8 +206,7 @@ export class Scheduler {
     const startRuns = full || this.queuedRunsWaiting;
     this.queuedRunsWaiting = false;
     if (startRuns) {
-      const waiting = new Map<string, CachedDag>();
-      for (const dagId of await dagsWithQueuedRuns(this.db)) { const c = await this.dags.get(dagId); if (c) waiting.set(dagId, c); }
+      const waiting = await this.dags.getMany(await dagsWithQueuedRuns(this.db));
       for (let i = 0, ids = [...waiting.keys()]; i < ids.length; i += 500) {
         const started = await startQueuedRunsOf(this.db, new Map(ids.slice(i, i + 500).map((d) => [d, waiting.get(d)!])), now());
         for (const s of started) this.dirtyRuns.set(s.id, s.dagId);
@@ -217,8 +217,7 @@ export class Scheduler {
     const runs = new Map<number, string>(full ? (await runningRuns(this.db, this.opts.maxRunsPerPass)).map((r) => [r.id, r.dagId]) : []);
     for (const [id, dagId] of this.dirtyRuns) runs.set(id, dagId);
     this.dirtyRuns.clear();
-    const dags = new Map<string, CachedDag>();
-    for (const dagId of new Set(runs.values())) { const c = await this.dags.get(dagId); if (c) dags.set(dagId, c); }
+    const dags = await this.dags.getMany(runs.values());
     const ids = [...runs.keys()];
     const limits = { parallelism: this.opts.parallelism, maxPerPass: this.opts.maxTisPerPass };
     const onEvaluated = (r: RunsPassResult): void => {
@@ -242,7 +241,7 @@ export class Scheduler {
       const r = await this.db.transaction().execute(async (trx) => {
         const evaluated = await evaluateRunsIn(trx, batch, dags, now(), { deferSchedule: last });
         if (last) {
-          q = await queueScheduledIn(trx, limits, loadDag, now(), evaluated.toSchedule);
+          q = await queueScheduledIn(trx, limits, loadDags, now(), evaluated.toSchedule);
           evaluated.scheduled = q.scheduled;
         }
         return evaluated;

@@ -59,14 +59,15 @@ export class Worker {
   private readonly unsubscribe: Array<() => void> = [];
 
   /** fernetKey decrypts connection secrets for `{{ conn.<id> }}` templates. */
-  constructor(deps: { db: Kysely<Database>; queue: TaskQueue; events: EventBus; executor: Executor; options?: Partial<WorkerOptions>; logger?: Logger; fernetKey?: string | null }) {
+  /** `dags`: a cache to share with a scheduler in the same process (standalone), so each DAG is loaded once. */
+  constructor(deps: { db: Kysely<Database>; queue: TaskQueue; events: EventBus; executor: Executor; options?: Partial<WorkerOptions>; logger?: Logger; fernetKey?: string | null; dags?: DagCache }) {
     this.db = deps.db;
     this.queue = deps.queue;
     this.events = deps.events;
     this.executor = deps.executor;
     this.opts = { ...defaultWorkerOptions(), ...deps.options };
     this.log = deps.logger ?? silentLogger;
-    this.dags = new DagCache(this.db);
+    this.dags = deps.dags ?? new DagCache(this.db);
     this.claims = new ClaimBatcher(this.db, { workerId: this.opts.workerId, hostname: hostname(), executor: this.executor.name });
     this.finishes = new FinishBatcher(this.db);
     const fernetKey = deps.fernetKey ?? null;

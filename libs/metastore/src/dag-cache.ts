@@ -47,6 +47,40 @@ export class DagCache {
     return entry;
   }
 
+  /**
+   * Many DAGs at once: those trusted in memory as get() would, the rest (missing, or due for a hash check) in one
+   * query rather than one each. DAGs that have no serialized form are absent from the result.
+   */
+  async getMany(dagIds: Iterable<string>, via?: Kysely<Database>): Promise<Map<string, CachedDag>> {
+    const out = new Map<string, CachedDag>();
+    const ask: string[] = [];
+    const now = Date.now();
+    for (const dagId of new Set(dagIds)) {
+      const hit = this.byId.get(dagId);
+      if (hit && now - hit.checkedAt < this.maxAgeMs) out.set(dagId, hit);
+      else ask.push(dagId);
+    }
+    if (ask.length === 0) return out;
+    const db = via ?? this.db;
+    // Hashes first (cheap); the JSON only for DAGs not held or whose hash changed.
+    const hashes = new Map((await db.selectFrom('serialized_dag').select(['dag_id', 'dag_hash']).where('dag_id', 'in', ask).execute()).map((r) => [r.dag_id, r.dag_hash]));
+    const load: string[] = [];
+    for (const dagId of ask) {
+      const hash = hashes.get(dagId);
+      const hit = this.byId.get(dagId);
+      if (hash === undefined) { this.byId.delete(dagId); continue; }
+      if (hit && hit.hash === hash) { hit.checkedAt = now; out.set(dagId, hit); } else load.push(dagId);
+    }
+    if (load.length > 0) {
+      for (const row of await db.selectFrom('serialized_dag').select(['dag_id', 'data', 'dag_hash']).where('dag_id', 'in', load).execute()) {
+        const entry = cacheEntry(row.data, row.dag_hash);
+        this.byId.set(row.dag_id, entry);
+        out.set(row.dag_id, entry);
+      }
+    }
+    return out;
+  }
+
   invalidate(dagId: string): void { this.byId.delete(dagId); }
 }
 

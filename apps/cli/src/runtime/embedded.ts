@@ -3,7 +3,7 @@
  * local executor, in this process. `windsock standalone` runs one on a PGlite data folder; `dags test` and
  * `tasks test` run a throwaway one in memory.
  */
-import { migrateToLatest, openMetastore, type Metastore, type MetastoreOptions } from '@windsock/metastore';
+import { DagCache, migrateToLatest, openMetastore, type Metastore, type MetastoreOptions } from '@windsock/metastore';
 import { LocalEventBus, MemoryTaskQueue } from '@windsock/queue';
 import { Scheduler, DagProcessorService } from '@windsock/scheduler';
 import { Worker } from '@windsock/worker';
@@ -61,14 +61,16 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     loaders: { '.py': python }, parserOptions: normalize,
   });
   const processor = new DagProcessorService({ db: store.db, events, processor: folder, dagsFolder: opts.dagsFolder, options: { pausedAtCreation: config.core.dags_are_paused_at_creation }, logger: log });
-  const scheduler = new Scheduler({ db: store.db, queue, events, logger: log, options: {
+  // Scheduler and worker share one process here, so they share one DAG cache: each DAG is read once.
+  const dags = new DagCache(store.db);
+  const scheduler = new Scheduler({ db: store.db, queue, events, logger: log, dags, options: {
     parallelism: config.core.parallelism, tickMs: config.scheduler.tick_ms, heartbeatTimeoutMs: config.scheduler.task_instance_heartbeat_timeout * 1000,
     // PGlite has one connection: paced passes leave it to the worker between them (see SchedulerOptions).
-    analyzeMs: store.kind === 'pglite' ? 5000 : 0, passGapFactor: store.kind === 'pglite' ? 1 : 0, queuedTimeoutMs: config.scheduler.task_queued_timeout * 1000,
+    analyzeMs: store.kind === 'pglite' ? 5000 : 0, passGapFactor: store.kind === 'pglite' ? 0.5 : 0, queuedTimeoutMs: config.scheduler.task_queued_timeout * 1000,
     maintenanceMs: config.scheduler.reconcile_interval * 1000,
   } });
   const executor = createExecutor(config, opts.dagsFolder);
-  const worker = new Worker({ db: store.db, queue, events, executor, logger: log, fernetKey: config.core.fernet_key || null, options: {
+  const worker = new Worker({ db: store.db, queue, events, executor, logger: log, dags, fernetKey: config.core.fernet_key || null, options: {
     concurrency: config.worker.concurrency, queues: config.worker.queues, heartbeatMs: config.worker.heartbeat_sec * 1000,
   } });
 

@@ -26,7 +26,7 @@ type Candidate = { id: string; dag_id: string; task_id: string; run_id: string; 
  * here (state-guarded, as the evaluation would) in the same statement that locks the pools and reads occupancy and
  * candidates: one round trip for all of it.
  */
-export async function queueScheduledIn(trx: Transaction<Database>, limits: QueueLimits, loadDag: (dagId: string, via: Kysely<Database>) => Promise<CachedDag | null>, now: Date,
+export async function queueScheduledIn(trx: Transaction<Database>, limits: QueueLimits, loadDags: (dagIds: string[], via: Kysely<Database>) => Promise<Map<string, CachedDag>>, now: Date,
   schedule: string[] = []): Promise<QueuePassResult> {
   // The pool rows are locked first, in one order by every scheduler (so two can never deadlock here), in a statement
   // of their own: the reads below must take their snapshot after the lock is granted, or a scheduler that waited
@@ -81,8 +81,7 @@ export async function queueScheduledIn(trx: Transaction<Database>, limits: Queue
   const candidates = row.candidates ?? [];
   if (room <= 0 || candidates.length === 0) return { queued: [], starvedPools: [], scheduled };
 
-  const dags = new Map<string, CachedDag | null>();
-  for (const c of candidates) if (!dags.has(c.dag_id)) dags.set(c.dag_id, await loadDag(c.dag_id, trx));
+  const dags: Map<string, CachedDag | null> = await loadDags([...new Set(candidates.map((c) => c.dag_id))], trx);
   const taskLimits = await perTaskCounts(trx, candidates, dags);
 
   const chosen: typeof candidates = [];
