@@ -234,16 +234,13 @@ export class Scheduler {
     };
     // The runs are evaluated in batches; the last batch and the queue step share one transaction (fewer round
     // trips: what the evaluation scheduled is queued before its run locks are let go).
-    let q: QueuePassResult = { queued: [], starvedPools: [], scheduled: 0 };
+    let q: QueuePassResult = { queued: [], starvedPools: [] };
     for (let i = 0; i < Math.max(1, ids.length); i += this.opts.maxRunsPerPass) {
       const batch = ids.slice(i, i + this.opts.maxRunsPerPass);
       const last = i + this.opts.maxRunsPerPass >= ids.length;
       const r = await this.db.transaction().execute(async (trx) => {
-        const evaluated = await evaluateRunsIn(trx, batch, dags, now(), { deferSchedule: last });
-        if (last) {
-          q = await queueScheduledIn(trx, limits, loadDags, now(), evaluated.toSchedule);
-          evaluated.scheduled = q.scheduled;
-        }
+        const evaluated = await evaluateRunsIn(trx, batch, dags, now());
+        if (last) q = await queueScheduledIn(trx, limits, loadDags, now());
         return evaluated;
       });
       onEvaluated(r);

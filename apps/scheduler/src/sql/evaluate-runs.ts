@@ -18,8 +18,6 @@ export interface RunsPassResult {
   finished: { id: number; dagId: string; runId: string; state: 'success' | 'failed' }[];
   /** Task instances that were queued or running when their run timed out: their workers must stop them. */
   cancel: string[];
-  /** With deferSchedule: the task instances (ids) the caller must move to `scheduled`. */
-  toSchedule: string[];
 }
 
 type TiRow = { id: string; dag_run_id: number; task_id: string; state: TiStateOrNone; next_retry_at: Date | null };
@@ -27,13 +25,10 @@ const UNFINISHED = ['scheduled', 'queued', 'running', 'up_for_retry', 'up_for_re
 
 /**
  * Runs inside the caller's transaction (the scheduler queues in the same one). `dags` holds each run's DAG, loaded
- * by the caller before the transaction (PGlite has a single connection). With `deferSchedule`, the task instances
- * to schedule are returned in `toSchedule` instead of updated here: the queue step updates them in its own first
- * statement (one round trip less).
+ * by the caller before the transaction (PGlite has a single connection).
  */
-export async function evaluateRunsIn(trx: Transaction<Database>, runIds: number[], dags: Map<string, CachedDag>, now: Date,
-  opts: { deferSchedule?: boolean } = {}): Promise<RunsPassResult> {
-  const result: RunsPassResult = { scheduled: 0, forced: 0, finished: [], cancel: [], toSchedule: [] };
+export async function evaluateRunsIn(trx: Transaction<Database>, runIds: number[], dags: Map<string, CachedDag>, now: Date): Promise<RunsPassResult> {
+  const result: RunsPassResult = { scheduled: 0, forced: 0, finished: [], cancel: [] };
   if (runIds.length === 0) return result;
   const locked = await lockRunsWithTis(trx, runIds, now);
   const runs = locked.runs.filter((r) => dags.has(r.dag_id)); // a DAG that is gone: its runs wait until it comes back or is deleted
@@ -64,8 +59,7 @@ export async function evaluateRunsIn(trx: Transaction<Database>, runIds: number[
     if (decision.outcome !== 'running') outcome[decision.outcome].push(run.id);
   }
 
-  if (opts.deferSchedule) result.toSchedule = toSchedule;
-  else if (toSchedule.length > 0) {
+  if (toSchedule.length > 0) {
     const res = await trx.updateTable('task_instance')
       .set({ state: 'scheduled', scheduled_dttm: now, next_retry_at: null, try_number: sql`try_number + 1`, updated_at: now, external_executor_id: null, worker_id: null, pid: null })
       .where('id', 'in', toSchedule).where((eb) => eb.or([eb('state', 'is', null), eb('state', '=', 'up_for_retry')]))

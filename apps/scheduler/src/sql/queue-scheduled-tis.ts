@@ -12,57 +12,19 @@ import type { TaskJob } from '@windsock/queue';
 
 export interface QueueLimits { parallelism: number; maxPerPass: number }
 
-export interface QueuePassResult {
-  queued: TaskJob[];
-  starvedPools: string[];
-  /** How many of the task instances passed in `schedule` were moved to `scheduled`. */
-  scheduled: number;
-}
+export interface QueuePassResult { queued: TaskJob[]; starvedPools: string[] }
 
-type Candidate = { id: string; dag_id: string; task_id: string; run_id: string; dag_run_id: number; map_index: number; try_number: number; pool: string; pool_slots: number; queue: string; priority_weight: number };
-
-/**
- * Runs inside the caller's transaction. `schedule`: task instances the evaluation found ready, moved to `scheduled`
- * here (state-guarded, as the evaluation would) in the same statement that locks the pools and reads occupancy and
- * candidates: one round trip for all of it.
- */
-export async function queueScheduledIn(trx: Transaction<Database>, limits: QueueLimits, loadDags: (dagIds: string[], via: Kysely<Database>) => Promise<Map<string, CachedDag>>, now: Date,
-  schedule: string[] = []): Promise<QueuePassResult> {
+/** Runs inside the caller's transaction (the scheduler's pass: evaluation, then this). */
+export async function queueScheduledIn(trx: Transaction<Database>, limits: QueueLimits, loadDags: (dagIds: string[], via: Kysely<Database>) => Promise<Map<string, CachedDag>>, now: Date): Promise<QueuePassResult> {
   // The pool rows are locked first, in one order by every scheduler (so two can never deadlock here), in a statement
   // of their own: the reads below must take their snapshot after the lock is granted, or a scheduler that waited
   // for it would count the slots another one filled meanwhile as free.
   const pools = await trx.selectFrom('slot_pool').select(['pool', 'slots', 'include_deferred']).orderBy('pool').forUpdate().execute();
-  // Then one statement: the evaluation's task instances moved to scheduled; occupancy per pool and per DAG from
-  // grouping sets, not one row per active task instance; candidates read only as far as there is room under
-  // parallelism (none while it is used up: a hot path); each part as one JSON value.
-  const row = (await sql<{ active: { pool: string; dag_id: string; state: string; slots: number; n: number; by_dag: number }[] | null; candidates: Candidate[] | null; scheduled: number }>`
-    with s as (
-      update task_instance set state = 'scheduled', scheduled_dttm = ${now}, next_retry_at = null, try_number = try_number + 1, updated_at = ${now},
-        external_executor_id = null, worker_id = null, pid = null
-      where id = any(${schedule}::uuid[]) and (state is null or state = 'up_for_retry')
-      returning id, dag_id, task_id, run_id, dag_run_id, map_index, try_number, pool, pool_slots, queue, priority_weight
-    ), active as (
-      select pool, dag_id, state, sum(pool_slots)::int as slots, count(*)::int as n, grouping(pool) as by_dag
-      from task_instance where state in ('queued', 'running', 'deferred')
-      group by grouping sets ((pool, state), (dag_id, state))
-    ), c as (
-      select x.*, dr.logical_date from (
-        select id, dag_id, task_id, run_id, dag_run_id, map_index, try_number, pool, pool_slots, queue, priority_weight
-        from task_instance where state = 'scheduled'
-        union all select * from s
-      ) x join dag_run dr on dr.id = x.dag_run_id
-      where dr.state = 'running'
-      order by x.priority_weight desc, dr.logical_date, x.map_index, x.id
-      limit (select greatest(0, least(${limits.maxPerPass}::int, ${limits.parallelism}::int - count(*)::int)) * 4
-             from task_instance where state in ('queued', 'running'))
-    )
-    select (select json_agg(active) from active) as active,
-      (select json_agg(json_build_object('id', id, 'dag_id', dag_id, 'task_id', task_id, 'run_id', run_id, 'dag_run_id', dag_run_id,
-        'map_index', map_index, 'try_number', try_number, 'pool', pool, 'pool_slots', pool_slots, 'queue', queue, 'priority_weight', priority_weight)
-        order by priority_weight desc, logical_date, map_index, id) from c) as candidates,
-      (select count(*)::int from s) as scheduled`.execute(trx)).rows[0]!;
-  const active = row.active ?? [];
-  const scheduled = row.scheduled;
+  // Occupancy per pool and per DAG in one small read (grouping sets), not one row per active task instance.
+  const active = await trx.selectFrom('task_instance')
+    .select(['pool', 'dag_id', 'state', sql<number>`sum(pool_slots)::int`.as('slots'), sql<number>`count(*)::int`.as('n'), sql<number>`grouping(pool)`.as('by_dag')])
+    .where('state', 'in', ['queued', 'running', 'deferred'])
+    .groupBy(sql`grouping sets ((pool, state), (dag_id, state))`).execute();
 
   const poolOpen = new Map<string, number>(pools.map((p) => [p.pool, p.slots]));
   const includeDeferred = new Map(pools.map((p) => [p.pool, p.include_deferred]));
@@ -77,9 +39,15 @@ export async function queueScheduledIn(trx: Transaction<Database>, limits: Queue
     if (a.state !== 'deferred') total += a.n;
   }
 
+  // Nothing can be queued while parallelism is used up: do not even read the candidates (a hot path).
   const room = Math.min(limits.maxPerPass, limits.parallelism - total);
-  const candidates = row.candidates ?? [];
-  if (room <= 0 || candidates.length === 0) return { queued: [], starvedPools: [], scheduled };
+  if (room <= 0) return { queued: [], starvedPools: [] };
+  const candidates = await trx.selectFrom('task_instance as ti').innerJoin('dag_run as dr', 'dr.id', 'ti.dag_run_id')
+    .select(['ti.id', 'ti.dag_id', 'ti.task_id', 'ti.run_id', 'ti.dag_run_id', 'ti.map_index', 'ti.try_number', 'ti.pool', 'ti.pool_slots', 'ti.queue', 'ti.priority_weight'])
+    .where('ti.state', '=', 'scheduled').where('dr.state', '=', 'running')
+    .orderBy('ti.priority_weight', 'desc').orderBy('dr.logical_date').orderBy('ti.map_index').orderBy('ti.id')
+    .limit(room * 4).execute();
+  if (candidates.length === 0) return { queued: [], starvedPools: [] };
 
   const dags: Map<string, CachedDag | null> = await loadDags([...new Set(candidates.map((c) => c.dag_id))], trx);
   const taskLimits = await perTaskCounts(trx, candidates, dags);
@@ -106,7 +74,7 @@ export async function queueScheduledIn(trx: Transaction<Database>, limits: Queue
     taskLimits.perDag.set(tk, (taskLimits.perDag.get(tk) ?? 0) + 1);
     taskLimits.perRun.set(trk, (taskLimits.perRun.get(trk) ?? 0) + 1);
   }
-  if (chosen.length === 0) return { queued: [], starvedPools: [...starved], scheduled };
+  if (chosen.length === 0) return { queued: [], starvedPools: [...starved] };
   const updated = await trx.updateTable('task_instance').set({ state: 'queued', queued_dttm: now, updated_at: now })
     .where('id', 'in', chosen.map((c) => c.id)).where('state', '=', 'scheduled').returning('id').execute();
   const ok = new Set(updated.map((u) => u.id));
@@ -114,7 +82,7 @@ export async function queueScheduledIn(trx: Transaction<Database>, limits: Queue
     tiId: c.id, dagId: c.dag_id, taskId: c.task_id, runId: c.run_id, mapIndex: c.map_index,
     tryNumber: c.try_number, queue: c.queue, priority: c.priority_weight,
   }));
-  return { queued, starvedPools: [...starved], scheduled };
+  return { queued, starvedPools: [...starved] };
 }
 
 /** Active task instances per (dag, task) and (run, task), read only for candidate tasks that have such limits. */
