@@ -6,6 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
+import { MomentBatcher } from './batcher.ts';
 
 export interface Claimant { workerId: string; hostname: string; executor: string }
 
@@ -35,37 +36,16 @@ export type Claimed = Awaited<ReturnType<typeof claimTries>>[number];
  * tasks becoming ready at once) that is one round trip instead of one per task; alone, a claim waits for nothing.
  */
 export class ClaimBatcher {
-  private pending: { tiId: string; tryNumber: number; resolve: (c: Claimed | null) => void; reject: (e: unknown) => void }[] = [];
-  private flushScheduled = false;
-  private readonly db: Kysely<Database>;
-  private readonly who: Claimant;
+  private readonly batcher: MomentBatcher<{ tiId: string; tryNumber: number }, Claimed | null>;
 
   constructor(db: Kysely<Database>, who: Claimant) {
-    this.db = db;
-    this.who = who;
-  }
-
-  claim(tiId: string, tryNumber: number): Promise<Claimed | null> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ tiId, tryNumber, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // Claims made in the same turn (the queue hands out several jobs at once) share a statement; a lone claim
-        // is not delayed.
-        queueMicrotask(() => void this.flush());
-      }
-    });
-  }
-
-  private async flush(): Promise<void> {
-    this.flushScheduled = false;
-    const batch = this.pending.splice(0);
-    try {
-      const claimed = await claimTries(this.db, batch, this.who, new Date());
+    // Claims made in the same turn (the queue hands out several jobs at once) share a statement.
+    this.batcher = new MomentBatcher(async (tries) => {
+      const claimed = await claimTries(db, tries, who, new Date());
       const byKey = new Map(claimed.map((c) => [`${c.ti.id}#${c.ti.try_number}`, c]));
-      for (const b of batch) b.resolve(byKey.get(`${b.tiId}#${b.tryNumber}`) ?? null);
-    } catch (err) {
-      for (const b of batch) b.reject(err);
-    }
+      return (t) => byKey.get(`${t.tiId}#${t.tryNumber}`) ?? null;
+    }, queueMicrotask);
   }
+
+  claim(tiId: string, tryNumber: number): Promise<Claimed | null> { return this.batcher.add({ tiId, tryNumber }); }
 }

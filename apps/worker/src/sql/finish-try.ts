@@ -11,6 +11,7 @@
 import { sql, type Kysely } from 'kysely';
 import { historyInsert, historyOnConflict, type Database } from '@windsock/metastore';
 import type { TiState } from '@windsock/dag-model';
+import { MomentBatcher } from './batcher.ts';
 
 export interface FinishTry {
   tiId: string;
@@ -68,33 +69,18 @@ export async function finishTry(db: Kysely<Database>, f: FinishTry, now: Date): 
 
 /**
  * Gathers the ends a worker's tries reach in the same moment into one statement, as ClaimBatcher does for claims:
- * a wave of tasks that were claimed together and end together costs one round trip; a lone end waits for nothing.
+ * a wave of tasks that were claimed together and end together costs one round trip; a lone end waits only for the
+ * end of the current event-loop turn.
  */
 export class FinishBatcher {
-  private pending: { f: FinishTry; resolve: (s: TiState | null) => void; reject: (e: unknown) => void }[] = [];
-  private flushScheduled = false;
-  private readonly db: Kysely<Database>;
+  private readonly batcher: MomentBatcher<FinishTry, TiState | null>;
 
-  constructor(db: Kysely<Database>) { this.db = db; }
-
-  finish(f: FinishTry): Promise<TiState | null> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ f, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => void this.flush());
-      }
-    });
+  constructor(db: Kysely<Database>) {
+    this.batcher = new MomentBatcher(async (tries) => {
+      const states = await finishTries(db, tries, new Date());
+      return (f) => states.get(f.tiId) ?? null;
+    }, setImmediate);
   }
 
-  private async flush(): Promise<void> {
-    this.flushScheduled = false;
-    const batch = this.pending.splice(0);
-    try {
-      const states = await finishTries(this.db, batch.map((b) => b.f), new Date());
-      for (const b of batch) b.resolve(states.get(b.f.tiId) ?? null);
-    } catch (err) {
-      for (const b of batch) b.reject(err);
-    }
-  }
+  finish(f: FinishTry): Promise<TiState | null> { return this.batcher.add(f); }
 }
