@@ -43,12 +43,17 @@ export class TryLogWriter implements LogSink {
   write(line: string, opts: { lazy?: boolean } = {}): void {
     this.buffer.push(line);
     this.bytes += line.length + 1;
-    if (this.bytes >= this.opts.maxBatchBytes) { void this.flush(); return; }
-    const wait = opts.lazy ? this.opts.lazyFlushMs : this.opts.flushMs;
-    if (this.timer && this.timerDue <= Date.now() + wait) return;
+    if (this.bytes >= this.opts.maxBatchBytes) void this.flush();
+    else this.flushWithin(opts.lazy ? this.opts.lazyFlushMs : this.opts.flushMs);
+  }
+
+  /** Makes sure a flush comes within `ms` (an earlier one already planned stands). */
+  private flushWithin(ms: number): void {
+    const due = Date.now() + ms;
+    if (this.timer && this.timerDue <= due) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timerDue = Date.now() + wait;
-    this.timer = setTimeout(() => void this.flush(), wait);
+    this.timerDue = due;
+    this.timer = setTimeout(() => void this.flush(), ms);
   }
 
   /**
@@ -85,7 +90,7 @@ export class TryLogWriter implements LogSink {
       this.buffer = lines.concat(this.buffer);
       this.bytes += chunk.length;
       this.opts.onError?.(err);
-      if (!this.timer) { this.timerDue = Date.now() + Math.max(this.opts.flushMs, 1000); this.timer = setTimeout(() => void this.flush(), Math.max(this.opts.flushMs, 1000)); }
+      if (!this.timer) this.flushWithin(Math.max(this.opts.flushMs, 1000));
     }
   }
 }

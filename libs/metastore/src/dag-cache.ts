@@ -26,58 +26,56 @@ export class DagCache {
   constructor(db: Kysely<Database>, opts: { maxAgeMs?: number } = {}) { this.db = db; this.maxAgeMs = opts.maxAgeMs ?? 10_000; }
 
   /**
-   * The DAG's current serialized form; null when it has none (deleted). `via` runs the look-up on a transaction
-   * (PGlite has one connection, which an open transaction holds).
+   * The DAG's current serialized form; null when it has none (deleted). With `knownHash` (the hash a run or try
+   * was made with), a copy of that hash is returned without asking the metastore. `via` runs the look-up on a
+   * transaction (PGlite has one connection, which an open transaction holds).
    */
   async get(dagId: string, knownHash?: string | null, via?: Kysely<Database>): Promise<CachedDag | null> {
-    const db = via ?? this.db;
+    if (!knownHash) return (await this.getMany([dagId], via)).get(dagId) ?? null;
     const hit = this.byId.get(dagId);
-    if (hit && knownHash && hit.hash === knownHash) return hit;
-    if (hit && !knownHash && Date.now() - hit.checkedAt < this.maxAgeMs) return hit;
-    // With a copy in hand, check the hash first: cheap, and the JSON only moves when it changed.
-    if (hit && !knownHash) {
-      const row = await db.selectFrom('serialized_dag').select('dag_hash').where('dag_id', '=', dagId).executeTakeFirst();
-      if (!row) { this.byId.delete(dagId); return null; }
-      if (row.dag_hash === hit.hash) { hit.checkedAt = Date.now(); return hit; }
-    }
-    const row = await db.selectFrom('serialized_dag').select(['data', 'dag_hash']).where('dag_id', '=', dagId).executeTakeFirst();
-    if (!row) { this.byId.delete(dagId); return null; }
-    const entry = cacheEntry(row.data, row.dag_hash);
-    this.byId.set(dagId, entry);
-    return entry;
+    if (hit && hit.hash === knownHash) return hit;
+    return (await this.load([dagId], via ?? this.db)).get(dagId) ?? null;
   }
 
   /**
-   * Many DAGs at once: those trusted in memory as get() would, the rest (missing, or due for a hash check) in one
-   * query rather than one each. DAGs that have no serialized form are absent from the result.
+   * Many DAGs at once, in at most two queries whatever their number: copies younger than maxAgeMs are trusted;
+   * older ones have their hash checked (cheap: the JSON only moves when it changed); the rest are loaded. DAGs that
+   * have no serialized form are absent from the result.
    */
   async getMany(dagIds: Iterable<string>, via?: Kysely<Database>): Promise<Map<string, CachedDag>> {
+    const db = via ?? this.db;
     const out = new Map<string, CachedDag>();
-    const ask: string[] = [];
+    const check: string[] = [];
+    const missing: string[] = [];
     const now = Date.now();
     for (const dagId of new Set(dagIds)) {
       const hit = this.byId.get(dagId);
-      if (hit && now - hit.checkedAt < this.maxAgeMs) out.set(dagId, hit);
-      else ask.push(dagId);
+      if (!hit) missing.push(dagId);
+      else if (now - hit.checkedAt < this.maxAgeMs) out.set(dagId, hit);
+      else check.push(dagId);
     }
-    if (ask.length === 0) return out;
-    const db = via ?? this.db;
-    // Hashes first (cheap); the JSON only for DAGs not held or whose hash changed.
-    const hashes = new Map((await db.selectFrom('serialized_dag').select(['dag_id', 'dag_hash']).where('dag_id', 'in', ask).execute()).map((r) => [r.dag_id, r.dag_hash]));
-    const load: string[] = [];
-    for (const dagId of ask) {
-      const hash = hashes.get(dagId);
-      const hit = this.byId.get(dagId);
-      if (hash === undefined) { this.byId.delete(dagId); continue; }
-      if (hit && hit.hash === hash) { hit.checkedAt = now; out.set(dagId, hit); } else load.push(dagId);
-    }
-    if (load.length > 0) {
-      for (const row of await db.selectFrom('serialized_dag').select(['dag_id', 'data', 'dag_hash']).where('dag_id', 'in', load).execute()) {
-        const entry = cacheEntry(row.data, row.dag_hash);
-        this.byId.set(row.dag_id, entry);
-        out.set(row.dag_id, entry);
+    if (check.length > 0) {
+      const hashes = new Map((await db.selectFrom('serialized_dag').select(['dag_id', 'dag_hash']).where('dag_id', 'in', check).execute()).map((r) => [r.dag_id, r.dag_hash]));
+      for (const dagId of check) {
+        const hit = this.byId.get(dagId)!;
+        const hash = hashes.get(dagId);
+        if (hash === undefined) this.byId.delete(dagId);
+        else if (hash === hit.hash) { hit.checkedAt = now; out.set(dagId, hit); } else missing.push(dagId);
       }
     }
+    if (missing.length > 0) for (const [dagId, entry] of await this.load(missing, db)) out.set(dagId, entry);
+    return out;
+  }
+
+  /** Reads and caches the DAGs' serialized forms; a DAG without one is forgotten. */
+  private async load(dagIds: string[], db: Kysely<Database>): Promise<Map<string, CachedDag>> {
+    const out = new Map<string, CachedDag>();
+    for (const row of await db.selectFrom('serialized_dag').select(['dag_id', 'data', 'dag_hash']).where('dag_id', 'in', dagIds).execute()) {
+      const entry = cacheEntry(row.data, row.dag_hash);
+      this.byId.set(row.dag_id, entry);
+      out.set(row.dag_id, entry);
+    }
+    for (const dagId of dagIds) if (!out.has(dagId)) this.byId.delete(dagId);
     return out;
   }
 

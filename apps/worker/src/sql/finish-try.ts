@@ -62,11 +62,6 @@ export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now:
   return new Map(res.rows.map((r) => [r.id, r.state]));
 }
 
-/** One try. Returns the final state written, or null when the guard did not match. */
-export async function finishTry(db: Kysely<Database>, f: FinishTry, now: Date): Promise<TiState | null> {
-  return (await finishTries(db, [f], now)).get(f.tiId) ?? null;
-}
-
 /**
  * Gathers the ends a worker's tries reach in the same moment into one statement, as ClaimBatcher does for claims:
  * a wave of tasks that were claimed together and end together costs one round trip; a lone end waits only for the
