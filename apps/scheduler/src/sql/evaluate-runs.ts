@@ -3,7 +3,7 @@
  * the batch size: keeps each run's task instances in step with its DAG (new tasks get a task instance, vanished
  * ones become `removed`), asks the pure `evaluateRun` what to schedule or force, applies that, enforces
  * dagrun_timeout, and finishes the runs that are done.
- * Guard: the runs are locked `for no key update skip locked` where state = 'running' (two schedulers never evaluate one
+ * Guard: the runs are locked `for no key update skip locked` where state = 'running' and the DAG is not paused (two schedulers never evaluate one
  * run at once; a run another scheduler holds is skipped; unlike `for update`, the lock does not hold up a worker
  * recording a try's XCom, whose foreign key shares the run's key); TI updates are guarded on their current state; final
  * run updates on state = 'running'. Returns what changed.
@@ -101,6 +101,8 @@ export async function evaluateRunsIn(trx: Transaction<Database>, runIds: number[
 async function lockRunsWithTis(trx: Transaction<Database>, runIds: number[], now: Date) {
   const rows = await trx.with('r', (qb) => qb.updateTable('dag_run').set({ last_scheduling_decision: now })
     .where('id', 'in', (sub) => sub.selectFrom('dag_run').select('id').where('id', 'in', runIds).where('state', '=', 'running')
+      // Runs of paused DAGs are left alone, as in Airflow, also when an event names them.
+      .where('dag_id', 'not in', (p) => p.selectFrom('dag').select('dag_id').where('is_paused', '=', true))
       .orderBy('id').forNoKeyUpdate().skipLocked())
     .returning(['id', 'dag_id', 'run_id', 'logical_date', 'start_date']))
     .selectFrom('r')
