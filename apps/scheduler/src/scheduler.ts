@@ -97,7 +97,7 @@ export class Scheduler {
     if (this.running) return;
     this.running = true;
     this.unsubscribe.push(
-      this.events.on('ti:finished', (e) => this.wake({ dagRunId: e.dagRunId, dagId: e.dagId })),
+      this.events.on('ti:finished', (e) => { if (!e.settled) this.wake({ dagRunId: e.dagRunId, dagId: e.dagId }); }),
       this.events.on('dagrun:created', (e) => { this.queuedRunsWaiting = true; this.wake({ dagRunId: e.dagRunId, dagId: e.dagId }); }),
       this.events.on('dags:changed', (e) => { for (const d of e.dagIds) this.dags.invalidate(d); this.wake(); }),
     );

@@ -9,13 +9,13 @@
  */
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
-import { DagCache, type Database } from '@windsock/metastore';
+import { DagCache, type CachedDag, type Database } from '@windsock/metastore';
 import type { Consumer, EventBus, TaskJob, TaskQueue } from '@windsock/queue';
 import type { ExecutionHandle, Executor } from '@windsock/executors';
-import { nextRetryAt, shouldRetry, ts as pyIso } from '@windsock/dag-model';
+import { followOnCandidates, nextRetryAt, shouldRetry, ts as pyIso } from '@windsock/dag-model';
 import { silentLogger, type Logger } from '@windsock/config';
-import { ClaimBatcher } from './sql/claim-try.ts';
-import { FinishBatcher } from './sql/finish-try.ts';
+import { ClaimBatcher, type Claimed } from './sql/claim-try.ts';
+import { FinishBatcher, type FinishTry } from './sql/finish-try.ts';
 import { heartbeatTries } from './sql/heartbeat-tries.ts';
 import { readConnection } from './sql/read-connection.ts';
 import { handOverTry } from './sql/hand-over-try.ts';
@@ -30,10 +30,15 @@ export interface WorkerOptions {
   concurrency: number;
   heartbeatMs: number;
   logFlushMs: number;
+  /**
+   * When a try ends, start a downstream task instance that is ready now in the slot it frees, in the same
+   * transaction, without waiting for a scheduling pass ([scheduler] schedule_after_task_execution).
+   */
+  followOn: boolean;
 }
 
 export const defaultWorkerOptions = (): WorkerOptions => ({
-  workerId: `${hostname()}-${process.pid}`, queues: ['default'], concurrency: 16, heartbeatMs: 5_000, logFlushMs: 100,
+  workerId: `${hostname()}-${process.pid}`, queues: ['default'], concurrency: 16, heartbeatMs: 5_000, logFlushMs: 100, followOn: true,
 });
 
 interface Held {
@@ -56,6 +61,7 @@ export class Worker {
   private readonly held = new Map<string, Held>();
   private consumer: Consumer | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
+  private stopping = false;
   private readonly unsubscribe: Array<() => void> = [];
 
   /** fernetKey decrypts connection secrets for `{{ conn.<id> }}` templates. */
@@ -68,8 +74,9 @@ export class Worker {
     this.opts = { ...defaultWorkerOptions(), ...deps.options };
     this.log = deps.logger ?? silentLogger;
     this.dags = deps.dags ?? new DagCache(this.db);
-    this.claims = new ClaimBatcher(this.db, { workerId: this.opts.workerId, hostname: hostname(), executor: this.executor.name });
-    this.finishes = new FinishBatcher(this.db);
+    const who = { workerId: this.opts.workerId, hostname: hostname(), executor: this.executor.name };
+    this.claims = new ClaimBatcher(this.db, who);
+    this.finishes = new FinishBatcher(this.db, who, (err) => this.log.warn({ err }, 'could not start follow-on tasks; recorded the ends without them (the scheduler starts what is ready)'));
     const fernetKey = deps.fernetKey ?? null;
     this.readConnection = (connId) => readConnection(this.db, fernetKey, connId);
   }
@@ -93,6 +100,7 @@ export class Worker {
    * stopped and recorded as failed or up for retry. Without `drain` it stops them at once.
    */
   async stop(opts: { drain: boolean; graceMs?: number } = { drain: true }): Promise<void> {
+    this.stopping = true;
     if (!opts.drain) for (const id of this.held.keys()) this.cancel(id, 'worker shutting down');
     const closing = this.consumer?.close() ?? Promise.resolve();
     let handedOver: TaskJob[] = [];
@@ -150,9 +158,20 @@ export class Worker {
   }
 
   private async handle(job: TaskJob): Promise<void> {
-    const claimed = await this.claims.claim(job.tiId, job.tryNumber);
-    if (!claimed) return; // stale or duplicate job: someone else has it, or it was cleared
+    // null: a stale or duplicate job (someone else has it, or it was cleared). Each try may hand its slot to a
+    // follow-on task instance, which then runs in this same job.
+    let next = await this.claims.claim(job.tiId, job.tryNumber);
+    for (let after: string | null = null; next; ) {
+      const ran = next;
+      next = await this.runTry(ran, after);
+      after = ran.ti.task_id;
+    }
+  }
+
+  /** Runs one claimed try to its end and records it; returns the follow-on started in its slot, if any. */
+  private async runTry(claimed: Claimed, after: string | null): Promise<Claimed | null> {
     const { ti, run } = claimed;
+    const job: TaskJob = { tiId: ti.id, dagId: ti.dag_id, taskId: ti.task_id, runId: ti.run_id, mapIndex: ti.map_index, tryNumber: ti.try_number, queue: ti.queue, priority: ti.priority_weight };
     let release!: () => void;
     const released = new Promise<null>((r) => { release = () => r(null); });
     const held: Held = { job, handle: null, cancelled: null, release, released };
@@ -163,12 +182,14 @@ export class Worker {
     const logs = new TryLogWriter(this.db, ti.id, ti.try_number, { flushMs: this.opts.logFlushMs, onFlush: () => this.events.emit('log:chunk', { tiId: ti.id, tryNumber: ti.try_number }) });
     let outcome: 'success' | 'failed' = 'failed';
     let xcom: unknown;
+    let dag: CachedDag | null = null;
     try {
       const cached = await this.retryDb(() => this.dags.get(ti.dag_id));
+      dag = cached;
       const task = cached?.tasks.get(ti.task_id);
       if (!cached || !task) throw new Error(`task ${ti.task_id} is no longer in DAG ${ti.dag_id}`);
       // The worker's own opening lines wait up to a second for the task's output or end, which store them with it.
-      if (adoptFrom === null) logs.write(`Starting attempt ${ti.try_number} of ${ti.max_tries + 1}`, { lazy: true });
+      if (adoptFrom === null) logs.write(`Starting attempt ${ti.try_number} of ${ti.max_tries + 1}${after !== null ? ` (started by its worker as soon as ${after} ended)` : ''}`, { lazy: true });
       else logs.write(`Adopting attempt ${ti.try_number}, still running as ${adoptFrom} (worker ${this.opts.workerId})`, { lazy: true });
       logs.write(`Executing <Task(${task.operator}): ${task.task_id}> on ${run.logical_date ? pyIso(run.logical_date) : run.run_id} (worker ${this.opts.workerId}, executor ${this.executor.name})`, { lazy: true });
       const ctx = await this.retryDb(() => buildContext({ db: this.db, readConnection: this.readConnection }, cached.dag, task, run, ti.try_number, ti.map_index));
@@ -195,7 +216,7 @@ export class Worker {
       if (result === null) { // handed over: another worker adopts it and records its end
         await this.flushLogs(logs);
         this.held.delete(ti.id);
-        return;
+        return null;
       }
       outcome = result.outcome;
       xcom = result.xcom;
@@ -219,13 +240,25 @@ export class Worker {
     if (state === 'failed') logs.write('Marking task as FAILED.');
     if (state === 'success') logs.write('Marking task as SUCCESS.');
     const logChunk = await logs.takeRest();
-    const final = await this.retryDb(() => this.finishes.finish({
-      tiId: ti.id, tryNumber: ti.try_number, state, nextRetryAt: retryAt, logChunk,
+    const followOn = state !== 'up_for_retry' && !held.cancelled && dag ? this.followOnAsk(ti, run.id, dag) : undefined;
+    const { state: final, next } = await this.retryDb(() => this.finishes.finish({
+      tiId: ti.id, tryNumber: ti.try_number, state, nextRetryAt: retryAt, logChunk, followOn,
       xcom: xcom !== undefined ? { dagRunId: run.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index, value: xcom } : undefined,
     }));
     this.held.delete(ti.id);
     if (logChunk) this.events.emit('log:chunk', { tiId: ti.id, tryNumber: ti.try_number });
-    this.events.emit('ti:finished', { tiId: ti.id, dagId: ti.dag_id, runId: ti.run_id, dagRunId: run.id, taskId: ti.task_id, tryNumber: ti.try_number, state: final ?? null });
+    // When the follow-on was this task's only downstream task, nothing else in the run waits on this end.
+    const settled = next !== null && dag?.tasks.get(ti.task_id)?.downstream_task_ids.length === 1;
+    this.events.emit('ti:finished', { tiId: ti.id, dagId: ti.dag_id, runId: ti.run_id, dagRunId: run.id, taskId: ti.task_id, tryNumber: ti.try_number, state: final, ...(settled ? { settled } : {}) });
+    return next;
+  }
+
+  /** The follow-on this try's end may start (follow-on.ts), from the DAG as cached; undefined when none could. */
+  private followOnAsk(ti: Claimed['ti'], dagRunId: number, cached: CachedDag): FinishTry['followOn'] {
+    if (!this.opts.followOn || this.stopping) return undefined;
+    const slot = { pool: ti.pool, poolSlots: ti.pool_slots, queues: this.opts.queues };
+    const candidates = followOnCandidates(cached.dag, cached.tasks, ti.task_id, slot, cached.weights);
+    return candidates.length > 0 ? { dagRunId, slot, candidates, dagrunTimeoutS: cached.dag.dagrun_timeout } : undefined;
   }
 
   /** Stores every buffered log line, riding out a short database outage. */

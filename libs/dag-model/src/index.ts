@@ -14,3 +14,4 @@ export * from './retry.ts';
 export * from './validate.ts';
 export * from './run-evaluation.ts';
 export * from './template-macros.ts';
+export * from './follow-on.ts';

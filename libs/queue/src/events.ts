@@ -9,7 +9,11 @@ import type { DagRunState, TiStateOrNone } from '@windsock/dag-model';
 export interface WindsockEvents {
   'ti:queued': { tiId: string; dagId: string; runId: string; taskId: string; tryNumber: number };
   'ti:running': { tiId: string; dagId: string; runId: string; taskId: string; tryNumber: number };
-  'ti:finished': { tiId: string; dagId: string; runId: string; dagRunId: number; taskId: string; tryNumber: number; state: TiStateOrNone };
+  /**
+   * `settled`: the worker already started, in this try's slot, the only task that waited on it (a follow-on), so
+   * no scheduling pass is needed for this end.
+   */
+  'ti:finished': { tiId: string; dagId: string; runId: string; dagRunId: number; taskId: string; tryNumber: number; state: TiStateOrNone; settled?: boolean };
   /** Ask whichever worker holds this task instance to stop it (marked failed/success, cleared, timed out). */
   'ti:cancel': { tiId: string; reason: string };
   'dagrun:created': { dagId: string; runId: string; dagRunId: number };

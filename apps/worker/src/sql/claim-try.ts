@@ -1,21 +1,26 @@
 /**
- * Claims queued tries for this worker: `queued → running`.
- * Guard: `where (id, try_number) matches and state = 'queued'` per try — two workers can never both run a try, and
- * a stale job (the try was cleared, re-queued or already taken) claims nothing.
+ * Claims tries for this worker: `queued → running`, or, for a follow-on (a downstream task instance the worker
+ * starts itself when a try ends, see follow-on.ts), `none → running` with its try number counted up as the
+ * scheduler would have when it scheduled it.
+ * Guard: `where (id, try_number) matches and state = 'queued'` (or `state is null`) per try — two workers can never
+ * both run a try, and a stale job (the try was cleared, re-queued or already taken) claims nothing.
  * Returns the claimed task instances joined with their runs.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
 import { MomentBatcher } from './batcher.ts';
 
 export interface Claimant { workerId: string; hostname: string; executor: string }
 
 /** One round trip for any number of tries: the guarded update and the runs they belong to. */
-export async function claimTries(db: Kysely<Database>, tries: { tiId: string; tryNumber: number }[], who: Claimant, now: Date) {
+export async function claimTries(db: Kysely<Database>, tries: { tiId: string; tryNumber: number }[], who: Claimant, now: Date, from: 'queued' | 'none' = 'queued') {
   if (tries.length === 0) return [];
   const rows = await db.with('ti', (qb) => qb.updateTable('task_instance')
     .set({ state: 'running', start_date: now, end_date: null, duration: null, worker_id: who.workerId, hostname: who.hostname, executor: who.executor, last_heartbeat_at: now, updated_at: now, pid: process.pid })
-    .where('id', 'in', tries.map((t) => t.tiId)).where('state', '=', 'queued')
+    .$if(from === 'none', (u) => u.set({ try_number: sql`try_number + 1`, scheduled_dttm: now, queued_dttm: now, next_retry_at: null, external_executor_id: null }))
+    .where('id', 'in', tries.map((t) => t.tiId))
+    .$if(from === 'queued', (u) => u.where('state', '=', 'queued'))
+    .$if(from === 'none', (u) => u.where('state', 'is', null))
     .where((eb) => eb(eb.refTuple('id', 'try_number'), 'in', tries.map((t) => eb.tuple(t.tiId, t.tryNumber))))
     .returningAll())
     .selectFrom('ti').innerJoin('dag_run as dr', 'dr.id', 'ti.dag_run_id')

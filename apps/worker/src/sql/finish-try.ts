@@ -12,6 +12,8 @@ import { sql, type Kysely } from 'kysely';
 import { historyInsert, historyOnConflict, type Database } from '@windsock/metastore';
 import type { TiState } from '@windsock/dag-model';
 import { MomentBatcher } from './batcher.ts';
+import type { Claimant, Claimed } from './claim-try.ts';
+import { startFollowOns, type FollowOnAsk } from './follow-on.ts';
 
 export interface FinishTry {
   tiId: string;
@@ -21,6 +23,15 @@ export interface FinishTry {
   xcom?: { dagRunId: number; dagId: string; runId: string; taskId: string; mapIndex: number; value: unknown };
   /** The end of the try's log, stored with the outcome. */
   logChunk?: string | null;
+  /** Start a downstream task instance in the slot this try frees, when one is ready (follow-on.ts). */
+  followOn?: Omit<FollowOnAsk, 'tiId'>;
+}
+
+export interface Finished {
+  /** The state written; null when the guard did not match. */
+  state: TiState | null;
+  /** The follow-on task instance started in the same transaction, now running on this worker. */
+  next: Claimed | null;
 }
 
 export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now: Date): Promise<Map<string, TiState>> {
@@ -62,20 +73,41 @@ export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now:
   return new Map(res.rows.map((r) => [r.id, r.state]));
 }
 
+const FINISHED = new Set<TiState | undefined>(['success', 'failed', 'skipped']);
+
 /**
  * Gathers the ends a worker's tries reach in the same moment into one statement, as ClaimBatcher does for claims:
  * a wave of tasks that were claimed together and end together costs one round trip; a lone end waits only for the
- * end of the current event-loop turn.
+ * end of the current event-loop turn. When some of the tries ask for a follow-on, the ends and the follow-ons share
+ * one transaction; should the follow-on step fail, the ends are recorded without it (the scheduler then starts
+ * what is ready), so a fault there never costs an end.
  */
 export class FinishBatcher {
-  private readonly batcher: MomentBatcher<FinishTry, TiState | null>;
+  private readonly batcher: MomentBatcher<FinishTry, Finished>;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, who: Claimant, onFollowOnError: (err: unknown) => void = () => {}) {
     this.batcher = new MomentBatcher(async (tries) => {
-      const states = await finishTries(db, tries, new Date());
-      return (f) => states.get(f.tiId) ?? null;
+      const now = new Date();
+      let states: Map<string, TiState> | null = null;
+      let next = new Map<string, Claimed>();
+      if (tries.some((f) => f.followOn && f.followOn.candidates.length > 0)) {
+        try {
+          await db.transaction().execute(async (trx) => {
+            states = await finishTries(trx, tries, now);
+            const asks = tries.flatMap((f) => f.followOn && f.followOn.candidates.length > 0 && FINISHED.has(states!.get(f.tiId)) ? [{ ...f.followOn, tiId: f.tiId }] : []);
+            next = await startFollowOns(trx, asks, who, now);
+          });
+        } catch (err) {
+          onFollowOnError(err);
+          states = null;
+          next = new Map();
+        }
+      }
+      states ??= await finishTries(db, tries, now);
+      const final = states;
+      return (f) => ({ state: final.get(f.tiId) ?? null, next: next.get(f.tiId) ?? null });
     }, setImmediate);
   }
 
-  finish(f: FinishTry): Promise<TiState | null> { return this.batcher.add(f); }
+  finish(f: FinishTry): Promise<Finished> { return this.batcher.add(f); }
 }
