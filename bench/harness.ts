@@ -20,7 +20,7 @@ export interface Bench {
   stop(): Promise<void>;
 }
 
-export async function startBench(files: Record<string, string>, opts: { concurrency: number; parallelism: number; databaseUrl?: string }): Promise<Bench> {
+export async function startBench(files: Record<string, string>, opts: { concurrency: number; parallelism: number; databaseUrl?: string; followOn?: boolean }): Promise<Bench> {
   const folder = await mkdtemp(join(tmpdir(), 'windsock-bench-'));
   for (const [name, text] of Object.entries(files)) await writeFile(join(folder, name), text);
   // On Postgres each bench gets a throwaway schema, so rows left by earlier runs never slow it down.
@@ -33,7 +33,7 @@ export async function startBench(files: Record<string, string>, opts: { concurre
   await processor.syncOnce();
   const dags = new DagCache(store.db);
   const scheduler = new Scheduler({ db: store.db, queue, events, dags, options: { parallelism: opts.parallelism, maxTisPerPass: opts.parallelism, analyzeMs: store.kind === 'pglite' ? 5000 : 0, passGapFactor: store.kind === 'pglite' ? 0.5 : 0 } });
-  const worker = new Worker({ db: store.db, queue, events, dags, executor: new LocalExecutor(), options: { concurrency: opts.concurrency } });
+  const worker = new Worker({ db: store.db, queue, events, dags, executor: new LocalExecutor(), options: { concurrency: opts.concurrency, followOn: opts.followOn ?? true } });
   worker.start();
   scheduler.start();
   return {

@@ -13,6 +13,8 @@ const { values } = parseArgs({ options: { tiny: { type: 'boolean', default: fals
 const tiny = values.tiny;
 const r1 = await s1({ tasks: tiny ? 5 : 40, runs: tiny ? 1 : 3 });
 console.log(`S1 chain: task-to-task p50 ${r1.p50} ms, p99 ${r1.p99} ms, makespan ${r1.makespanMs} ms (target p50 <= 25 ms; Airflow 2.7 ~2500 ms)`);
+const r1s = await s1({ tasks: tiny ? 5 : 40, runs: tiny ? 1 : 3, followOn: false });
+console.log(`S1 chain through the scheduler (follow-on off): task-to-task p50 ${r1s.p50} ms, p99 ${r1s.p99} ms, makespan ${r1s.makespanMs} ms`);
 for (const r of await s2({ scale: tiny ? 10 : 1 })) console.log(`S2 ${s2Line(r)}`);
 printS5(await s5({ files: tiny ? 20 : 1000 }));
 const web = await webserverBench({ dags: tiny ? 50 : 1000, seconds: tiny ? 2 : 10, connections: tiny ? 2 : 10 });
@@ -21,6 +23,8 @@ const ui = await uiGrid(tiny ? { tasks: 50, runs: 5, iterations: 3 } : { tasks: 
 printUiGrid(ui, 'PGlite');
 const d1 = await s1Distributed({ tasks: tiny ? 5 : 40, runs: tiny ? 1 : 3 });
 console.log(`S1 distributed: task-to-task p50 ${d1.p50} ms, p99 ${d1.p99} ms (target p50 <= 30 ms; Airflow 2.7 ~2500 ms)`);
+const d1s = await s1Distributed({ tasks: tiny ? 5 : 40, runs: tiny ? 1 : 3, followOn: false });
+console.log(`S1 distributed through the scheduler (follow-on off): task-to-task p50 ${d1s.p50} ms, p99 ${d1s.p99} ms`);
 for (const r of await s2Distributed({ scale: tiny ? 10 : 1 })) console.log(`S2 distributed ${s2Line(r)}`);
 const r4 = await s4(tiny ? { tasks: 200, perRun: 50, concurrency: 16 } : { tasks: 10_000, perRun: 100, concurrency: 128 });
 console.log(formatS4(r4));
@@ -31,4 +35,4 @@ for (const latency of [20, 150]) {
   console.log(formatS3(r3));
   if (r3.failed > 0 || !(r3.podsPerS > 0)) { console.error('S3: pods failed or none were created'); process.exit(1); }
 }
-if (!Number.isFinite(r1.p50)) { console.error('S1 produced no measurements'); process.exit(1); }
+if (!Number.isFinite(r1.p50) || !Number.isFinite(r1s.p50) || !Number.isFinite(d1s.p50)) { console.error('S1 produced no measurements'); process.exit(1); }
