@@ -38,18 +38,20 @@ export type Claimed = Awaited<ReturnType<typeof claimTries>>[number];
 
 /**
  * Gathers the claims a worker's job handlers make in the same moment into one statement: under load (a wave of
- * tasks becoming ready at once) that is one round trip instead of one per task; alone, a claim waits for nothing.
+ * tasks becoming ready at once) that is one round trip instead of one per task; alone, a claim waits only for the
+ * end of the current event-loop turn.
  */
 export class ClaimBatcher {
   private readonly batcher: MomentBatcher<{ tiId: string; tryNumber: number }, Claimed | null>;
 
   constructor(db: Kysely<Database>, who: Claimant) {
-    // Claims made in the same turn (the queue hands out several jobs at once) share a statement.
+    // Claims made in the same turn of the event loop share a statement: BullMQ hands jobs out one at a time, so a
+    // microtask would gather only one (claims were one statement per task, and the worker's main cost).
     this.batcher = new MomentBatcher(async (tries) => {
       const claimed = await claimTries(db, tries, who, new Date());
       const byKey = new Map(claimed.map((c) => [`${c.ti.id}#${c.ti.try_number}`, c]));
       return (t) => byKey.get(`${t.tiId}#${t.tryNumber}`) ?? null;
-    }, queueMicrotask);
+    }, setImmediate);
   }
 
   claim(tiId: string, tryNumber: number): Promise<Claimed | null> { return this.batcher.add({ tiId, tryNumber }); }
