@@ -12,8 +12,8 @@ import { sql, type Kysely } from 'kysely';
 import { historyInsert, historyOnConflict, type Database } from '@windsock/metastore';
 import type { TiState } from '@windsock/dag-model';
 import { MomentBatcher } from './batcher.ts';
-import type { Claimant, Claimed } from './claim-try.ts';
-import { startFollowOns, type FollowOnAsk } from './follow-on.ts';
+import { claimTries, type Claimant, type Claimed } from './claim-try.ts';
+import { chooseFollowOns, HELD_BACK_PRIORITY, parsePeers, peersQuery, type FollowOnAsk, type Peer } from './follow-on.ts';
 
 export interface FinishTry {
   tiId: string;
@@ -34,8 +34,12 @@ export interface Finished {
   next: Claimed | null;
 }
 
-export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now: Date): Promise<Map<string, TiState>> {
-  if (tries.length === 0) return new Map();
+/**
+ * `asks`: follow-ons some of the tries ask for; the statement then also reads, as `peers`, the task instances they
+ * need (follow-on.ts), as they were before these ends.
+ */
+export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now: Date, asks: readonly FollowOnAsk[] = []): Promise<{ states: Map<string, TiState>; peers: Peer[]; heldBack: number | null }> {
+  if (tries.length === 0) return { states: new Map(), peers: [], heldBack: null };
   const batch = JSON.stringify(tries.map((f) => {
     const x = f.xcom && f.state === 'success' ? f.xcom : null;
     return {
@@ -43,7 +47,7 @@ export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now:
       chunk: f.logChunk || null, has_xcom: x !== null, xcom: x ? x.value ?? null : null,
     };
   }));
-  const res = await sql<{ id: string; state: TiState }>`
+  const res = await sql<{ id: string; state: TiState; peers: string | null; held_back: number | null }>`
     with v as (
       select * from jsonb_to_recordset(${batch}::jsonb)
         as v(id uuid, try_number int, state text, next_retry_at timestamptz, chunk text, has_xcom boolean, xcom jsonb)
@@ -69,8 +73,8 @@ export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now:
       -- The log's end is kept even when the guard did not match (a user changed the state meanwhile).
       insert into task_log (task_instance_id, try_number, chunk) select id, try_number, chunk from v where chunk is not null
     )
-    select id, state from ti`.execute(db);
-  return new Map(res.rows.map((r) => [r.id, r.state]));
+    select id, state, ${asks.length > 0 ? sql`${peersQuery(asks)} as peers, ${HELD_BACK_PRIORITY} as held_back` : sql`null as peers, null as held_back`} from ti`.execute(db);
+  return { states: new Map(res.rows.map((r) => [r.id, r.state])), peers: parsePeers(res.rows[0]?.peers ?? null), heldBack: res.rows[0]?.held_back ?? null };
 }
 
 const FINISHED = new Set<TiState | undefined>(['success', 'failed', 'skipped']);
@@ -78,9 +82,9 @@ const FINISHED = new Set<TiState | undefined>(['success', 'failed', 'skipped']);
 /**
  * Gathers the ends a worker's tries reach in the same moment into one statement, as ClaimBatcher does for claims:
  * a wave of tasks that were claimed together and end together costs one round trip; a lone end waits only for the
- * end of the current event-loop turn. When some of the tries ask for a follow-on, the ends and the follow-ons share
- * one transaction; should the follow-on step fail, the ends are recorded without it (the scheduler then starts
- * what is ready), so a fault there never costs an end.
+ * end of the current event-loop turn. Follow-ons the tries ask for are read by that statement and claimed by a
+ * second one. A fault in the follow-on part never costs an end: the ends are then recorded without it, and the
+ * scheduler starts what is ready.
  */
 export class FinishBatcher {
   private readonly batcher: MomentBatcher<FinishTry, Finished>;
@@ -88,24 +92,29 @@ export class FinishBatcher {
   constructor(db: Kysely<Database>, who: Claimant, onFollowOnError: (err: unknown) => void = () => {}) {
     this.batcher = new MomentBatcher(async (tries) => {
       const now = new Date();
-      let states: Map<string, TiState> | null = null;
+      const asks = tries.flatMap((f) => f.followOn && f.followOn.candidates.length > 0 ? [{ ...f.followOn, tiId: f.tiId }] : []);
+      let done: Awaited<ReturnType<typeof finishTries>>;
       let next = new Map<string, Claimed>();
-      if (tries.some((f) => f.followOn && f.followOn.candidates.length > 0)) {
+      try {
+        done = await finishTries(db, tries, now, asks);
+      } catch (err) {
+        if (asks.length === 0) throw err;
+        onFollowOnError(err);
+        done = await finishTries(db, tries, now);
+      }
+      const { states, peers, heldBack } = done;
+      const chosen = chooseFollowOns(asks.filter((a) => FINISHED.has(states.get(a.tiId))), peers, heldBack, states, now);
+      if (chosen.length > 0) {
         try {
-          await db.transaction().execute(async (trx) => {
-            states = await finishTries(trx, tries, now);
-            const asks = tries.flatMap((f) => f.followOn && f.followOn.candidates.length > 0 && FINISHED.has(states!.get(f.tiId)) ? [{ ...f.followOn, tiId: f.tiId }] : []);
-            next = await startFollowOns(trx, asks, who, now);
-          });
+          const claimed = await claimTries(db, chosen, who, now, 'none');
+          const byId = new Map(claimed.map((c) => [c.ti.id, c]));
+          for (const c of chosen) { const got = byId.get(c.tiId); if (got) next.set(c.endedTiId, got); }
         } catch (err) {
           onFollowOnError(err);
-          states = null;
           next = new Map();
         }
       }
-      states ??= await finishTries(db, tries, now);
-      const final = states;
-      return (f) => ({ state: final.get(f.tiId) ?? null, next: next.get(f.tiId) ?? null });
+      return (f) => ({ state: states.get(f.tiId) ?? null, next: next.get(f.tiId) ?? null });
     }, setImmediate);
   }
 
