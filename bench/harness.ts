@@ -2,7 +2,7 @@
  * Benchmark harness: a Windsock instance from its real parts (DAG processor, scheduler, worker with the local
  * executor) on embedded PGlite or on Postgres, with DAG files written to a temp folder.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -20,12 +20,14 @@ export interface Bench {
   stop(): Promise<void>;
 }
 
-export async function startBench(files: Record<string, string>, opts: { concurrency: number; parallelism: number; databaseUrl?: string; followOn?: boolean }): Promise<Bench> {
+export async function startBench(files: Record<string, string>, opts: { concurrency: number; parallelism: number; databaseUrl?: string; followOn?: boolean; pgliteOnDisk?: boolean }): Promise<Bench> {
   const folder = await mkdtemp(join(tmpdir(), 'windsock-bench-'));
   for (const [name, text] of Object.entries(files)) await writeFile(join(folder, name), text);
   // On Postgres each bench gets a throwaway schema, so rows left by earlier runs never slow it down.
   const schema = `bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const store = await openMetastore(opts.databaseUrl ? { kind: 'postgres', url: opts.databaseUrl, schema } : { kind: 'pglite', dataDir: null });
+  // PGlite in memory unless asked for a data folder on disk, which is what `windsock standalone` uses.
+  const dataDir = opts.pgliteOnDisk && !opts.databaseUrl ? await mkdtemp(join(tmpdir(), 'windsock-bench-pgdata-')) : null;
+  const store = await openMetastore(opts.databaseUrl ? { kind: 'postgres', url: opts.databaseUrl, schema } : { kind: 'pglite', dataDir });
   await migrateToLatest(store.db);
   const events = new LocalEventBus();
   const queue = new MemoryTaskQueue();
@@ -59,6 +61,8 @@ export async function startBench(files: Record<string, string>, opts: { concurre
       processor.stop(); await scheduler.stop(); await worker.stop({ drain: false });
       if (store.kind === 'postgres') await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db);
       await store.close();
+      await rm(folder, { recursive: true, force: true });
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -16,6 +16,7 @@ console.log(`S1 chain: task-to-task p50 ${r1.p50} ms, p99 ${r1.p99} ms, makespan
 const r1s = await s1({ tasks: tiny ? 5 : 40, runs: tiny ? 1 : 3, followOn: false });
 console.log(`S1 chain through the scheduler (follow-on off): task-to-task p50 ${r1s.p50} ms, p99 ${r1s.p99} ms, makespan ${r1s.makespanMs} ms`);
 for (const r of await s2({ scale: tiny ? 10 : 1 })) console.log(`S2 ${s2Line(r)}`);
+for (const r of await s2({ scale: tiny ? 10 : 1, onDisk: true })) console.log(`S2 (PGlite on disk) ${s2Line(r)}`);
 printS5(await s5({ files: tiny ? 20 : 1000 }));
 const web = await webserverBench({ dags: tiny ? 50 : 1000, seconds: tiny ? 2 : 10, connections: tiny ? 2 : 10 });
 printWebBench(web);

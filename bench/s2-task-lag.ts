@@ -7,7 +7,7 @@
  * from the first run's creation to the last task's end. Printed beside Airflow 2.0's figure for the shape and the
  * target (a tenth of it), with the sum of the per-task lags (each task's start minus the moment it could start)
  * as a diagnostic.
- * Usage: node bench/s2-task-lag.ts [--scale 1] [--postgres URL]
+ * Usage: node bench/s2-task-lag.ts [--scale 1] [--postgres URL | --on-disk]
  */
 import { parseArgs } from 'node:util';
 import { startBench, taskLags, yamlDag } from './harness.ts';
@@ -59,10 +59,10 @@ export function s2Result(shape: Shape, lags: { lags: number[]; makespanMs: numbe
   };
 }
 
-export async function s2(opts: { scale: number; databaseUrl?: string }): Promise<S2Result[]> {
+export async function s2(opts: { scale: number; databaseUrl?: string; onDisk?: boolean }): Promise<S2Result[]> {
   const out: S2Result[] = [];
   for (const shape of shapes(opts.scale)) {
-    const bench = await startBench(shape.files, { concurrency: 64, parallelism: 256, databaseUrl: opts.databaseUrl });
+    const bench = await startBench(shape.files, { concurrency: 64, parallelism: 256, databaseUrl: opts.databaseUrl, pgliteOnDisk: opts.onDisk });
     try {
       const ids = await bench.trigger(shape.dagIds);
       out.push(s2Result(shape, await taskLags(bench.store, ids)));
@@ -74,7 +74,8 @@ export async function s2(opts: { scale: number; databaseUrl?: string }): Promise
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' }, postgres: { type: 'string' } } });
-  console.log(`S2 total task lag (${values.postgres ? 'Postgres' : 'PGlite'}, standalone: scheduler and worker in one process, local executor, no-op tasks):`);
-  for (const r of await s2({ scale: Number(values.scale), databaseUrl: values.postgres })) console.log(`  ${s2Line(r)}`);
+  const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' }, postgres: { type: 'string' }, 'on-disk': { type: 'boolean', default: false } } });
+  const store = values.postgres ? 'Postgres' : values['on-disk'] ? 'PGlite on disk, as `windsock standalone` keeps it' : 'PGlite in memory';
+  console.log(`S2 total task lag (${store}, standalone: scheduler and worker in one process, local executor, no-op tasks):`);
+  for (const r of await s2({ scale: Number(values.scale), databaseUrl: values.postgres, onDisk: values['on-disk'] })) console.log(`  ${s2Line(r)}`);
 }
