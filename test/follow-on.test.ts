@@ -144,6 +144,39 @@ describe('what it leaves to the scheduler', () => {
   });
 });
 
+describe('a saturated worker', () => {
+  it('gives its slot back to the queue when a task has waited there, so a chain cannot starve other DAGs', async () => {
+    const other = await freshDatabase();
+    const s = await other.open();
+    const files = {
+      'long.yaml': dag('long', task('a', 'sleep 1') + task('b', 'true', '      dependencies: [a]\n')),
+      'other.yaml': dag('other', task('x', 'true')),
+    };
+    const one = await startInstance({ store: s, dagsFolder: await dagFolder(files), workerOptions: { concurrency: 1, followOnYieldMs: 300 } });
+    try {
+      const long = await createManualRun(s.db, { dagId: 'long' });
+      const longDone = waitForEvent(one.events, 'dagrun:finished', (e) => e.dagRunId === long.id, 30_000);
+      one.events.emit('dagrun:created', { dagId: 'long', runId: long.run_id, dagRunId: long.id });
+      const state = async (runId: number, taskId: string) => (await s.db.selectFrom('task_instance').select('state').where('dag_run_id', '=', runId).where('task_id', '=', taskId).executeTakeFirst())?.state;
+      await until('long.a running', async () => (await state(long.id, 'a')) === 'running');
+      const x = await createManualRun(s.db, { dagId: 'other' });
+      const xDone = waitForEvent(one.events, 'dagrun:finished', (e) => e.dagRunId === x.id, 30_000);
+      one.events.emit('dagrun:created', { dagId: 'other', runId: x.run_id, dagRunId: x.id });
+      await until('other.x queued behind long.a', async () => (await state(x.id, 'x')) === 'queued');
+      expect((await longDone).state).toBe('success');
+      expect((await xDone).state).toBe('success');
+      const starts = await s.db.selectFrom('task_instance').select(['dag_id', 'task_id', 'start_date']).where('dag_run_id', 'in', [long.id, x.id]).execute();
+      const at = (dagId: string, taskId: string) => starts.find((r) => r.dag_id === dagId && r.task_id === taskId)!.start_date!.getTime();
+      // x waited for the only slot while a ran: when a ended, b went through the scheduler and the queue, behind x.
+      expect(at('other', 'x')).toBeLessThan(at('long', 'b'));
+    } finally {
+      await one.stop();
+      await s.close();
+      await other.drop();
+    }
+  });
+});
+
 describe('switched off', () => {
   it('sends every task through the scheduler', async () => {
     const other = await freshDatabase();
@@ -176,7 +209,7 @@ describe('a fault in the follow-on step', () => {
     const who = { workerId: 'fault-worker', hostname: hostname(), executor: 'local' };
     expect(await claimTries(store.db, [{ tiId: a.id, tryNumber: a.try_number }], who, new Date())).toHaveLength(1);
     const errors: unknown[] = [];
-    const finishes = new FinishBatcher(store.db, who, (err) => errors.push(err));
+    const finishes = new FinishBatcher(store.db, who, { queues: ['default'], yieldAfterMs: 1000, onFollowOnError: (err) => errors.push(err) });
     // A run id that is not an integer makes the follow-on's read fail inside the transaction.
     const done = await finishes.finish({
       tiId: a.id, tryNumber: a.try_number, state: 'success', nextRetryAt: null, logChunk: 'the end\n',

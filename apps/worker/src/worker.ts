@@ -35,10 +35,15 @@ export interface WorkerOptions {
    * transaction, without waiting for a scheduling pass ([scheduler] schedule_after_task_execution).
    */
   followOn: boolean;
+  /**
+   * Follow-ons give way while a task instance in this worker's queues has been queued for this long: the workers
+   * are saturated, and each chain then hands its slot back to the queue after every task.
+   */
+  followOnYieldMs: number;
 }
 
 export const defaultWorkerOptions = (): WorkerOptions => ({
-  workerId: `${hostname()}-${process.pid}`, queues: ['default'], concurrency: 16, heartbeatMs: 5_000, logFlushMs: 100, followOn: true,
+  workerId: `${hostname()}-${process.pid}`, queues: ['default'], concurrency: 16, heartbeatMs: 5_000, logFlushMs: 100, followOn: true, followOnYieldMs: 1000,
 });
 
 interface Held {
@@ -76,7 +81,8 @@ export class Worker {
     this.dags = deps.dags ?? new DagCache(this.db);
     const who = { workerId: this.opts.workerId, hostname: hostname(), executor: this.executor.name };
     this.claims = new ClaimBatcher(this.db, who);
-    this.finishes = new FinishBatcher(this.db, who, (err) => this.log.warn({ err }, 'could not start follow-on tasks; recorded the ends without them (the scheduler starts what is ready)'));
+    this.finishes = new FinishBatcher(this.db, who, { queues: this.opts.queues, yieldAfterMs: this.opts.followOnYieldMs,
+      onFollowOnError: (err) => this.log.warn({ err }, 'could not start follow-on tasks; recorded the ends without them (the scheduler starts what is ready)') });
     const fernetKey = deps.fernetKey ?? null;
     this.readConnection = (connId) => readConnection(this.db, fernetKey, connId);
   }

@@ -13,7 +13,7 @@ import { historyInsert, historyOnConflict, type Database } from '@windsock/metas
 import type { TiState } from '@windsock/dag-model';
 import { MomentBatcher } from './batcher.ts';
 import { claimTries, type Claimant, type Claimed } from './claim-try.ts';
-import { chooseFollowOns, HELD_BACK_PRIORITY, parsePeers, peersQuery, type FollowOnAsk, type Peer } from './follow-on.ts';
+import { chooseFollowOns, HELD_BACK_PRIORITY, parsePeers, peersQuery, queuedSince, type FollowOnAsk, type Peer } from './follow-on.ts';
 
 export interface FinishTry {
   tiId: string;
@@ -34,12 +34,16 @@ export interface Finished {
   next: Claimed | null;
 }
 
+/** What the end's statement reads for the follow-ons (follow-on.ts), as things were before these ends. */
+export interface FollowOnRead { peers: Peer[]; heldBack: number | null; queueWaits: boolean }
+
 /**
- * `asks`: follow-ons some of the tries ask for; the statement then also reads, as `peers`, the task instances they
- * need (follow-on.ts), as they were before these ends.
+ * `followOn`: the follow-ons some of the tries ask for, the worker's queues and how long a queued task instance may
+ * wait before follow-ons give way; the statement then also reads what they need (FollowOnRead).
  */
-export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now: Date, asks: readonly FollowOnAsk[] = []): Promise<{ states: Map<string, TiState>; peers: Peer[]; heldBack: number | null }> {
-  if (tries.length === 0) return { states: new Map(), peers: [], heldBack: null };
+export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now: Date,
+  followOn?: { asks: readonly FollowOnAsk[]; queues: readonly string[]; yieldAfterMs: number }): Promise<{ states: Map<string, TiState> } & FollowOnRead> {
+  if (tries.length === 0) return { states: new Map(), peers: [], heldBack: null, queueWaits: false };
   const batch = JSON.stringify(tries.map((f) => {
     const x = f.xcom && f.state === 'success' ? f.xcom : null;
     return {
@@ -47,7 +51,7 @@ export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now:
       chunk: f.logChunk || null, has_xcom: x !== null, xcom: x ? x.value ?? null : null,
     };
   }));
-  const res = await sql<{ id: string; state: TiState; peers: string | null; held_back: number | null }>`
+  const res = await sql<{ id: string; state: TiState; peers: string | null; held_back: number | null; queue_waits: boolean | null }>`
     with v as (
       select * from jsonb_to_recordset(${batch}::jsonb)
         as v(id uuid, try_number int, state text, next_retry_at timestamptz, chunk text, has_xcom boolean, xcom jsonb)
@@ -73,8 +77,11 @@ export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now:
       -- The log's end is kept even when the guard did not match (a user changed the state meanwhile).
       insert into task_log (task_instance_id, try_number, chunk) select id, try_number, chunk from v where chunk is not null
     )
-    select id, state, ${asks.length > 0 ? sql`${peersQuery(asks)} as peers, ${HELD_BACK_PRIORITY} as held_back` : sql`null as peers, null as held_back`} from ti`.execute(db);
-  return { states: new Map(res.rows.map((r) => [r.id, r.state])), peers: parsePeers(res.rows[0]?.peers ?? null), heldBack: res.rows[0]?.held_back ?? null };
+    select id, state, ${followOn && followOn.asks.length > 0
+      ? sql`${peersQuery(followOn.asks)} as peers, ${HELD_BACK_PRIORITY} as held_back, ${queuedSince(followOn.queues, new Date(now.getTime() - followOn.yieldAfterMs))} as queue_waits`
+      : sql`null as peers, null as held_back, null as queue_waits`} from ti`.execute(db);
+  const first = res.rows[0];
+  return { states: new Map(res.rows.map((r) => [r.id, r.state])), peers: parsePeers(first?.peers ?? null), heldBack: first?.held_back ?? null, queueWaits: first?.queue_waits === true };
 }
 
 const FINISHED = new Set<TiState | undefined>(['success', 'failed', 'skipped']);
@@ -89,21 +96,23 @@ const FINISHED = new Set<TiState | undefined>(['success', 'failed', 'skipped']);
 export class FinishBatcher {
   private readonly batcher: MomentBatcher<FinishTry, Finished>;
 
-  constructor(db: Kysely<Database>, who: Claimant, onFollowOnError: (err: unknown) => void = () => {}) {
+  /** `queues`: the worker's; `yieldAfterMs`: see WorkerOptions.followOnYieldMs. */
+  constructor(db: Kysely<Database>, who: Claimant, opts: { queues: readonly string[]; yieldAfterMs: number; onFollowOnError?: (err: unknown) => void }) {
+    const onFollowOnError = opts.onFollowOnError ?? (() => {});
     this.batcher = new MomentBatcher(async (tries) => {
       const now = new Date();
       const asks = tries.flatMap((f) => f.followOn && f.followOn.candidates.length > 0 ? [{ ...f.followOn, tiId: f.tiId }] : []);
       let done: Awaited<ReturnType<typeof finishTries>>;
       let next = new Map<string, Claimed>();
       try {
-        done = await finishTries(db, tries, now, asks);
+        done = await finishTries(db, tries, now, { asks, queues: opts.queues, yieldAfterMs: opts.yieldAfterMs });
       } catch (err) {
         if (asks.length === 0) throw err;
         onFollowOnError(err);
         done = await finishTries(db, tries, now);
       }
-      const { states, peers, heldBack } = done;
-      const chosen = chooseFollowOns(asks.filter((a) => FINISHED.has(states.get(a.tiId))), peers, heldBack, states, now);
+      const { states, peers, heldBack, queueWaits } = done;
+      const chosen = queueWaits ? [] : chooseFollowOns(asks.filter((a) => FINISHED.has(states.get(a.tiId))), peers, heldBack, states, now);
       if (chosen.length > 0) {
         try {
           const claimed = await claimTries(db, chosen, who, now, 'none');

@@ -9,6 +9,9 @@
  *    goes through the scheduler, by priority, instead of to the chain that held it (priority is what Airflow promises
  *    when "things get backed up"; among equal priorities the scheduler's further order, by run, is not kept). Waiting task instances of every pool count, since a freed
  *    place under [core] parallelism is anyone's (conservative: one held back by its own full pool would not take it);
+ *  - no task instance has waited in `queued` in the worker's queues for longer than a set time (the workers are
+ *    saturated): a chain then gives its slot back to the queue after each task, so long chains cannot hold every
+ *    slot while other tasks wait for one (and run into task_queued_timeout);
  *  - the task instance's own pool, slots and queue (what the scheduler counts) match the freed slot;
  *  - the claim is guarded on `state is null` and the try number read, so a scheduling pass that scheduled the same
  *    task instance meanwhile wins and the worker starts nothing.
@@ -64,6 +67,11 @@ export function parsePeers(text: string | null): Peer[] {
 /** The highest priority_weight of the task instances the scheduler holds back in `scheduled` (null: none). */
 export const HELD_BACK_PRIORITY = sql<number | null>`(select max(w.priority_weight) from task_instance w where w.state = 'scheduled'
   and exists (select 1 from dag_run wr where wr.id = w.dag_run_id and wr.state = 'running'))`;
+
+/** Whether a task instance in one of `queues` has been queued since before `cutoff` (queued ones are few: at most [core] parallelism). */
+export function queuedSince(queues: readonly string[], cutoff: Date): RawBuilder<boolean> {
+  return sql<boolean>`exists (select 1 from task_instance q where q.state = 'queued' and q.queue = any(${sql.val([...queues])}::text[]) and q.queued_dttm < ${cutoff})`;
+}
 
 /**
  * Which task instance each ask starts, if any: pure, from the peers read with the ends and the ends' own new
