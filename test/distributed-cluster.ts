@@ -54,7 +54,7 @@ export interface Cluster {
   waitForRuns(ids: number[], timeoutMs: number): Promise<Array<{ id: number; state: string }>>;
   /** Execution lines: `run_id task_id try_number`. */
   executions(): Promise<string[]>;
-  /** kill -9 of a process and of the task process groups it started (as a container's death takes them all). */
+  /** SIGKILL to a process; for a worker, also waits until its task processes have died with it (or throws). */
   killHard(p: Proc): Promise<void>;
   /** SIGTERM to every process still running; then removes the work and DAG folders (WINDSOCK_KEEP_TEST_LOGS=1 keeps them). */
   stopAll(): Promise<void>;
@@ -121,12 +121,18 @@ export async function startCluster(opts: { store: Metastore; databaseUrl: string
       try { return (await readFile(out, 'utf8')).trim().split('\n').filter(Boolean); } catch { return []; }
     },
     async killHard(p) {
-      // The task process groups are the worker's direct children (each leads its own group).
+      // The task process groups are the worker's direct children (each leads its own group). Only the worker is
+      // killed: its tasks' watchdogs must stop them (SIGTERM at once), as nothing else would outside a container.
       let children: number[] = [];
       try { children = execFileSync('pgrep', ['-P', String(p.child.pid)]).toString().trim().split('\n').filter(Boolean).map(Number); } catch { /* none */ }
       p.child.kill('SIGKILL');
-      for (const c of children) { try { process.kill(-c, 'SIGKILL'); } catch { /* gone */ } }
       await p.exited;
+      const groupAlive = (c: number) => { try { process.kill(-c, 0); return true; } catch { return false; } };
+      const deadline = Date.now() + 10_000;
+      while (children.some(groupAlive)) {
+        if (Date.now() > deadline) throw new Error(`task process groups ${children.filter(groupAlive).join(', ')} outlived their worker`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
     async stopAll() {
       await Promise.all(procs.map(async (p) => {

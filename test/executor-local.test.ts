@@ -1,4 +1,10 @@
 /** The local executor against the executor conformance suite. */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
 import { LocalExecutor } from '@windsock/executors';
 import { executorConformance } from './executor-conformance.ts';
 
@@ -22,3 +28,33 @@ executorConformance({
     }
   },
 });
+
+describe('a worker killed with SIGKILL', () => {
+  it('takes its local tasks with it: SIGTERM at once, SIGKILL after the grace period', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'windsock-orphan-'));
+    const pidFile = join(dir, 'pids');
+    // The task ignores SIGTERM, and starts a child of its own: both must go.
+    const cmd = `trap "" TERM; sleep 300 & echo $$ $! > ${pidFile}; echo ready; wait`;
+    const host = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/local-task-host.ts', import.meta.url)), cmd], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        host.stdout!.on('data', (c: Buffer) => { if (c.toString().includes('ready')) resolve(); });
+        host.once('exit', () => reject(new Error('the host exited before the task started')));
+      });
+      const pids = (await readFile(pidFile, 'utf8')).trim().split(' ').map(Number);
+      expect(pids.every(alive)).toBe(true);
+      host.kill('SIGKILL');
+      const since = Date.now();
+      while (pids.some(alive) && Date.now() - since < 5000) await new Promise((r) => setTimeout(r, 50));
+      expect(pids.filter(alive)).toEqual([]);
+      expect(Date.now() - since).toBeGreaterThan(500); // it ignored SIGTERM: SIGKILL came after the grace period
+    } finally {
+      host.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}

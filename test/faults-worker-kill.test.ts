@@ -1,6 +1,6 @@
 /**
- * Fault: `kill -9` of a worker in the middle of tasks. Its local task processes die with it (the test kills their
- * process groups too, as a container's death does). Its tries are zombies: once their heartbeat is older than
+ * Fault: `kill -9` of a worker in the middle of tasks. Its local task processes die with it (their watchdogs stop
+ * them; killHard checks that their process groups are gone). Its tries are zombies: once their heartbeat is older than
  * task_instance_heartbeat_timeout the scheduler marks them up for retry with a log line saying so, and the other
  * worker runs the retry. Nothing is left running or stuck; no try runs twice.
  */

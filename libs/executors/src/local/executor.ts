@@ -1,8 +1,11 @@
 /**
  * The local executor: each try is a process in its own process group, so cancelling or timing out kills the
- * whole tree (a bash script's children too). Output lines go to the log sink as they come.
+ * whole tree (a bash script's children too). Output lines go to the log sink as they come. A small `sh` watchdog
+ * leads each group: when the worker dies (even by kill -9), it stops the task — SIGTERM, then SIGKILL after the
+ * grace period — so a task never runs on, unseen, while the scheduler retries it elsewhere.
  */
 import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +26,21 @@ export interface LocalExecutorOptions {
   pythonPath?: string[];
 }
 
-
+/**
+ * Runs "$@" (after the grace period in seconds) in the background and waits for it, exiting with its code. A
+ * second background job blocks reading fd 3, a socket whose other end only the worker holds: it reads end-of-file
+ * when the worker is gone, and then stops the whole process group (itself included; it ignores the SIGTERM it sends).
+ * It holds neither stdout nor stderr, so the task's output closing still marks the task's end.
+ */
+const WATCHDOG = `grace=$1; shift
+"$@" 3<&- &
+task=$!
+(trap '' TERM; read -r _ <&3; kill -TERM 0; sleep "$grace"; kill -KILL 0) >/dev/null 2>&1 &
+watch=$!
+exec 3<&-
+wait "$task"; code=$?
+kill -KILL "$watch" 2>/dev/null
+exit "$code"`;
 
 export class LocalExecutor implements Executor {
   readonly name = 'local';
@@ -64,12 +81,13 @@ export class LocalExecutor implements Executor {
       ...launch.env,
       WINDSOCK_XCOM_PATH: xcomPath,
     };
-    const child = spawn(command.file, command.args, { cwd: command.cwd ?? dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', WATCHDOG, 'windsock-task', String(Math.ceil(this.killGraceMs / 1000)), command.file, ...command.args],
+      { cwd: command.cwd ?? dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     let lastLine: string | undefined;
     const out = new LineSplitter((l) => { log.write(l); if (l.trim() !== '') lastLine = l; });
     const err = new LineSplitter((l) => log.write(l));
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.stdout!.on('data', (c: Buffer) => out.push(c));
+    child.stderr!.on('data', (c: Buffer) => err.push(c));
 
     let stopReason: string | null = null;
     let killTimer: NodeJS.Timeout | undefined;
@@ -86,15 +104,25 @@ export class LocalExecutor implements Executor {
     }, launch.timeoutMs) : undefined;
 
     const result = new Promise<ExecutionResult>((resolve) => {
+      const notFound = `could not start ${command.file}: it was not found on PATH${launch.task.kind === 'python' ? ' (Python tasks need a Python interpreter on this machine)' : ''}`;
       child.once('error', (e) => {
         const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-        log.write(missing ? `could not start ${command.file}: it was not found on PATH${launch.task.kind === 'python' ? ' (Python tasks need a Python interpreter on this machine)' : ''}` : `could not start ${command.file}: ${e.message}`);
+        log.write(missing ? `could not start /bin/sh: it was not found` : `could not start ${command.file}: ${e.message}`);
         finish(resolve, { outcome: 'failed', exitCode: null, reason: 'launch_failed' });
       });
-      // 'close' (not 'exit') so every line of output has been read.
-      child.once('close', (code, signal) => {
+      // The end: the leader has exited and its stdout and stderr are closed, so every line of output has been read.
+      // (Not 'close', which also waits for the watchdog's fd 3: the watchdog outlives a leader stopped by a signal.)
+      let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+      let open = 2;
+      const ended = (): void => { if (exited !== null && open === 0) onEnd(exited.code, exited.signal); };
+      child.stdout!.once('close', () => { open--; ended(); });
+      child.stderr!.once('close', () => { open--; ended(); });
+      child.once('exit', (code, signal) => { exited = { code, signal }; ended(); });
+      const onEnd = (code: number | null, signal: NodeJS.Signals | null): void => {
         out.end();
         err.end();
+        // Closing our end of fd 3 tells the watchdog, if it still runs, to stop what is left of the group.
+        (child.stdio[3] as { destroy?: () => void } | null)?.destroy?.();
         // The leader is gone; make sure nothing it started outlives it when we stopped it.
         if (stopReason !== null) signalGroup(child.pid, 'SIGKILL');
         void (async () => {
@@ -106,6 +134,9 @@ export class LocalExecutor implements Executor {
           }
           if (stopReason !== null) {
             finish(resolve, { outcome: 'failed', exitCode: code, reason: stopReason });
+          } else if (code === 127 && missingCommand(command.file, env.PATH)) {
+            log.write(notFound);
+            finish(resolve, { outcome: 'failed', exitCode: null, reason: 'launch_failed' });
           } else if (code === 0) {
             if (xcom === undefined && command.pushLastLine && lastLine !== undefined) xcom = lastLine;
             finish(resolve, { outcome: 'success', exitCode: 0, reason: null, ...(xcom !== undefined ? { xcom } : {}) });
@@ -115,7 +146,7 @@ export class LocalExecutor implements Executor {
             finish(resolve, { outcome: 'failed', exitCode: code, reason: signal ?? null });
           }
         })();
-      });
+      };
     });
     const finish = (resolve: (r: ExecutionResult) => void, r: ExecutionResult): void => {
       clearTimeout(timeout);
@@ -140,6 +171,12 @@ export class LocalExecutor implements Executor {
   async close(): Promise<void> {
     await Promise.all([...this.running].map((h) => h.cancel('executor shutting down')));
   }
+}
+
+/** Whether `file` cannot be run: the watchdog's shell exits 127 for it, as for a command the task itself misses. */
+function missingCommand(file: string, path: string | undefined): boolean {
+  const candidates = file.includes('/') ? [file] : (path ?? '').split(':').filter(Boolean).map((d) => join(d, file));
+  return !candidates.some((c) => { try { accessSync(c, constants.X_OK); return true; } catch { return false; } });
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
