@@ -30,15 +30,18 @@ export interface LocalExecutorOptions {
  * Runs "$@" (after the grace period in seconds) in the background and waits for it, exiting with its code. A
  * second background job blocks reading fd 3, a socket whose other end only the worker holds: it reads end-of-file
  * when the worker is gone, and then stops the whole process group (itself included; it ignores the SIGTERM it sends).
- * It holds neither stdout nor stderr, so the task's output closing still marks the task's end.
+ * It holds neither stdout nor stderr, so the task's output closing still marks the task's end. The leading shell
+ * catches SIGTERM (a caught signal, unlike an ignored one, is not passed on to the task) and waits on until the task
+ * has ended, so the task is always reaped by its own parent and never left a zombie for init to collect.
  */
 const WATCHDOG = `grace=$1; shift
+trap : TERM
 "$@" 3<&- &
 task=$!
 (trap '' TERM; read -r _ <&3; kill -TERM 0; sleep "$grace"; kill -KILL 0) >/dev/null 2>&1 &
 watch=$!
 exec 3<&-
-wait "$task"; code=$?
+while :; do wait "$task"; code=$?; kill -0 "$task" 2>/dev/null || break; done
 kill -KILL "$watch" 2>/dev/null
 exit "$code"`;
 
