@@ -11,6 +11,7 @@ import { DagCache, type Metastore } from '@windsock/metastore';
 import { LocalEventBus, MemoryTaskQueue } from '@windsock/queue';
 import { freshDatabase, type TestDatabase } from './support/db.ts';
 import { dagFolder, startInstance, type TestInstance } from './support/instance.ts';
+import type { WorkerOptions } from '@windsock/worker';
 import { FinishBatcher } from '../apps/worker/src/sql/finish-try.ts';
 import { claimTries } from '../apps/worker/src/sql/claim-try.ts';
 
@@ -53,6 +54,20 @@ async function until(what: string, check: () => Promise<boolean>, ms = 15_000): 
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** An instance of its own (a fresh database) with these DAG files and worker options, for one test. */
+async function withInstance(files: Record<string, string>, workerOptions: Partial<WorkerOptions>, fn: (inst: TestInstance, store: Metastore) => Promise<void>): Promise<void> {
+  const db = await freshDatabase();
+  const s = await db.open();
+  const one = await startInstance({ store: s, dagsFolder: await dagFolder(files), workerOptions });
+  try {
+    await fn(one, s);
+  } finally {
+    await one.stop();
+    await s.close();
+    await db.drop();
   }
 }
 
@@ -146,14 +161,11 @@ describe('what it leaves to the scheduler', () => {
 
 describe('a saturated worker', () => {
   it('gives its slot back to the queue when a task has waited there, so a chain cannot starve other DAGs', async () => {
-    const other = await freshDatabase();
-    const s = await other.open();
     const files = {
       'long.yaml': dag('long', task('a', 'sleep 1') + task('b', 'true', '      dependencies: [a]\n')),
       'other.yaml': dag('other', task('x', 'true')),
     };
-    const one = await startInstance({ store: s, dagsFolder: await dagFolder(files), workerOptions: { concurrency: 1, followOnYieldMs: 300 } });
-    try {
+    await withInstance(files, { concurrency: 1, followOnYieldMs: 300 }, async (one, s) => {
       const long = await createManualRun(s.db, { dagId: 'long' });
       const longDone = waitForEvent(one.events, 'dagrun:finished', (e) => e.dagRunId === long.id, 30_000);
       one.events.emit('dagrun:created', { dagId: 'long', runId: long.run_id, dagRunId: long.id });
@@ -169,30 +181,19 @@ describe('a saturated worker', () => {
       const at = (dagId: string, taskId: string) => starts.find((r) => r.dag_id === dagId && r.task_id === taskId)!.start_date!.getTime();
       // x waited for the only slot while a ran: when a ended, b went through the scheduler and the queue, behind x.
       expect(at('other', 'x')).toBeLessThan(at('long', 'b'));
-    } finally {
-      await one.stop();
-      await s.close();
-      await other.drop();
-    }
+    });
   });
 });
 
 describe('switched off', () => {
   it('sends every task through the scheduler', async () => {
-    const other = await freshDatabase();
-    const s = await other.open();
-    const off = await startInstance({ store: s, dagsFolder: await dagFolder({ 'chain.yaml': FILES['chain.yaml']! }), workerOptions: { followOn: false } });
-    try {
+    await withInstance({ 'chain.yaml': FILES['chain.yaml']! }, { followOn: false }, async (off, s) => {
       const run = await off.runDag('chain');
       expect(run.state).toBe('success');
       const rows = await s.db.selectFrom('task_instance').select(['task_id', 'start_date', 'end_date']).where('dag_run_id', '=', run.dagRunId).orderBy('task_id').execute();
       expect(rows[1]!.start_date!.getTime()).toBeGreaterThan(rows[0]!.end_date!.getTime());
       expect(rows[2]!.start_date!.getTime()).toBeGreaterThan(rows[1]!.end_date!.getTime());
-    } finally {
-      await off.stop();
-      await s.close();
-      await other.drop();
-    }
+    });
   });
 });
 
