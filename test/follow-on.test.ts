@@ -1,6 +1,6 @@
 /**
  * Follow-on ([scheduler] schedule_after_task_execution), on real Postgres: when a try ends, its worker starts the
- * next task instance that is ready in the slot it frees, in the same transaction — and never when that would take
+ * next task instance that is ready in the slot it frees, at once — and never when that would take
  * a slot from a task the scheduler holds back, start a task of a paused DAG, run a task twice or lose an end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,7 +78,7 @@ function collect(): { finished: WindsockEvents['ti:finished'][]; off: () => void
 }
 
 describe('a chain', () => {
-  it('runs each next task in the same transaction that records the previous end', async () => {
+  it('starts each next task as the previous end is recorded, with the same clock reading', async () => {
     const seen = collect();
     const run = await inst.runDag('chain');
     seen.off();
@@ -87,7 +87,7 @@ describe('a chain', () => {
     for (const [up, down] of [['a', 'b'], ['b', 'c']] as const) {
       expect(t[down]!.state).toBe('success');
       expect(t[down]!.try_number).toBe(1);
-      // One transaction, one clock reading: the end of one is the start, queued and scheduled time of the next.
+      // One clock reading for both statements: the end of one is the start, queued and scheduled time of the next.
       expect(t[down]!.start_date!.getTime()).toBe(t[up]!.end_date!.getTime());
       expect(t[down]!.queued_dttm!.getTime()).toBe(t[up]!.end_date!.getTime());
       expect(t[down]!.worker_id).toBe('test-worker-0');

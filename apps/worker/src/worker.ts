@@ -31,8 +31,8 @@ export interface WorkerOptions {
   heartbeatMs: number;
   logFlushMs: number;
   /**
-   * When a try ends, start a downstream task instance that is ready now in the slot it frees, in the same
-   * transaction, without waiting for a scheduling pass ([scheduler] schedule_after_task_execution).
+   * When a try ends, start a downstream task instance that is ready now in the slot it frees, at once, without
+   * waiting for a scheduling pass ([scheduler] schedule_after_task_execution; see sql/follow-on.ts).
    */
   followOn: boolean;
   /**

@@ -47,7 +47,7 @@ export const CONFIG_SPEC = {
     tick_ms: { kind: 'int', default: 1000, doc: 'Longest pause between scheduling passes when no event wakes the scheduler' },
     task_queued_timeout: { kind: 'float', default: 600, doc: 'Seconds a task may stay queued before it is failed or retried' },
     task_instance_heartbeat_timeout: { kind: 'float', default: 300, doc: 'Seconds without a heartbeat before a running task is a zombie' },
-    schedule_after_task_execution: { kind: 'bool', default: true, doc: 'When a task ends, its worker starts a downstream task that is ready now in the slot it frees, in the same transaction, without waiting for a scheduling pass (same pool, no limit of its own; see the README)' },
+    schedule_after_task_execution: { kind: 'bool', default: true, doc: 'When a task ends, its worker starts a downstream task that is ready now in the slot it frees, at once (the statement recording the end reads what it needs), without waiting for a scheduling pass (same pool, no limit of its own; see the README)' },
     reconcile_interval: { kind: 'float', default: 10, doc: 'Seconds between reconciliation passes: zombies, stuck queued tasks, queued tasks whose job was lost re-enqueued' },
     health_check_port: { kind: 'int', default: 8974, doc: '`windsock scheduler`: port of its /health endpoint (0 picks a free one)' },
   },

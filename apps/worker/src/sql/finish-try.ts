@@ -30,7 +30,7 @@ export interface FinishTry {
 export interface Finished {
   /** The state written; null when the guard did not match. */
   state: TiState | null;
-  /** The follow-on task instance started in the same transaction, now running on this worker. */
+  /** The follow-on task instance started right after the end was recorded, now running on this worker. */
   next: Claimed | null;
 }
 
