@@ -17,7 +17,7 @@ beforeAll(async () => {
   store = await openMetastore({ kind: 'pglite', dataDir: null });
   await migrateToLatest(store.db);
   const dag = (id: string) => `${id}:\n  schedule: null\n  description: first\n  default_args: {start_date: 2024-01-01}\n  tasks:\n    - task_id: t\n      operator: airflow.operators.empty.EmptyOperator\n`;
-  const folder = await dagFolder({ 'a.yaml': dag('a'), 'b.yaml': dag('b') });
+  const folder = await dagFolder({ 'a.yaml': dag('a'), 'b.yaml': dag('b'), 'c.yaml': dag('c') });
   await new DagProcessorService({ db: store.db, events: new LocalEventBus(), processor: new DagFolderProcessor({ folder }), dagsFolder: folder, options: { pausedAtCreation: false } }).syncOnce();
 });
 afterAll(async () => { await store?.close(); });
@@ -56,4 +56,21 @@ it('getMany loads the missing, checks the old, leaves out DAGs that are gone, an
   expect([...(await cache.getMany(['a', 'b'])).keys()]).toEqual(['a']);
   expect(await cache.get('b')).toBeNull();
   expect(await cache.get('b', 'hb2')).toBeNull();
+});
+
+it('looks up the DAGs that get() is asked for in the same moment with one query', async () => {
+  const queries: string[] = [];
+  const counted = store.db.withPlugin({
+    transformQuery: (args) => { if (args.node.kind === 'SelectQueryNode') queries.push('select'); return args.node; },
+    transformResult: async (args) => args.result,
+  });
+  const cache = new DagCache(counted, { maxAgeMs: 60_000 });
+  const [a, c, again, none] = await Promise.all([cache.get('a'), cache.get('c'), cache.get('a'), cache.get('b')]); // b was deleted above
+  expect(queries).toHaveLength(1);
+  expect(a!.dag.dag_id).toBe('a');
+  expect(c!.dag.dag_id).toBe('c');
+  expect(again).toBe(a);
+  expect(none).toBeNull();
+  expect(await cache.get('c')).toBe(c); // young: no query
+  expect(queries).toHaveLength(1);
 });

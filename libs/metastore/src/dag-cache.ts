@@ -19,6 +19,8 @@ export class DagCache {
   private readonly byId = new Map<string, CachedDag>();
   private readonly db: Kysely<Database>;
   private readonly maxAgeMs: number;
+  /** DAGs asked for by get() in this turn of the event loop: looked up together, in one getMany. */
+  private batch: { ids: Set<string>; result: Promise<Map<string, CachedDag>> } | null = null;
   /**
    * maxAgeMs: how long a copy is trusted without asking the metastore whether its hash changed. Changes normally
    * arrive sooner, as `dags:changed` events that call invalidate(); the age is the fallback when one is lost.
@@ -31,7 +33,18 @@ export class DagCache {
    * transaction (PGlite has one connection, which an open transaction holds).
    */
   async get(dagId: string, knownHash?: string | null, via?: Kysely<Database>): Promise<CachedDag | null> {
-    if (!knownHash) return (await this.getMany([dagId], via)).get(dagId) ?? null;
+    if (!knownHash && via) return (await this.getMany([dagId], via)).get(dagId) ?? null;
+    if (!knownHash) {
+      const hit = this.byId.get(dagId);
+      if (hit && Date.now() - hit.checkedAt < this.maxAgeMs) return hit;
+      // A worker starting a wave of tries of many DAGs asks for each in the same moment: one query for all of them.
+      if (!this.batch) {
+        const ids = new Set<string>();
+        this.batch = { ids, result: new Promise((resolve, reject) => setImmediate(() => { this.batch = null; this.getMany(ids).then(resolve, reject); })) };
+      }
+      this.batch.ids.add(dagId);
+      return (await this.batch.result).get(dagId) ?? null;
+    }
     const hit = this.byId.get(dagId);
     if (hit && hit.hash === knownHash) return hit;
     return (await this.load([dagId], via ?? this.db)).get(dagId) ?? null;
