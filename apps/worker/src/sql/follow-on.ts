@@ -6,9 +6,11 @@
  * Guards, besides the ones the candidates already passed:
  *  - the run is running, its DAG is not paused, and its dagrun_timeout has not passed;
  *  - no task instance of a higher priority_weight waits in `scheduled` (held back by a limit): the freed place then
- *    goes through the scheduler, by priority, instead of to the chain that held it (priority is what Airflow promises
- *    when "things get backed up"; among equal priorities the scheduler's further order, by run, is not kept). Waiting task instances of every pool count, since a freed
- *    place under [core] parallelism is anyone's (conservative: one held back by its own full pool would not take it);
+ *    goes through the scheduler, by priority, instead of to the chain that held it (priority is what Airflow
+ *    promises when "things get backed up"; among equal priorities the scheduler's further order, by run, is not
+ *    kept). Waiting task instances of every pool count, since a freed place under [core] parallelism is anyone's
+ *    (conservative: one held back by its own full pool would not take it). Finding the highest reads every
+ *    `scheduled` row: cheap while few wait, a few milliseconds per batch of ends with a backlog of thousands;
  *  - no task instance has waited in `queued` in the worker's queues for longer than a set time (the workers are
  *    saturated): a chain then gives its slot back to the queue after each task, so long chains cannot hold every
  *    slot while other tasks wait for one (and run into task_queued_timeout);
