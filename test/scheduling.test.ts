@@ -128,3 +128,18 @@ describe('depends_on_past', () => {
     expect(run.state).toBe('running');
   });
 });
+
+describe('manual runs', () => {
+  it('a manual run gets the data interval its timetable infers for its logical date', async () => {
+    // In a transaction rolled back at the end: the scheduler never sees these runs.
+    const rollback = new Error('rollback');
+    await expect(store.db.transaction().execute(async (trx) => {
+      const at = new Date('2024-03-05T10:00:00Z');
+      const daily = await createManualRun(trx, { dagId: 'catchup_off', logicalDate: at, runId: 'manual_interval_daily' });
+      expect([daily.data_interval_start?.toISOString(), daily.data_interval_end?.toISOString()]).toEqual(['2024-03-04T00:00:00.000Z', '2024-03-05T00:00:00.000Z']);
+      const none = await createManualRun(trx, { dagId: 'victim', logicalDate: at, runId: 'manual_interval_none' });
+      expect([none.data_interval_start?.toISOString(), none.data_interval_end?.toISOString()]).toEqual(['2024-03-05T10:00:00.000Z', '2024-03-05T10:00:00.000Z']);
+      throw rollback;
+    })).rejects.toBe(rollback);
+  });
+});

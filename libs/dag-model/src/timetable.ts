@@ -201,7 +201,7 @@ export function nextDagRunInfo(dag: TimetableDag, lastAutomated: DataInterval | 
  * interval, i.e. ending at the latest tick at or before the logical date; for a delta,
  * [logical - delta, logical]; otherwise the instant itself.
  */
-export function inferManualDataInterval(dag: TimetableDag, logicalDate: Date): DataInterval {
+export function inferManualDataInterval(dag: Pick<TimetableDag, 'schedule' | 'timezone'>, logicalDate: Date): DataInterval {
   const schedule = dag.schedule;
   switch (schedule.kind) {
     case 'none':
