@@ -9,8 +9,7 @@
  *    goes through the scheduler, by priority, instead of to the chain that held it (priority is what Airflow
  *    promises when "things get backed up"; among equal priorities the scheduler's further order, by run, is not
  *    kept). Waiting task instances of every pool count, since a freed place under [core] parallelism is anyone's
- *    (conservative: one held back by its own full pool would not take it). Finding the highest reads every
- *    `scheduled` row: cheap while few wait, a few milliseconds per batch of ends with a backlog of thousands;
+ *    (conservative: one held back by its own full pool would not take it);
  *  - no task instance has waited in `queued` in the worker's queues for longer than a set time (the workers are
  *    saturated): a chain then gives its slot back to the queue after each task, so long chains cannot hold every
  *    slot while other tasks wait for one (and run into task_queued_timeout);
@@ -66,9 +65,12 @@ export function parsePeers(text: string | null): Peer[] {
   });
 }
 
-/** The highest priority_weight of the task instances the scheduler holds back in `scheduled` (null: none). */
-export const HELD_BACK_PRIORITY = sql<number | null>`(select max(w.priority_weight) from task_instance w where w.state = 'scheduled'
-  and exists (select 1 from dag_run wr where wr.id = w.dag_run_id and wr.state = 'running'))`;
+/**
+ * The highest priority_weight of the task instances the scheduler holds back in `scheduled` (null: none): one probe
+ * of the partial index ti_scheduled_priority_idx. Runs that end take their scheduled task instances with them
+ * (the scheduler and the API finish them), so every scheduled row belongs to a running run.
+ */
+export const HELD_BACK_PRIORITY = sql<number | null>`(select max(w.priority_weight) from task_instance w where w.state = 'scheduled')`;
 
 /** Whether a task instance in one of `queues` has been queued since before `cutoff` (queued ones are few: at most [core] parallelism). */
 export function queuedSince(queues: readonly string[], cutoff: Date): RawBuilder<boolean> {
