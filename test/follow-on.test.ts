@@ -211,7 +211,8 @@ describe('a fault in the follow-on step', () => {
     expect(await claimTries(store.db, [{ tiId: a.id, tryNumber: a.try_number }], who, new Date())).toHaveLength(1);
     const errors: unknown[] = [];
     const finishes = new FinishBatcher(store.db, who, { queues: ['default'], yieldAfterMs: 1000, onFollowOnError: (err) => errors.push(err) });
-    // A run id that is not an integer makes the follow-on's read fail inside the transaction.
+    // A run id that is not an integer makes the end's statement fail when it reads for the follow-on; the end is
+    // then recorded again without that read.
     const done = await finishes.finish({
       tiId: a.id, tryNumber: a.try_number, state: 'success', nextRetryAt: null, logChunk: 'the end\n',
       followOn: { dagRunId: Number.NaN, slot: { pool: 'default_pool', poolSlots: 1, queues: ['default'] }, candidates: [(await dags.get('chain'))!.tasks.get('b')!], dagrunTimeoutS: null },

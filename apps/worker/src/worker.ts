@@ -263,7 +263,7 @@ export class Worker {
   private followOnAsk(ti: Claimed['ti'], dagRunId: number, cached: CachedDag): FinishTry['followOn'] {
     if (!this.opts.followOn || this.stopping) return undefined;
     const slot = { pool: ti.pool, poolSlots: ti.pool_slots, queues: this.opts.queues };
-    const candidates = followOnCandidates(cached.dag, cached.tasks, ti.task_id, slot, cached.weights);
+    const candidates = followOnCandidates(cached.tasks, ti.task_id, slot, cached.weights);
     return candidates.length > 0 ? { dagRunId, slot, candidates, dagrunTimeoutS: cached.dag.dagrun_timeout } : undefined;
   }
 

@@ -10,12 +10,12 @@ const SLOT: FollowOnSlot = { pool: 'default_pool', poolSlots: 1, queues: ['defau
 
 function candidates(edges: string[], ended: string, over: Record<string, Partial<SerializedTask>> = {}, slot = SLOT): string[] {
   const dag = finalizeDag(dagFromEdges(edges, over));
-  return followOnCandidates(dag, new Map(dag.tasks.map((t) => [t.task_id, t])), ended, slot, effectivePriorityWeights(dag)).map((t) => t.task_id);
+  return followOnCandidates(new Map(dag.tasks.map((t) => [t.task_id, t])), ended, slot, effectivePriorityWeights(dag)).map((t) => t.task_id);
 }
 
 function choice(edges: string[], ended: string, states: Record<string, TiStateOrNone>, over: Record<string, Partial<SerializedTask>> = {}): string | null {
   const dag = finalizeDag(dagFromEdges(edges, over));
-  const c = followOnCandidates(dag, new Map(dag.tasks.map((t) => [t.task_id, t])), ended, SLOT, effectivePriorityWeights(dag));
+  const c = followOnCandidates(new Map(dag.tasks.map((t) => [t.task_id, t])), ended, SLOT, effectivePriorityWeights(dag));
   return followOnChoice(c, (id) => (id in states ? states[id] : undefined))?.task_id ?? null;
 }
 

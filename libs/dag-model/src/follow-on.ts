@@ -10,7 +10,7 @@
  * Everything else is left to the scheduler, as are forced states (upstream_failed, skipped), retries and the
  * run's end. Pure: the worker's database layer reads the states and applies the choice with a guarded update.
  */
-import type { SerializedDag, SerializedTask } from './serialized.ts';
+import type { SerializedTask } from './serialized.ts';
 import type { TiStateOrNone } from './states.ts';
 import { evaluateTriggerRule, summarizeUpstream } from './trigger-rules.ts';
 
@@ -23,10 +23,11 @@ export interface FollowOnSlot {
 }
 
 /**
- * The ended task's direct downstream tasks that could run in its slot, highest priority first (then DAG order);
- * which of them is ready depends on its upstream states (followOnChoice).
+ * The ended task's direct downstream tasks that could run in its slot, highest priority first (ties in
+ * `downstream_task_ids` order: the sort is stable); which of them is ready depends on its upstream states
+ * (followOnChoice). Runs at every end, so it reads only the ended task's downstream list, never the whole DAG.
  */
-export function followOnCandidates(dag: SerializedDag, tasks: ReadonlyMap<string, SerializedTask>, endedTaskId: string, slot: FollowOnSlot,
+export function followOnCandidates(tasks: ReadonlyMap<string, SerializedTask>, endedTaskId: string, slot: FollowOnSlot,
   weights: ReadonlyMap<string, number>): SerializedTask[] {
   const ended = tasks.get(endedTaskId);
   if (!ended) return [];
@@ -40,9 +41,8 @@ export function followOnCandidates(dag: SerializedDag, tasks: ReadonlyMap<string
     if (!slot.queues.includes(t.queue)) continue;
     out.push(t);
   }
-  const order = new Map(dag.tasks.map((t, i) => [t.task_id, i]));
-  return out.sort((a, b) => (weights.get(b.task_id) ?? b.priority_weight) - (weights.get(a.task_id) ?? a.priority_weight)
-    || order.get(a.task_id)! - order.get(b.task_id)!);
+  const weight = (t: SerializedTask) => weights.get(t.task_id) ?? t.priority_weight;
+  return out.sort((a, b) => weight(b) - weight(a));
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { historyInsert, historyOnConflict, type Database } from '@windsock/metastore';
-import type { TiState } from '@windsock/dag-model';
+import { FINISHED_TI_STATES, type TiState } from '@windsock/dag-model';
 import { MomentBatcher } from './batcher.ts';
 import { claimTries, type Claimant, type Claimed } from './claim-try.ts';
 import { chooseFollowOns, HELD_BACK_PRIORITY, parsePeers, peersQuery, queuedSince, type FollowOnAsk, type Peer } from './follow-on.ts';
@@ -84,8 +84,6 @@ export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now:
   return { states: new Map(res.rows.map((r) => [r.id, r.state])), peers: parsePeers(first?.peers ?? null), heldBack: first?.held_back ?? null, queueWaits: first?.queue_waits === true };
 }
 
-const FINISHED = new Set<TiState | undefined>(['success', 'failed', 'skipped']);
-
 /**
  * Gathers the ends a worker's tries reach in the same moment into one statement, as ClaimBatcher does for claims:
  * a wave of tasks that were claimed together and end together costs one round trip; a lone end waits only for the
@@ -112,7 +110,7 @@ export class FinishBatcher {
         done = await finishTries(db, tries, now);
       }
       const { states, peers, heldBack, queueWaits } = done;
-      const chosen = queueWaits ? [] : chooseFollowOns(asks.filter((a) => FINISHED.has(states.get(a.tiId))), peers, heldBack, states, now);
+      const chosen = queueWaits ? [] : chooseFollowOns(asks.filter((a) => FINISHED_TI_STATES.has(states.get(a.tiId) ?? null)), peers, heldBack, states, now);
       if (chosen.length > 0) {
         try {
           const claimed = await claimTries(db, chosen, who, now, 'none');
