@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BULLMQ_MAX_PRIORITY, bullPriority, bullQueueName, compileBullMqOptions, postgresSchemaFor } from './options.ts';
-import { QueueError } from './errors.ts';
+import { QueueError } from '../errors.ts';
 import { Semaphore } from './semaphore.ts';
 import { redisOptionsFromUrl, redactRedisUrl } from '../redis/connection.ts';
 

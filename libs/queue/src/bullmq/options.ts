@@ -2,8 +2,8 @@
  * Options of the BullMQ task queue, validated once here, and the pure mappings it uses: Airflow priority weights
  * to BullMQ priorities, Airflow queue names to BullMQ queue names.
  */
-import { QueueError } from './errors.ts';
-import type { QueueLogger } from './logger.ts';
+import { QueueError } from '../errors.ts';
+import type { QueueLogger } from '../logger.ts';
 
 export type BullMqBackend = 'redis' | 'postgres';
 

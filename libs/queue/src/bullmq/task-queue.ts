@@ -16,7 +16,7 @@ import { jobId } from '../types.ts';
 import { redisOptionsFromUrl } from '../redis/connection.ts';
 import { bullPriority, bullQueueName, compileBullMqOptions, postgresSchemaFor, type BullMqQueueOptions } from './options.ts';
 import { Semaphore } from './semaphore.ts';
-import { silentQueueLogger, type QueueLogger } from './logger.ts';
+import { silentQueueLogger, type QueueLogger } from '../logger.ts';
 
 /** The parts of BullMQ's Queue this adapter uses (its generic type differs per backend). */
 interface Producer {

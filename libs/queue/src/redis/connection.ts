@@ -3,7 +3,7 @@
  * Connections retry for ever with a capped back-off: Redis only carries hints, so a process waits for it to
  * come back instead of dying, and Postgres-side reconciliation repairs whatever was lost meanwhile.
  */
-import { QueueError } from '../bullmq/errors.ts';
+import { QueueError } from '../errors.ts';
 
 /** What both ioredis and BullMQ accept as connection options. */
 export interface RedisUrlOptions {

@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import type { EventBus, EventName, WindsockEvents } from '../events.ts';
-import { silentQueueLogger, type QueueLogger } from '../bullmq/logger.ts';
-import { QueueError } from '../bullmq/errors.ts';
+import { silentQueueLogger, type QueueLogger } from '../logger.ts';
+import { QueueError } from '../errors.ts';
 import { redisOptionsFromUrl } from './connection.ts';
 
 export interface RedisEventBusOptions {
