@@ -1,4 +1,5 @@
 export * from './states.ts';
+export * from './json.ts';
 export * from './serialized.ts';
 export * from './errors.ts';
 export * from './state-machine.ts';

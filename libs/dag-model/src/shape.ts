@@ -5,7 +5,10 @@
 import type { DagValidationCode } from './errors.ts';
 import { DagValidationError } from './errors.ts';
 
-export type Obj = Record<string, unknown>;
+import { isObject, type JsonObject } from './json.ts';
+
+export type Obj = JsonObject;
+export { isObject };
 
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
@@ -19,10 +22,6 @@ function show(v: unknown): string {
 
 export function fail(path: string, expected: string, got: unknown, code: DagValidationCode = 'BAD_FIELD'): never {
   throw new DagValidationError(code, `${path}: expected ${expected}, got ${show(got)}`, path);
-}
-
-export function isObject(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function object(v: unknown, path: string): Obj {

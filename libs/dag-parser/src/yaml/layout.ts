@@ -16,8 +16,7 @@ import { cleanKpoArgs } from './kubernetes.ts';
 import { resolveDependencies, type GroupNode, type TaskNode } from './dependencies.ts';
 import type { YamlPath } from './parse.ts';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject as isObj, type JsonObject as Obj } from '@windsock/dag-model';
 
 /** Keys of a task entry that are dag-factory's, not operator arguments. */
 const TASK_SYSTEM_KEYS = ['operator', 'dependencies', 'task_group_name', 'parent_group_name', 'task_id'];

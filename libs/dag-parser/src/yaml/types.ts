@@ -9,8 +9,7 @@ import { DagDeclarationError } from '../errors.ts';
 import { kubernetesModel } from './kubernetes.ts';
 import { pyStr, type YamlPath } from './parse.ts';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject as isObj, type JsonObject as Obj } from '@windsock/dag-model';
 
 export type LineAt = (path: YamlPath) => number | null;
 

@@ -5,9 +5,7 @@
  * initContainers, volumes, and per container volumeMounts, env, envFrom, ports and volumeDevices are
  * concatenated; containers are merged by position (first with first).
  */
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj, type JsonObject as Obj } from '@windsock/dag-model';
 
 /** Airflow's merge_objects: the client's fields where set, the base's otherwise (one level, not recursive). */
 function mergeFields(base: Obj | undefined, client: Obj | undefined): Obj | undefined {

@@ -8,8 +8,10 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ExecutorError, type TaskLaunch } from '../types.ts';
 
-export type Obj = Record<string, unknown>;
-export const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject, type JsonObject } from '@windsock/dag-model';
+
+export type Obj = JsonObject;
+export const isObj = isObject;
 
 export function argError(launch: TaskLaunch, arg: string, message: string): ExecutorError {
   return new ExecutorError('UNSUPPORTED_TASK', `task ${launch.key.taskId}: ${arg} ${message}`);
