@@ -1,5 +1,6 @@
 export * from './states.ts';
 export * from './json.ts';
+export * from './redact-url.ts';
 export * from './serialized.ts';
 export * from './errors.ts';
 export * from './state-machine.ts';

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import type { Database } from './schema.ts';
 import { MetastoreError } from './errors.ts';
+import { redactUrl } from '@windsock/dag-model';
 
 export type MetastoreOptions =
   | { kind: 'postgres'; url: string; poolSize?: number; schema?: string; applicationName?: string }
@@ -51,12 +52,4 @@ export async function openMetastore(opts: MetastoreOptions): Promise<Metastore> 
   return { db, kind: 'postgres', close: () => db.destroy() };
 }
 
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparseable url>';
-  }
-}
+export { redactUrl };

@@ -4,6 +4,7 @@
  * come back instead of dying, and Postgres-side reconciliation repairs whatever was lost meanwhile.
  */
 import { QueueError } from '../errors.ts';
+import { redactUrl } from '@windsock/dag-model';
 
 /** What both ioredis and BullMQ accept as connection options. */
 export interface RedisUrlOptions {
@@ -30,12 +31,4 @@ export function redisOptionsFromUrl(url: string): RedisUrlOptions {
 }
 
 /** The URL without its password, for logs. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparseable url>';
-  }
-}
+export const redactRedisUrl = redactUrl;
