@@ -1,10 +1,10 @@
 /**
- * Creates a manual (triggered) DAG run in state `queued`, as Airflow's trigger API does.
- * Guard: the unique (dag_id, run_id) constraint; a clash is RUN_EXISTS. Returns the new run.
+ * Creates a manual (triggered) DAG run in state `queued` for a DAG known by its id (the CLI's `dags test`, tests):
+ * reads the DAG's timetable, then metastore's insertManualRun. A clash of run ids is RUN_EXISTS. Returns the run.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '@windsock/metastore';
-import { generateRunId, inferManualDataInterval, type TimetableDag } from '@windsock/dag-model';
+import { insertManualRun, type Database } from '@windsock/metastore';
+import { generateRunId, type TimetableDag } from '@windsock/dag-model';
 import { SchedulerError } from '../errors.ts';
 
 export interface ManualRunRequest {
@@ -25,14 +25,10 @@ export async function createManualRun(db: Kysely<Database>, req: ManualRunReques
     .where('dag_id', '=', req.dagId).executeTakeFirst();
   if (!ser) throw new SchedulerError('DAG_NOT_FOUND', `DAG with dag_id: '${req.dagId}' not found`);
   const logical = req.logicalDate ?? now;
-  const interval = inferManualDataInterval(ser.timetable, logical);
-  const runId = req.runId ?? generateRunId('manual', logical);
-  const row = await db.insertInto('dag_run').values({
-    dag_id: req.dagId, run_id: runId, run_type: 'manual', state: 'queued', logical_date: logical,
-    data_interval_start: interval.start, data_interval_end: interval.end, run_after: logical > now ? logical : now,
-    queued_at: now, conf: JSON.stringify(req.conf ?? {}), external_trigger: true, note: req.note ?? null,
-    dag_hash: ser.dag_hash, triggered_by: req.triggeredBy ?? 'rest_api',
-  }).onConflict((oc) => oc.columns(['dag_id', 'run_id']).doNothing()).returningAll().executeTakeFirst();
-  if (!row) throw new SchedulerError('RUN_EXISTS', `DAGRun with DAG ID: '${req.dagId}' and DAGRun ID: '${runId}' already exists`);
+  const row = await insertManualRun(db, {
+    dagId: req.dagId, dagHash: ser.dag_hash, timetable: ser.timetable, logicalDate: logical, runId: req.runId,
+    conf: req.conf, note: req.note, triggeredBy: req.triggeredBy ?? 'rest_api',
+  }, now);
+  if (!row) throw new SchedulerError('RUN_EXISTS', `DAGRun with DAG ID: '${req.dagId}' and DAGRun ID: '${req.runId ?? generateRunId('manual', logical)}' already exists`);
   return row;
 }

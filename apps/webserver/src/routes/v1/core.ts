@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
+import { insertManualRun } from '@windsock/metastore';
 import { ApiError, notFound } from '../../errors.ts';
 import { orderBy, page } from '../../http/paging.ts';
 import { DAG_ORDER, listDags } from '../../queries/dags.ts';
@@ -15,7 +16,6 @@ import { poolV2 } from '../../serialize/v2.ts';
 import { poolUsage } from '../../queries/pools.ts';
 import { readLog, type LogTokens } from '../../queries/logs.ts';
 import { setDagPaused } from '../../sql/set-dag-paused.ts';
-import { triggerRun } from '../../sql/trigger-run.ts';
 import { setRunState } from '../../sql/set-run-state.ts';
 import { checkConf } from '../../params.ts';
 import { audit } from '../../audit.ts';
@@ -83,7 +83,7 @@ export const coreRoutesV1 = (ctx: ApiContext, tokens: LogTokens): FastifyPluginA
     if (bad) throw new ApiError('BAD_REQUEST', 'Bad Request', `Invalid input for param ${bad}`);
     const hash = await db.selectFrom('serialized_dag').select('dag_hash').where('dag_id', '=', dag_id).executeTakeFirstOrThrow();
     const date = b.logical_date ?? b.execution_date;
-    const run = await triggerRun(db, ser, hash.dag_hash, { runId: b.dag_run_id ?? null, logicalDate: date ? new Date(date) : new Date(), conf: b.conf ?? {}, note: b.note ?? null, dataInterval: null, runAfter: null, triggeredBy: 'rest_api' });
+    const run = await insertManualRun(db, { dagId: dag_id, dagHash: hash.dag_hash, timetable: ser, runId: b.dag_run_id ?? null, logicalDate: date ? new Date(date) : new Date(), conf: b.conf ?? {}, note: b.note ?? null, triggeredBy: 'rest_api' });
     if (!run) throw new ApiError('ALREADY_EXISTS', 'Conflict', `DAGRun with DAG ID: '${dag_id}' and DAGRun ID: '${b.dag_run_id}' already exists`);
     events.emit('dagrun:created', { dagId: dag_id, runId: run.run_id, dagRunId: run.id });
     await audit(db, req, { event: 'trigger_dag_run', dagId: dag_id, runId: run.run_id, logicalDate: run.logical_date, extra: { conf: b.conf ?? {} } });

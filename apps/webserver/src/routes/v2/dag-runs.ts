@@ -2,13 +2,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
+import { insertManualRun } from '@windsock/metastore';
 import { ApiError } from '../../errors.ts';
 import { orderBy, page } from '../../http/paging.ts';
 import { loadDag, loadRun, loadSerialized } from '../../lookups.ts';
 import { dagRunV2, tiV2 } from '../../serialize/v2.ts';
 import { audit } from '../../audit.ts';
 import { checkConf } from '../../params.ts';
-import { triggerRun } from '../../sql/trigger-run.ts';
 import { setRunState } from '../../sql/set-run-state.ts';
 import { deleteRun } from '../../sql/delete-run.ts';
 import { clearTis } from '../../sql/clear-tis.ts';
@@ -81,7 +81,8 @@ export const dagRunRoutesV2 = (ctx: ApiContext): FastifyPluginAsync => async (ap
     const conf = b.conf ?? {};
     const bad = checkConf(ser, conf);
     if (bad) throw new ApiError('BAD_REQUEST', 'Bad Request', `Invalid input for param ${bad}`);
-    const run = await triggerRun(db, ser, hash.dag_hash, {
+    const run = await insertManualRun(db, {
+      dagId: dag_id, dagHash: hash.dag_hash, timetable: ser,
       runId: b.dag_run_id ?? null, logicalDate: b.logical_date ? new Date(b.logical_date) : null, conf, note: b.note ?? null,
       dataInterval: b.data_interval_start && b.data_interval_end ? { start: new Date(b.data_interval_start), end: new Date(b.data_interval_end) } : null,
       runAfter: b.run_after ? new Date(b.run_after) : null, triggeredBy: 'rest_api',
