@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { pythonStr } from './python-datetime.ts';
 import type { RetryPolicy } from './retry.ts';
-import { MAX_RETRY_DELAY_SECONDS, nextRetryAt, retryDelaySeconds, shouldRetry } from './retry.ts';
+import { failedTryOutcome, MAX_RETRY_DELAY_SECONDS, nextRetryAt, retryDelaySeconds, shouldRetry } from './retry.ts';
 
 const LOGICAL = pythonStr(new Date('2024-01-01T00:00:00Z'));
 const END = new Date('2024-01-02T03:04:05Z');
@@ -68,5 +68,20 @@ describe('shouldRetry', () => {
     [1, 2, 2, true],
   ] as const)('try %i, max_tries %i, retries %s → %s', (tryNumber, maxTries, retries, expected) => {
     expect(shouldRetry(tryNumber, maxTries, retries)).toBe(expected);
+  });
+});
+
+describe('failedTryOutcome', () => {
+  const policy = { retry_delay: 60, retry_exponential_backoff: false, max_retry_delay: null };
+  const key = { dagId: 'd', taskId: 't', logicalDate: new Date('2024-01-01T00:00:00Z'), tryNumber: 1, maxTries: 1 };
+  const end = new Date('2024-01-01T01:00:00Z');
+  it('retries while tries are left, at the end plus the delay', () => {
+    expect(failedTryOutcome(policy, key, end)).toEqual({ state: 'up_for_retry', retryAt: new Date('2024-01-01T01:01:00Z') });
+  });
+  it('fails on the last try', () => {
+    expect(failedTryOutcome(policy, { ...key, tryNumber: 2 }, end)).toEqual({ state: 'failed', retryAt: null });
+  });
+  it('fails a task that is gone from its DAG', () => {
+    expect(failedTryOutcome(undefined, key, end)).toEqual({ state: 'failed', retryAt: null });
   });
 });

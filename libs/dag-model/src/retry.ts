@@ -71,3 +71,15 @@ export function shouldRetry(tryNumber: number, maxTries: number, retries?: numbe
   if (retries !== undefined && retries <= 0) return false;
   return tryNumber <= maxTries;
 }
+
+export type FailedTryOutcome = { state: 'up_for_retry'; retryAt: Date } | { state: 'failed'; retryAt: null };
+
+/**
+ * The one retry-or-fail decision for a try that failed (in the worker, as a zombie, or stuck in the queue):
+ * up_for_retry with the next try's time while the task has tries left, failed otherwise. `task` is the task's
+ * retry policy as the DAG now declares it; undefined (the task is gone from its DAG) fails the task instance.
+ */
+export function failedTryOutcome(task: RetryPolicy | undefined, key: RetryKey & { maxTries: number }, endDate: Date): FailedTryOutcome {
+  if (task === undefined || !shouldRetry(key.tryNumber, key.maxTries)) return { state: 'failed', retryAt: null };
+  return { state: 'up_for_retry', retryAt: nextRetryAt(task, key, endDate) };
+}

@@ -7,7 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import { recordHistory, type Database, type DagCache } from '@windsock/metastore';
-import { nextRetryAt, shouldRetry } from '@windsock/dag-model';
+import { failedTryOutcome } from '@windsock/dag-model';
 
 export interface StuckQueuedHandled { tiId: string; dagRunId: number; dagId: string; runId: string; taskId: string; tryNumber: number; state: 'failed' | 'up_for_retry' }
 
@@ -19,9 +19,7 @@ export async function failStuckQueued(db: Kysely<Database>, dags: DagCache, cuto
   const handled: StuckQueuedHandled[] = [];
   for (const r of rows) {
     const task = (await dags.get(r.dag_id))?.tasks.get(r.task_id);
-    const retry = task !== undefined && shouldRetry(r.try_number, r.max_tries);
-    const retryAt = retry ? nextRetryAt(task, { dagId: r.dag_id, taskId: r.task_id, logicalDate: r.logical_date ?? r.run_after, tryNumber: r.try_number }, now) : null;
-    const state = retry ? 'up_for_retry' as const : 'failed' as const;
+    const { state, retryAt } = failedTryOutcome(task, { dagId: r.dag_id, taskId: r.task_id, logicalDate: r.logical_date ?? r.run_after, tryNumber: r.try_number, maxTries: r.max_tries }, now);
     const done = await db.transaction().execute(async (trx) => {
       const res = await trx.updateTable('task_instance')
         .set({ state, end_date: now, next_retry_at: retryAt, updated_at: now })

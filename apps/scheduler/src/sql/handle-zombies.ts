@@ -11,7 +11,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { recordHistory, type Database, type DagCache } from '@windsock/metastore';
-import { nextRetryAt, shouldRetry } from '@windsock/dag-model';
+import { failedTryOutcome } from '@windsock/dag-model';
 import type { TaskJob } from '@windsock/queue';
 import { handOverZombie } from './hand-over-zombie.ts';
 
@@ -32,9 +32,7 @@ export async function handleZombies(db: Kysely<Database>, dags: DagCache, cutoff
       continue;
     }
     const task = (await dags.get(r.dag_id))?.tasks.get(r.task_id);
-    const retry = task !== undefined && shouldRetry(r.try_number, r.max_tries);
-    const retryAt = retry ? nextRetryAt(task, { dagId: r.dag_id, taskId: r.task_id, logicalDate: r.logical_date ?? r.run_after, tryNumber: r.try_number }, now) : null;
-    const state = retry ? 'up_for_retry' as const : 'failed' as const;
+    const { state, retryAt } = failedTryOutcome(task, { dagId: r.dag_id, taskId: r.task_id, logicalDate: r.logical_date ?? r.run_after, tryNumber: r.try_number, maxTries: r.max_tries }, now);
     const done = await db.transaction().execute(async (trx) => {
       const res = await trx.updateTable('task_instance')
         .set({ state, end_date: now, next_retry_at: retryAt, updated_at: now, duration: sql`extract(epoch from (${now}::timestamptz - start_date))` })
