@@ -9,6 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { compileConfig, CONFIG_SPEC } from '@windsock/config';
 
 const DIR = resolve(import.meta.dirname, '../deploy/kubernetes');
@@ -16,14 +17,17 @@ type Obj = { apiVersion: string; kind: string; metadata: { name: string }; [k: s
 const objects: Obj[] = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
   .flatMap((f) => parseAllDocuments(readFileSync(join(DIR, f), 'utf8')).map((d) => d.toJS() as Obj).filter(Boolean));
 const models: Record<string, new (o: never) => { validate(): void }> = {
-  Namespace, ConfigMap, Secret, ServiceAccount, Service, Deployment, Role, RoleBinding,
+  Namespace, ConfigMap, Secret, ServiceAccount, Service, Deployment, Role, RoleBinding, NetworkPolicy,
 } as unknown as Record<string, new (o: never) => { validate(): void }>;
 
 describe('deploy/kubernetes', () => {
   it('holds the objects distributed mode needs, each valid', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ConfigMap/windsock-config', 'Deployment/windsock-scheduler', 'Deployment/windsock-webserver', 'Deployment/windsock-worker',
-      'Namespace/windsock', 'Namespace/windsock-tasks', 'Role/windsock-worker', 'RoleBinding/windsock-worker', 'Secret/windsock-secrets',
+      'Namespace/windsock', 'Namespace/windsock-tasks',
+      'NetworkPolicy/windsock-datastores', 'NetworkPolicy/windsock-default-deny', 'NetworkPolicy/windsock-scheduler',
+      'NetworkPolicy/windsock-tasks-deny-ingress', 'NetworkPolicy/windsock-webserver', 'NetworkPolicy/windsock-worker',
+      'Role/windsock-worker', 'RoleBinding/windsock-worker', 'Secret/windsock-secrets',
       'Service/windsock-webserver', 'ServiceAccount/windsock-worker']);
     for (const o of objects) {
       const Model = models[o.kind];
@@ -55,5 +59,39 @@ describe('deploy/kubernetes', () => {
     expect(port('webserver').ports[0]!.containerPort).toBe(CONFIG_SPEC.webserver.port.default);
     expect(port('worker').readinessProbe.httpGet.path).toBe('/health');
     expect(deployment('worker').spec.template.spec.serviceAccountName).toBe('windsock-worker');
+  });
+
+  it('lists every file in the kustomization and overrides no namespace (objects span windsock and windsock-tasks)', () => {
+    const k = parseAllDocuments(readFileSync(join(DIR, 'kustomization.yaml'), 'utf8'))[0]!.toJS() as { namespace?: string; resources: string[] };
+    expect(k.namespace).toBeUndefined();
+    expect([...k.resources].sort()).toEqual(readdirSync(DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort());
+  });
+
+  it('runs every process unprivileged, and gives a Kubernetes token only to the worker', () => {
+    type PodSpec = { automountServiceAccountToken?: boolean; securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type: string } };
+      containers: { securityContext?: { allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean; capabilities?: { drop?: string[] } } }[] };
+    for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+      const spec = (d as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
+      expect(spec.securityContext?.runAsNonRoot, d.metadata.name).toBe(true);
+      expect(spec.securityContext?.seccompProfile?.type).toBe('RuntimeDefault');
+      for (const c of spec.containers) {
+        expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+      }
+      expect(spec.automountServiceAccountToken, d.metadata.name).toBe(d.metadata.name === 'windsock-worker' ? undefined : false);
+    }
+  });
+
+  it('lets the scheduler, which parses untrusted DAG files, reach only Postgres, Redis and DNS', () => {
+    type Policy = { metadata: { name: string; namespace: string }; spec: { podSelector: { matchLabels?: Record<string, string> }; policyTypes: string[];
+      egress?: { to?: { ipBlock?: unknown }[]; ports?: { port: number }[] }[] } };
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as unknown as Policy[];
+    const deny = policies.find((p) => p.metadata.name === 'windsock-default-deny')!;
+    expect(deny.spec.podSelector).toEqual({});
+    expect(deny.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
+    const forScheduler = policies.filter((p) => p.metadata.namespace === 'windsock' && p.spec.policyTypes.includes('Egress')
+      && (p.spec.podSelector.matchLabels === undefined || p.spec.podSelector.matchLabels['app.kubernetes.io/component'] === 'scheduler'));
+    const egress = forScheduler.flatMap((p) => p.spec.egress ?? []);
+    expect(egress.flatMap((e) => e.to ?? []).some((t) => t.ipBlock !== undefined)).toBe(false);
+    expect([...new Set(egress.flatMap((e) => (e.ports ?? []).map((p) => p.port)))].sort((a, b) => a - b)).toEqual([53, 5432, 6379]);
   });
 });
