@@ -5,6 +5,7 @@ from windsock._exceptions import AirflowException
 from windsock._keys import validate_key
 from windsock._serialize import to_json
 from windsock._state import STATE, caller_line
+from windsock._deps import DependencyMixin
 
 # Methods that make an operator subclass run code of its own: such a subclass is recorded under its
 # own path (and rejected by the registry), not as the built-in operator it extends.
@@ -12,7 +13,7 @@ _BEHAVIOUR = ('execute', 'pre_execute', 'post_execute', 'execute_complete')
 _INTERNAL = frozenset(('task_id', 'dag', 'task_group'))
 
 
-class BaseOperator:
+class BaseOperator(DependencyMixin):
     template_fields = ()
     template_ext = ()
     ui_color = '#fff'
@@ -113,22 +114,6 @@ class BaseOperator:
     def set_upstream(self, other, edge_modifier=None):
         for task in _flatten(other, roots=False):
             _edge(task, self)
-
-    def __rshift__(self, other):
-        self.set_downstream(other)
-        return other
-
-    def __lshift__(self, other):
-        self.set_upstream(other)
-        return other
-
-    def __rrshift__(self, other):
-        self.set_upstream(other)
-        return self
-
-    def __rlshift__(self, other):
-        self.set_downstream(other)
-        return self
 
     def partial(self, *args, **kwargs):
         raise AirflowException('dynamic task mapping (.partial/.expand) is not supported by Windsock yet')

@@ -8,9 +8,10 @@ from windsock._exceptions import AirflowException, DuplicateTaskIdFound
 from windsock._keys import validate_key
 from windsock._serialize import to_json
 from windsock._state import STATE
+from windsock._deps import DependencyMixin
 
 
-class TaskGroup:
+class TaskGroup(DependencyMixin):
     _is_task_group = True
 
     def __init__(self, group_id=None, prefix_group_id=True, parent_group=None, dag=None, default_args=None,
@@ -92,22 +93,6 @@ class TaskGroup:
     def set_upstream(self, other, edge_modifier=None):
         for task in self.get_roots():
             task.set_upstream(other)
-
-    def __rshift__(self, other):
-        self.set_downstream(other)
-        return other
-
-    def __lshift__(self, other):
-        self.set_upstream(other)
-        return other
-
-    def __rrshift__(self, other):
-        self.set_upstream(other)
-        return self
-
-    def __rlshift__(self, other):
-        self.set_downstream(other)
-        return self
 
     def _declaration(self):
         out = {

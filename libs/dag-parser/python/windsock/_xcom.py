@@ -1,9 +1,10 @@
 """XComArg: a task's result as another task's argument (TaskFlow calls, `task.output`). Passing one
 makes its task upstream; it is recorded as {"__type": "xcomarg", "task_id", "key"}."""
 from windsock._exceptions import AirflowException
+from windsock._deps import DependencyMixin
 
 
-class XComArg:
+class XComArg(DependencyMixin):
     _is_xcomarg = True
 
     def __init__(self, operator, key='return_value'):
@@ -34,22 +35,6 @@ class XComArg:
 
     def set_downstream(self, other, edge_modifier=None):
         self.operator.set_downstream(other)
-
-    def __rshift__(self, other):
-        self.operator.set_downstream(other)
-        return other
-
-    def __lshift__(self, other):
-        self.operator.set_upstream(other)
-        return other
-
-    def __rrshift__(self, other):
-        self.operator.set_upstream(other)
-        return self
-
-    def __rlshift__(self, other):
-        self.operator.set_downstream(other)
-        return self
 
     def map(self, *args, **kwargs):
         raise AirflowException('XComArg.map (dynamic task mapping) is not supported by Windsock yet')
