@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import { effectivePriorityWeights, type SerializedDag, type SerializedTask } from '@windsock/dag-model';
+import { effectivePriorityWeights, MomentBatcher, type SerializedDag, type SerializedTask } from '@windsock/dag-model';
 
 export interface CachedDag {
   dag: SerializedDag;
@@ -20,7 +20,11 @@ export class DagCache {
   private readonly db: Kysely<Database>;
   private readonly maxAgeMs: number;
   /** DAGs asked for by get() in this turn of the event loop: looked up together, in one getMany. */
-  private batch: { ids: Set<string>; result: Promise<Map<string, CachedDag>> } | null = null;
+  /** A worker starting a wave of tries of many DAGs asks for each in the same moment: one query for all of them. */
+  private readonly lookups = new MomentBatcher<string, CachedDag | null>(async (ids) => {
+    const found = await this.getMany(new Set(ids));
+    return (id) => found.get(id) ?? null;
+  }, setImmediate);
   /**
    * maxAgeMs: how long a copy is trusted without asking the metastore whether its hash changed. Changes normally
    * arrive sooner, as `dags:changed` events that call invalidate(); the age is the fallback when one is lost.
@@ -37,13 +41,7 @@ export class DagCache {
     if (!knownHash) {
       const hit = this.byId.get(dagId);
       if (hit && Date.now() - hit.checkedAt < this.maxAgeMs) return hit;
-      // A worker starting a wave of tries of many DAGs asks for each in the same moment: one query for all of them.
-      if (!this.batch) {
-        const ids = new Set<string>();
-        this.batch = { ids, result: new Promise((resolve, reject) => setImmediate(() => { this.batch = null; this.getMany(ids).then(resolve, reject); })) };
-      }
-      this.batch.ids.add(dagId);
-      return (await this.batch.result).get(dagId) ?? null;
+      return this.lookups.add(dagId);
     }
     const hit = this.byId.get(dagId);
     if (hit && hit.hash === knownHash) return hit;

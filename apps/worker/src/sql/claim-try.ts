@@ -8,7 +8,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
-import { MomentBatcher } from './batcher.ts';
+import { MomentBatcher } from '@windsock/dag-model';
 
 export interface Claimant { workerId: string; hostname: string; executor: string }
 

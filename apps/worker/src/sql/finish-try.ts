@@ -11,7 +11,7 @@
 import { sql, type Kysely } from 'kysely';
 import { historyInsert, historyOnConflict, type Database } from '@windsock/metastore';
 import { FINISHED_TI_STATES, type TiState } from '@windsock/dag-model';
-import { MomentBatcher } from './batcher.ts';
+import { MomentBatcher } from '@windsock/dag-model';
 import { claimTries, type Claimant, type Claimed } from './claim-try.ts';
 import { chooseFollowOns, HELD_BACK_PRIORITY, parsePeers, peersQuery, queuedSince, type FollowOnAsk, type Peer } from './follow-on.ts';
 

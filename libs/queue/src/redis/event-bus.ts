@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
+import { MomentBatcher } from '@windsock/dag-model';
 import type { EventBus, EventName, WindsockEvents } from '../events.ts';
 import { silentQueueLogger, type QueueLogger } from '../logger.ts';
 import { QueueError } from '../errors.ts';
@@ -29,8 +30,12 @@ export class RedisEventBus implements EventBus {
   private readonly channel: string;
   private readonly origin = randomUUID();
   private readonly log: QueueLogger;
-  private pending: Array<[EventName, unknown]> = [];
-  private flushScheduled = false;
+  /** Events emitted in the same turn travel in one publish. */
+  private readonly outbox = new MomentBatcher<[EventName, unknown], void>(async (events) => {
+    const batch: Batch = { o: this.origin, e: events };
+    await this.pub.publish(this.channel, JSON.stringify(batch)).catch((err: unknown) => this.warn(err));
+    return () => undefined;
+  }, setImmediate);
   private closed = false;
   private lastWarn = 0;
 
@@ -57,11 +62,7 @@ export class RedisEventBus implements EventBus {
   emit<K extends EventName>(name: K, payload: WindsockEvents[K]): void {
     this.emitter.emit(name, payload);
     if (this.closed) return;
-    this.pending.push([name, payload]);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    void this.outbox.add([name, payload]);
   }
 
   on<K extends EventName>(name: K, listener: (payload: WindsockEvents[K]) => void): () => void {
@@ -71,18 +72,11 @@ export class RedisEventBus implements EventBus {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
+    const sent = this.outbox.flush();
     this.closed = true;
+    await sent;
     this.emitter.removeAllListeners();
     await Promise.all([this.pub, this.sub].map((c) => c.quit().catch(() => c.disconnect())));
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.pending.length === 0) return;
-    const batch: Batch = { o: this.origin, e: this.pending };
-    this.pending = [];
-    this.pub.publish(this.channel, JSON.stringify(batch)).catch((err: unknown) => this.warn(err));
   }
 
   private receive(channel: string, text: string): void {

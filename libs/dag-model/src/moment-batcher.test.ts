@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MomentBatcher } from './batcher.ts';
+import { MomentBatcher } from './moment-batcher.ts';
 
 describe('MomentBatcher', () => {
   it('answers the calls of one moment with one run, and later calls with another', async () => {
@@ -18,5 +18,18 @@ describe('MomentBatcher', () => {
     expect((results[0] as PromiseRejectedResult).reason.message).toBe('down: a,b');
     fail = false;
     expect(await b.add('c')).toBe('C');
+  });
+
+  it('flush runs what waits at once (on close), and the deferred flush then finds nothing', async () => {
+    const runs: string[][] = [];
+    const deferred: Array<() => void> = [];
+    const b = new MomentBatcher<string, void>(async (items) => { runs.push(items); return () => undefined; }, (fn) => deferred.push(fn));
+    const sent = Promise.all([b.add('x'), b.add('y')]);
+    await b.flush();
+    await sent;
+    expect(runs).toEqual([['x', 'y']]);
+    for (const fn of deferred) fn();
+    await new Promise((r) => setImmediate(r));
+    expect(runs).toEqual([['x', 'y']]);
   });
 });
