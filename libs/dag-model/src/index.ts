@@ -15,3 +15,4 @@ export * from './validate.ts';
 export * from './run-evaluation.ts';
 export * from './template-macros.ts';
 export * from './follow-on.ts';
+export * from './secrets-masker.ts';
