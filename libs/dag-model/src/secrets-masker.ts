@@ -132,6 +132,7 @@ function redactAll(item: unknown, depth: number): unknown {
  */
 export function addConnectionSecrets(masker: SecretsMasker, conn: { password?: unknown; extra?: unknown; extra_dejson?: unknown }): void {
   if (typeof conn.password === 'string') masker.add(conn.password);
+  if (typeof conn.extra === 'string') masker.add(conn.extra); // Airflow 3 masks the whole extra text too
   const extra = conn.extra_dejson ?? (typeof conn.extra === 'string' ? tryJson(conn.extra) : conn.extra);
   if (extra && typeof extra === 'object') masker.add(extra);
 }
