@@ -26,11 +26,14 @@ import { poolRoutesV2 } from './routes/v2/pools.ts';
 import { monitoringRoutesV2 } from './routes/v2/monitoring.ts';
 import { coreRoutesV1 } from './routes/v1/core.ts';
 import { unimplementedRoutes } from './routes/unimplemented.ts';
+import { registerMasking, ServingSecrets } from './secrets.ts';
 import type { ApiContext } from './types.ts';
 
 export interface BuiltServer { app: FastifyInstance; auth: Authenticator; hub: LiveHub }
 
-export async function buildServer(ctx: ApiContext & { jwtSecret: string; uiDir?: string; plugins?: FastifyPluginAsync[] }): Promise<BuiltServer> {
+export async function buildServer(given: Omit<ApiContext, 'secrets'> & { secrets?: ServingSecrets; jwtSecret: string; uiDir?: string; plugins?: FastifyPluginAsync[] }): Promise<BuiltServer> {
+  const secrets = given.secrets ?? new ServingSecrets(given.db, given.fernetKey, { sensitiveFields: given.config.core.sensitive_var_conn_names });
+  const ctx = { ...given, secrets };
   const app = Fastify({
     logger: false, bodyLimit: 1024 * 1024, trustProxy: false,
   });
@@ -39,6 +42,7 @@ export async function buildServer(ctx: ApiContext & { jwtSecret: string; uiDir?:
     new LoginThrottle(ctx.config.api_auth.max_failed_logins, ctx.config.api_auth.failed_login_window_sec * 1000));
   const logTokens = new LogTokens(ctx.jwtSecret);
   registerGuard(app, auth);
+  registerMasking(app, secrets);
   app.setValidatorCompiler(validatorCompiler());
 
   app.setErrorHandler((err: Error & { validation?: unknown[]; validationContext?: string; statusCode?: number }, req, reply) => {
@@ -68,7 +72,7 @@ export async function buildServer(ctx: ApiContext & { jwtSecret: string; uiDir?:
     return sendProblem(reply, new ApiError('NOT_FOUND', 'Not Found', `No route for ${req.method} ${req.url.split('?')[0]}`));
   });
 
-  const hub = new LiveHub({ db: ctx.db, events: ctx.events, auth, logger: ctx.logger });
+  const hub = new LiveHub({ db: ctx.db, events: ctx.events, auth, logger: ctx.logger, secrets });
   app.server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] === '/ws') void hub.upgrade(req, socket, head);
     else socket.destroy();

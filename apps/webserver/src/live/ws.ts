@@ -17,6 +17,7 @@ import type { EventBus, EventName, WindsockEvents } from '@windsock/queue';
 import type { Logger } from '@windsock/config';
 import type { Authenticator } from '../auth/guard.ts';
 import { readLog } from '../queries/logs.ts';
+import type { ServingSecrets } from '../secrets.ts';
 import type { Principal, WebDb } from '../types.ts';
 
 interface Client { ws: WebSocket; principal: Principal; logs: Map<string, { tryNumber: number; pos: number; busy: boolean; again: boolean }> }
@@ -30,9 +31,11 @@ export class LiveHub {
   private readonly db: WebDb;
   private readonly auth: Authenticator;
   private readonly log: Logger;
+  private readonly secrets: ServingSecrets;
 
-  constructor(deps: { db: WebDb; events: EventBus; auth: Authenticator; logger: Logger }) {
+  constructor(deps: { db: WebDb; events: EventBus; auth: Authenticator; logger: Logger; secrets: ServingSecrets }) {
     this.db = deps.db;
+    this.secrets = deps.secrets;
     this.auth = deps.auth;
     this.log = deps.logger;
     for (const name of BROADCAST) this.offs.push(deps.events.on(name, (p) => this.broadcast(name, p)));
@@ -110,7 +113,7 @@ export class LiveHub {
         sub.again = false;
         const ti = await this.db.selectFrom('task_instance').select(['id', 'try_number', 'state']).where('id', '=', tiId).executeTakeFirst();
         if (!ti) return;
-        const { lines, position } = await readLog(this.db, ti, sub.tryNumber, sub.pos);
+        const { lines, position } = await readLog(this.db, ti, sub.tryNumber, sub.pos, await this.secrets.masker());
         sub.pos = position.log_pos;
         if (lines.length || position.end_of_log) this.send(c, { type: 'log', ti_id: tiId, try_number: sub.tryNumber, lines, end_of_log: position.end_of_log });
       } while (sub.again);
