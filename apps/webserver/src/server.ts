@@ -27,6 +27,7 @@ import { monitoringRoutesV2 } from './routes/v2/monitoring.ts';
 import { coreRoutesV1 } from './routes/v1/core.ts';
 import { unimplementedRoutes } from './routes/unimplemented.ts';
 import { registerMasking, ServingSecrets } from './secrets.ts';
+import { registerHostileInputChecks } from './http/hostile-input.ts';
 import type { ApiContext } from './types.ts';
 
 export interface BuiltServer { app: FastifyInstance; auth: Authenticator; hub: LiveHub }
@@ -42,6 +43,7 @@ export async function buildServer(given: Omit<ApiContext, 'secrets'> & { secrets
     new LoginThrottle(ctx.config.api_auth.max_failed_logins, ctx.config.api_auth.failed_login_window_sec * 1000));
   const logTokens = new LogTokens(ctx.jwtSecret);
   registerGuard(app, auth);
+  registerHostileInputChecks(app);
   registerMasking(app, secrets);
   app.setValidatorCompiler(validatorCompiler());
 
@@ -68,7 +70,7 @@ export async function buildServer(given: Omit<ApiContext, 'secrets'> & { secrets
 
   const ui = ctx.uiDir && (await uiAvailable(ctx.uiDir)) ? ctx.uiDir : null;
   app.setNotFoundHandler(async (req, reply) => {
-    if (ui && req.method === 'GET' && (await serveUi(app, ui, req.url, reply))) return reply;
+    if (ui && (req.method === 'GET' || req.method === 'HEAD') && (await serveUi(app, ui, req.url, reply))) return reply;
     return sendProblem(reply, new ApiError('NOT_FOUND', 'Not Found', `No route for ${req.method} ${req.url.split('?')[0]}`));
   });
 

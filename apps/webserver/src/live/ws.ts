@@ -9,10 +9,15 @@
  * Client → server: `{"type":"subscribe_log","ti_id":"…","try_number":1}` / `{"type":"unsubscribe_log", …}`.
  * Server → client: `{"type":"ti","event":"ti:running",…}`, `{"type":"dagrun",…}`, `{"type":"dags",…}`,
  * `{"type":"log","ti_id","try_number","lines":[{event,timestamp}]}`, `{"type":"ready"}` once authenticated.
+ *
+ * A socket lives no longer than its token: when the token expires the server closes it with code 4401 and reason
+ * "token expired" (4000-4999 are the application's; 401 as HTTP's), and the client reconnects with a fresh token.
  */
+export const TOKEN_EXPIRED_CLOSE = { code: 4401, reason: 'token expired' } as const;
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { decodeJwt } from 'jose';
 import type { EventBus, EventName, WindsockEvents } from '@windsock/queue';
 import type { Logger } from '@windsock/config';
 import type { Authenticator } from '../auth/guard.ts';
@@ -61,13 +66,22 @@ export class LiveHub {
       socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal));
+    const exp = decodeJwt(token).exp; // verified by fromBearer above
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal, exp !== undefined ? exp * 1000 : null));
   }
 
-  private accept(ws: WebSocket, principal: Principal): void {
+  private accept(ws: WebSocket, principal: Principal, expiresAtMs: number | null): void {
     const client: Client = { ws, principal, logs: new Map() };
     this.clients.add(client);
-    ws.on('close', () => this.clients.delete(client));
+    let expiry: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      if (expiresAtMs === null) return;
+      const left = expiresAtMs - Date.now();
+      if (left <= 0) ws.close(TOKEN_EXPIRED_CLOSE.code, TOKEN_EXPIRED_CLOSE.reason);
+      else expiry = setTimeout(arm, Math.min(left, 2 ** 31 - 1)); // a timer longer than ~24.8 days re-arms
+    };
+    arm();
+    ws.on('close', () => { clearTimeout(expiry); this.clients.delete(client); });
     ws.on('error', () => this.clients.delete(client));
     ws.on('message', (data) => {
       let msg: { type?: string; ti_id?: string; try_number?: number };
