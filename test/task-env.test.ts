@@ -103,3 +103,11 @@ describe('[core] default_impersonation', () => {
     expect(resolveOsUser('4321', '/nonexistent', 0)).toMatchObject({ uid: 4321, gid: 4321 });
   });
 });
+
+describe('[worker] task_env_allowlist', () => {
+  it('defaults to the executor\'s own list', async () => {
+    const { CONFIG_SPEC } = await import('@windsock/config');
+    const { DEFAULT_TASK_ENV_ALLOWLIST } = await import('@windsock/executors');
+    expect([...CONFIG_SPEC.worker.task_env_allowlist.default]).toEqual([...DEFAULT_TASK_ENV_ALLOWLIST]);
+  });
+});
