@@ -5,7 +5,7 @@
  * environment unless `append_env=True`; `[core] default_impersonation` runs the task as another user.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPod, compileKubernetesOptions, ExecutorError, inheritable, LocalExecutor } from '@windsock/executors';
+import { buildPod, buildSparkApp, compileKubernetesOptions, ExecutorError, inheritable, LocalExecutor } from '@windsock/executors';
 import { resolveOsUser } from '../libs/executors/src/local/os-user.ts';
 import { launchFor, MemorySink } from './executor-conformance.ts';
 
@@ -81,6 +81,8 @@ describe('a local task\'s environment', () => {
     expect(leaked(JSON.stringify(py))).toEqual([]);
     const names = (py.pod as { spec: { containers: Array<{ env?: Array<{ name: string }> }> } }).spec.containers[0]!.env!.map((e) => e.name);
     expect(names.filter((n) => n.startsWith('WINDSOCK__') || n === 'DATABASE_URL')).toEqual([]);
+    const spark = buildSparkApp(launchFor({ kind: 'spark', operator: 'SparK8sOperator', args: { code_path: '/app/main.py', image_tag: 'r.d.b', env_vars: { environment: 'prod' } } }), options, 'l');
+    expect(leaked(JSON.stringify(spark))).toEqual([]);
   });
 });
 
