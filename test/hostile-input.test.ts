@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LocalEventBus } from '@windsock/queue';
+import type { Kysely } from 'kysely';
 import type { Metastore } from '@windsock/metastore';
+import type { WebDatabase } from '@windsock/webserver';
 import { freshDatabase, type TestDatabase } from './support/db.ts';
 import { startApi, type ApiHarness } from './support/api.ts';
 import { TokenSigner } from '../apps/webserver/src/auth/tokens.ts';
@@ -84,6 +86,8 @@ describe('NUL and lone surrogates', () => {
     }
     const login = await api.call('POST', '/auth/token', { body: { username: 'ad\u0000min', password: 'x' } });
     expect(login.status).toBe(422);
+    const basic = await api.call('GET', '/api/v1/dags', { headers: { authorization: `Basic ${Buffer.from('ad\u0000min:x').toString('base64')}` } });
+    expect(basic.status).toBe(401);
     // A URL cannot carry a lone surrogate: its UTF-8 percent-encoding is invalid, and decodes to U+FFFD or is refused.
     for (const path of ['/api/v2/dags?tags=%ED%A0%80', '/api/v2/dags/%ED%A0%80', '/api/v2/dags/%E0%A4%A', '/%E0%A4%A', '/ui/dags/%ED%A0%80']) {
       const r = await api.call('GET', path, { token: t });
@@ -135,9 +139,28 @@ describe('deeply nested JSON', () => {
   });
 });
 
-describe('WebSocket token expiry', () => {
+describe('WebSocket', () => {
+  it('answers a malformed subscription with an error message, and stays open', async () => {
+    const ws = new WebSocket(api.url.replace('http', 'ws') + '/ws', ['windsock', `bearer.${api.tokens.Viewer}`]);
+    const msgs: { type: string; detail?: string }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      ws.on('message', (d) => {
+        const m = JSON.parse(String(d)) as { type: string; detail?: string };
+        msgs.push(m);
+        if (m.type === 'ready') for (const ti of ['not-a-uuid', 'a\u0000b']) ws.send(JSON.stringify({ type: 'subscribe_log', ti_id: ti, try_number: 1 }));
+        if (msgs.filter((x) => x.type === 'error').length === 2) resolve();
+      });
+      ws.on('error', reject);
+      setTimeout(() => reject(new Error(JSON.stringify(msgs))), 5000);
+    });
+    expect(msgs.filter((m) => m.type === 'error').map((m) => m.detail)).toEqual(Array(2).fill('ti_id must be a task instance id (a UUID) and try_number a non-negative integer'));
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    ws.close();
+  });
+
+
   it('closes the socket with 4401 "token expired" when its token expires', async () => {
-    const viewer = await store.db.selectFrom('ab_user' as never).select(['id' as never]).where('username' as never, '=', 'viewer' as never).executeTakeFirstOrThrow() as { id: number };
+    const viewer = await (store.db as unknown as Kysely<WebDatabase>).selectFrom('ab_user').select('id').where('username', '=', 'viewer').executeTakeFirstOrThrow();
     const token = await new TokenSigner(JWT_SECRET, 1).sign({ id: viewer.id, username: 'viewer', role: 'Viewer' });
     {
       const ws = new WebSocket(api.url.replace('http', 'ws') + '/ws', ['windsock', `bearer.${token}`]);

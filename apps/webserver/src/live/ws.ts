@@ -14,6 +14,7 @@
  * "token expired" (4000-4999 are the application's; 401 as HTTP's), and the client reconnects with a fresh token.
  */
 export const TOKEN_EXPIRED_CLOSE = { code: 4401, reason: 'token expired' } as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -88,6 +89,7 @@ export class LiveHub {
       try { msg = JSON.parse(String(data)); } catch { return this.send(client, { type: 'error', detail: 'messages must be JSON' }); }
       if (msg.type === 'subscribe_log' && typeof msg.ti_id === 'string' && Number.isInteger(msg.try_number)) {
         if (!principal.permissions.has('read:task_log')) return this.send(client, { type: 'error', detail: 'Forbidden: read task_log' });
+        if (!UUID.test(msg.ti_id) || msg.try_number! < 0 || msg.try_number! > 2147483647) return this.send(client, { type: 'error', detail: 'ti_id must be a task instance id (a UUID) and try_number a non-negative integer' });
         client.logs.set(msg.ti_id, { tryNumber: msg.try_number!, pos: 0, busy: false, again: false });
         void this.pushLog(client, msg.ti_id);
       } else if (msg.type === 'unsubscribe_log' && typeof msg.ti_id === 'string') {
