@@ -50,10 +50,12 @@ describe('SecretsMasker', () => {
     expect(m.redactText('x abc.d+e(f)* y abc.d+e z abcXd+e')).toBe('x *** y *** z abcXd+e');
   });
 
-  it('masks the JSON-escaped form of a secret too', () => {
+  it('masks the JSON-escaped and percent-encoded forms of a secret too', () => {
     const m = new SecretsMasker();
     m.add('pa"ss\\word');
     expect(m.redactText(JSON.stringify({ v: 'pa"ss\\word' }))).toBe('{"v":"***"}');
+    m.add('p@ss/w:rd');
+    expect(m.redactText('postgres://etl:p%40ss%2Fw%3Ard@db/x')).toBe('postgres://etl:***@db/x');
   });
 
   it('does not register short secrets (< 5 characters) or "airflow", as Airflow', () => {

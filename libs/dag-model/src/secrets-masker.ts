@@ -71,7 +71,8 @@ export class SecretsMasker {
     if (typeof secret === 'string') {
       if (secret.length < this.minLength || SKIP.has(secret.toLowerCase())) return;
       if (name && !this.isSensitiveKey(name)) return;
-      const forms = [secret, JSON.stringify(secret).slice(1, -1)]; // as printed, and as it reads inside JSON
+      // As printed, as it reads inside JSON, and percent-encoded as in a connection URI (Airflow's mask adapters' job).
+      const forms = [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)];
       let added = false;
       for (const f of forms) if (f.length >= this.minLength && !this.secrets.has(f)) { this.secrets.add(f); added = true; }
       if (added) this.replacer = null;
