@@ -92,7 +92,8 @@ export class LocalExecutor implements Executor {
     if (runAs) for (const p of [dir, ...Object.keys(command.files ?? {}).map((n) => join(dir, n))]) await chown(p, runAs.uid, runAs.gid);
     const env = taskEnv({
       base: this.baseEnv, allow: this.allow, inherit: command.inheritEnv, operatorEnv: command.env,
-      windsockEnv: { ...(runAs ? { USER: runAs.name, LOGNAME: runAs.name, HOME: runAs.home } : {}), ...launch.env, WINDSOCK_XCOM_PATH: xcomPath },
+      identity: runAs ? { USER: runAs.name, LOGNAME: runAs.name, HOME: runAs.home } : undefined,
+      windsockEnv: { ...launch.env, WINDSOCK_XCOM_PATH: xcomPath },
     });
     if (runAs) log.write(`Running as user ${runAs.name} (uid ${runAs.uid})`);
     const child = spawn('/bin/sh', ['-c', WATCHDOG, 'windsock-task', String(Math.ceil(this.killGraceMs / 1000)), command.file, ...command.args],

@@ -34,11 +34,12 @@ export function inheritedEnv(base: Record<string, string | undefined>, allow: re
 
 /**
  * The environment of a task: what it inherits (all of the allow-listed part, or only PATH when the operator's
- * `env` replaces the environment: BashOperator with `env` and `append_env=False`), then the operator's `env`, then
- * Windsock's variables for the task (`AIRFLOW_CTX_*`, `WINDSOCK_XCOM_PATH`), which the task cannot override.
+ * `env` replaces the environment: BashOperator with `env` and `append_env=False`), then the user it runs as
+ * (USER, LOGNAME, HOME, as `sudo -H` sets them), then the operator's `env`, then Windsock's variables for the task
+ * (`AIRFLOW_CTX_*`, `WINDSOCK_XCOM_PATH`), which the task cannot override.
  */
-export function taskEnv(o: { base: Record<string, string | undefined>; allow: readonly string[]; inherit: boolean; operatorEnv: Record<string, string>; windsockEnv: Record<string, string> }): Record<string, string> {
+export function taskEnv(o: { base: Record<string, string | undefined>; allow: readonly string[]; inherit: boolean; identity?: Record<string, string>; operatorEnv: Record<string, string>; windsockEnv: Record<string, string> }): Record<string, string> {
   const inherited = inheritedEnv(o.base, o.allow);
   const start = o.inherit ? inherited : (inherited.PATH !== undefined ? { PATH: inherited.PATH } : {});
-  return { ...start, ...o.operatorEnv, ...o.windsockEnv };
+  return { ...start, ...o.identity, ...o.operatorEnv, ...o.windsockEnv };
 }
