@@ -85,10 +85,10 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApi(store: Metastore, events: EventBus, overrides: Partial<Record<string, Record<string, unknown>>> = {}): Promise<ApiHarness> {
+export async function startApi(store: Metastore, events: EventBus, overrides: Partial<Record<string, Record<string, unknown>>> = {}, opts: { uiDir?: string } = {}): Promise<ApiHarness> {
   const config = compileConfig({}, undefined, { api_auth: { jwt_secret: 'test-secret-0123456789abcdef0123456789', ...overrides.api_auth }, ...overrides });
   for (const [role, username] of Object.entries(ROLE_USERS)) await createUser(store.db, { username, password: PASSWORD, role });
-  const server = await startWebserver({ db: store.db, events, config, logger: silentLogger, fernetKey: generateFernetKey(), port: 0, host: '127.0.0.1', uiDir: '/nonexistent' });
+  const server = await startWebserver({ db: store.db, events, config, logger: silentLogger, fernetKey: config.core.fernet_key || generateFernetKey(), port: 0, host: '127.0.0.1', uiDir: opts.uiDir ?? '/nonexistent' });
   const call: ApiHarness['call'] = async (method, path, o = {}) => {
     const headers: Record<string, string> = { ...o.headers };
     if (o.token) headers.authorization = `Bearer ${o.token}`;

@@ -37,6 +37,8 @@ export interface TestInstance {
 export async function startInstance(opts: {
   store: Metastore; dagsFolder: string; schedulers?: number; workers?: number; queue?: TaskQueue; events?: EventBus;
   executor?: () => Executor; schedulerOptions?: Partial<SchedulerOptions>; workerOptions?: Partial<WorkerOptions>;
+  /** Decrypts connections for `{{ conn.… }}` templates. */
+  fernetKey?: string;
 }): Promise<TestInstance> {
   const events = opts.events ?? new LocalEventBus();
   const queue = opts.queue ?? new MemoryTaskQueue();
@@ -45,7 +47,7 @@ export async function startInstance(opts: {
   const processor = new DagProcessorService({ db, events, processor: new DagFolderProcessor({ folder: opts.dagsFolder, loaders: { '.py': python } }), dagsFolder: opts.dagsFolder, options: { pausedAtCreation: false } });
   await processor.syncOnce();
   const schedulers = Array.from({ length: opts.schedulers ?? 1 }, () => new Scheduler({ db, queue, events, options: { tickMs: 200, ...opts.schedulerOptions } }));
-  const workers = Array.from({ length: opts.workers ?? 1 }, (_, i) => new Worker({ db, queue, events, executor: opts.executor?.() ?? new LocalExecutor({ killGraceMs: 500, pythonPath: [opts.dagsFolder, AIRFLOW_SHIM_PATH] }), options: { workerId: `test-worker-${i}`, heartbeatMs: 500, ...opts.workerOptions } }));
+  const workers = Array.from({ length: opts.workers ?? 1 }, (_, i) => new Worker({ db, queue, events, executor: opts.executor?.() ?? new LocalExecutor({ killGraceMs: 500, pythonPath: [opts.dagsFolder, AIRFLOW_SHIM_PATH] }), options: { workerId: `test-worker-${i}`, heartbeatMs: 500, ...opts.workerOptions }, fernetKey: opts.fernetKey ?? null }));
   for (const w of workers) w.start();
   for (const s of schedulers) s.start();
   return {

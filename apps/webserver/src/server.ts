@@ -26,11 +26,15 @@ import { poolRoutesV2 } from './routes/v2/pools.ts';
 import { monitoringRoutesV2 } from './routes/v2/monitoring.ts';
 import { coreRoutesV1 } from './routes/v1/core.ts';
 import { unimplementedRoutes } from './routes/unimplemented.ts';
+import { registerMasking, ServingSecrets } from './secrets.ts';
+import { registerHostileInputChecks } from './http/hostile-input.ts';
 import type { ApiContext } from './types.ts';
 
 export interface BuiltServer { app: FastifyInstance; auth: Authenticator; hub: LiveHub }
 
-export async function buildServer(ctx: ApiContext & { jwtSecret: string; uiDir?: string; plugins?: FastifyPluginAsync[] }): Promise<BuiltServer> {
+export async function buildServer(given: Omit<ApiContext, 'secrets'> & { secrets?: ServingSecrets; jwtSecret: string; uiDir?: string; plugins?: FastifyPluginAsync[] }): Promise<BuiltServer> {
+  const secrets = given.secrets ?? new ServingSecrets(given.db, given.fernetKey, { sensitiveFields: given.config.core.sensitive_var_conn_names });
+  const ctx = { ...given, secrets };
   const app = Fastify({
     logger: false, bodyLimit: 1024 * 1024, trustProxy: false,
   });
@@ -39,6 +43,8 @@ export async function buildServer(ctx: ApiContext & { jwtSecret: string; uiDir?:
     new LoginThrottle(ctx.config.api_auth.max_failed_logins, ctx.config.api_auth.failed_login_window_sec * 1000));
   const logTokens = new LogTokens(ctx.jwtSecret);
   registerGuard(app, auth);
+  registerHostileInputChecks(app);
+  registerMasking(app, secrets);
   app.setValidatorCompiler(validatorCompiler());
 
   app.setErrorHandler((err: Error & { validation?: unknown[]; validationContext?: string; statusCode?: number }, req, reply) => {
@@ -64,11 +70,11 @@ export async function buildServer(ctx: ApiContext & { jwtSecret: string; uiDir?:
 
   const ui = ctx.uiDir && (await uiAvailable(ctx.uiDir)) ? ctx.uiDir : null;
   app.setNotFoundHandler(async (req, reply) => {
-    if (ui && req.method === 'GET' && (await serveUi(app, ui, req.url, reply))) return reply;
+    if (ui && (req.method === 'GET' || req.method === 'HEAD') && (await serveUi(app, ui, req.url, reply))) return reply;
     return sendProblem(reply, new ApiError('NOT_FOUND', 'Not Found', `No route for ${req.method} ${req.url.split('?')[0]}`));
   });
 
-  const hub = new LiveHub({ db: ctx.db, events: ctx.events, auth, logger: ctx.logger });
+  const hub = new LiveHub({ db: ctx.db, events: ctx.events, auth, logger: ctx.logger, secrets });
   app.server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] === '/ws') void hub.upgrade(req, socket, head);
     else socket.destroy();

@@ -25,7 +25,8 @@ export function isApiPath(url: string): boolean {
 export async function serveUi(app: FastifyInstance, dir: string, url: string, reply: FastifyReply): Promise<boolean> {
   if (isApiPath(url)) return false;
   const root = resolve(dir);
-  const path = decodeURIComponent(url.split('?')[0]!);
+  let path = '/';
+  try { path = decodeURIComponent(url.split('?')[0]!); } catch { /* a malformed escape: the app's index, as any unknown route */ }
   const file = normalize(join(root, path));
   let target = join(root, 'index.html');
   if (file.startsWith(root + sep)) {

@@ -3,6 +3,7 @@ import type { Generated, Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
 import type { EventBus } from '@windsock/queue';
 import type { Logger, WindsockConfig } from '@windsock/config';
+import type { ServingSecrets } from './secrets.ts';
 
 export interface AbRoleTable { name: string; permissions: string[] }
 export interface AbUserTable {
@@ -28,6 +29,8 @@ export interface ApiContext {
   logger: Logger;
   fernetKey: string;
   version: string;
+  /** Secrets to mask in what is served (buildServer makes one when not given). */
+  secrets: ServingSecrets;
 }
 
 /** The signed-in principal of a request. */

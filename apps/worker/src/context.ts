@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
-import { buildTemplateContext, type SerializedDag, type SerializedTask } from '@windsock/dag-model';
+import { addVariableSecret, buildTemplateContext, type SecretsMasker, type SerializedDag, type SerializedTask } from '@windsock/dag-model';
 import { splitKeywordArgs } from './templates.ts';
 
 export interface RunRow {
@@ -16,6 +16,8 @@ export interface ContextDeps {
   db: Kysely<Database>;
   /** Decrypts a connection's secret fields. */
   readConnection: (connId: string) => Promise<Record<string, unknown> | null>;
+  /** The try's secrets masker: every variable whose key looks sensitive is registered when variables load. */
+  secrets?: SecretsMasker;
 }
 
 export interface TryContext {
@@ -38,6 +40,7 @@ export async function buildContext(deps: ContextDeps, dag: SerializedDag, task: 
   if (text.includes('var.')) {
     const rows = await deps.db.selectFrom('variable').select(['key', 'val']).execute();
     const vals = new Map(rows.map((r) => [r.key, r.val]));
+    if (deps.secrets) for (const r of rows) addVariableSecret(deps.secrets, r.key, r.val);
     const lookup = (json: boolean) => new Proxy({}, {
       get(_t, key) {
         if (key === 'get') return (k: string, dflt?: unknown) => (vals.has(k) ? (json ? JSON.parse(vals.get(k)!) : vals.get(k)) : dflt);

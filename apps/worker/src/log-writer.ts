@@ -17,6 +17,8 @@ export interface LogWriterOptions {
   maxBatchBytes: number;
   onFlush?: () => void;
   onError?: (err: unknown) => void;
+  /** Applied to every line before it is buffered: the try's secrets masker, so no stored line holds a secret. */
+  redact?: (line: string) => string;
 }
 
 export class TryLogWriter implements LogSink {
@@ -40,7 +42,8 @@ export class TryLogWriter implements LogSink {
   /** Lines not yet stored. */
   get pending(): number { return this.buffer.length; }
 
-  write(line: string, opts: { lazy?: boolean } = {}): void {
+  write(raw: string, opts: { lazy?: boolean } = {}): void {
+    const line = this.opts.redact ? this.opts.redact(raw) : raw;
     this.buffer.push(line);
     this.bytes += line.length + 1;
     if (this.bytes >= this.opts.maxBatchBytes) void this.flush();

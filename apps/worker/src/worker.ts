@@ -12,7 +12,7 @@ import type { Kysely } from 'kysely';
 import { DagCache, type CachedDag, type Database } from '@windsock/metastore';
 import type { Consumer, EventBus, TaskJob, TaskQueue } from '@windsock/queue';
 import type { ExecutionHandle, Executor } from '@windsock/executors';
-import { followOnCandidates, nextRetryAt, shouldRetry, ts as pyIso } from '@windsock/dag-model';
+import { addConnectionSecrets, followOnCandidates, nextRetryAt, SecretsMasker, shouldRetry, ts as pyIso } from '@windsock/dag-model';
 import { silentLogger, type Logger } from '@windsock/config';
 import { ClaimBatcher, type Claimed } from './sql/claim-try.ts';
 import { FinishBatcher, type FinishTry } from './sql/finish-try.ts';
@@ -40,10 +40,12 @@ export interface WorkerOptions {
    * are saturated, and each chain then hands its slot back to the queue after every task.
    */
   followOnYieldMs: number;
+  /** Words that make a variable key or extra key sensitive, beyond Airflow's defaults ([core] sensitive_var_conn_names). */
+  sensitiveFields: string[];
 }
 
 export const defaultWorkerOptions = (): WorkerOptions => ({
-  workerId: `${hostname()}-${process.pid}`, queues: ['default'], concurrency: 16, heartbeatMs: 5_000, logFlushMs: 100, followOn: true, followOnYieldMs: 1000,
+  workerId: `${hostname()}-${process.pid}`, queues: ['default'], concurrency: 16, heartbeatMs: 5_000, logFlushMs: 100, followOn: true, followOnYieldMs: 1000, sensitiveFields: [],
 });
 
 interface Held {
@@ -185,7 +187,10 @@ export class Worker {
     const adoptFrom = ti.external_executor_id;
     this.held.set(ti.id, held);
     this.events.emit('ti:running', { tiId: ti.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, tryNumber: ti.try_number });
-    const logs = new TryLogWriter(this.db, ti.id, ti.try_number, { flushMs: this.opts.logFlushMs, onFlush: () => this.events.emit('log:chunk', { tiId: ti.id, tryNumber: ti.try_number }) });
+    // Airflow's secrets masker, one per try: what the try reads from connections and sensitive variables is
+    // registered while its templates render, and reads `***` in its stored log and rendered fields.
+    const secrets = new SecretsMasker({ sensitiveFields: this.opts.sensitiveFields });
+    const logs = new TryLogWriter(this.db, ti.id, ti.try_number, { flushMs: this.opts.logFlushMs, onFlush: () => this.events.emit('log:chunk', { tiId: ti.id, tryNumber: ti.try_number }), redact: (l) => secrets.redactText(l) });
     let outcome: 'success' | 'failed' = 'failed';
     let xcom: unknown;
     let dag: CachedDag | null = null;
@@ -198,17 +203,24 @@ export class Worker {
       if (adoptFrom === null) logs.write(`Starting attempt ${ti.try_number} of ${ti.max_tries + 1}${after !== null ? ` (started by its worker as soon as ${after} ended)` : ''}`, { lazy: true });
       else logs.write(`Adopting attempt ${ti.try_number}, still running as ${adoptFrom} (worker ${this.opts.workerId})`, { lazy: true });
       logs.write(`Executing <Task(${task.operator}): ${task.task_id}> on ${run.logical_date ? pyIso(run.logical_date) : run.run_id} (worker ${this.opts.workerId}, executor ${this.executor.name})`, { lazy: true });
-      const ctx = await this.retryDb(() => buildContext({ db: this.db, readConnection: this.readConnection }, cached.dag, task, run, ti.try_number, ti.map_index));
+      const readConnection = async (connId: string) => {
+        const c = await this.readConnection(connId);
+        if (c) addConnectionSecrets(secrets, c);
+        return c;
+      };
+      const ctx = await this.retryDb(() => buildContext({ db: this.db, readConnection, secrets }, cached.dag, task, run, ti.try_number, ti.map_index));
       const { rendered: templated, renderedFields } = renderArgs(task.args, task.template_fields, ctx.context);
       const rendered = resolveXComArgs(templated, ctx.xcoms, ti.dag_id) as Record<string, unknown>;
       if (Object.keys(renderedFields).length > 0) {
-        await this.retryDb(() => this.db.updateTable('task_instance').set({ rendered_fields: JSON.stringify(renderedFields) }).where('id', '=', ti.id).execute());
+        const masked = secrets.redact(renderedFields);
+        await this.retryDb(() => this.db.updateTable('task_instance').set({ rendered_fields: JSON.stringify(masked) }).where('id', '=', ti.id).execute());
       }
       const launch = {
         key: { tiId: ti.id, dagId: ti.dag_id, taskId: ti.task_id, runId: ti.run_id, mapIndex: ti.map_index, tryNumber: ti.try_number },
         dag: cached.dag, task, rendered, workerId: this.opts.workerId, context: ctx.json, xcoms: ctx.xcoms,
         timeoutMs: task.execution_timeout !== null ? task.execution_timeout * 1000 : null,
-        env: airflowContextEnv(ti.dag_id, ti.task_id, run.run_id, run.logical_date, ti.try_number),
+        env: airflowContextEnv(ti.dag_id, ti.task_id, run.run_id, run.logical_date, ti.try_number, task.owner),
+        maskLine: (l: string) => secrets.redactText(l),
       };
       const handle = adoptFrom === null ? await this.executor.start(launch, logs)
         : await this.executor.adopt?.({ ...launch, storedLog: await this.retryDb(() => storedLogLines(this.db, ti.id, ti.try_number)) }, adoptFrom, logs) ?? null;
@@ -291,9 +303,10 @@ export class Worker {
   }
 }
 
-/** The AIRFLOW_CTX_* variables Airflow gives every task. */
-function airflowContextEnv(dagId: string, taskId: string, runId: string, logicalDate: Date | null, tryNumber: number): Record<string, string> {
+/** The AIRFLOW_CTX_* variables Airflow gives every task (context_to_airflow_vars; no DAG_EMAIL: emails are not kept). */
+function airflowContextEnv(dagId: string, taskId: string, runId: string, logicalDate: Date | null, tryNumber: number, owner: string | null): Record<string, string> {
   return {
+    ...(owner ? { AIRFLOW_CTX_DAG_OWNER: owner } : {}),
     AIRFLOW_CTX_DAG_ID: dagId, AIRFLOW_CTX_TASK_ID: taskId, AIRFLOW_CTX_DAG_RUN_ID: runId,
     AIRFLOW_CTX_LOGICAL_DATE: logicalDate ? pyIso(logicalDate) : '', AIRFLOW_CTX_EXECUTION_DATE: logicalDate ? pyIso(logicalDate) : '',
     AIRFLOW_CTX_TRY_NUMBER: String(tryNumber),

@@ -30,6 +30,8 @@ export const CONFIG_SPEC = {
     max_active_tasks_per_dag: { kind: 'int', default: 16, doc: 'Default max_active_tasks' },
     fernet_key: { kind: 'string', default: '', doc: 'Key encrypting connection secrets at rest (standalone generates one)' },
     operator_aliases: { kind: 'list', default: [], doc: 'Company operator paths mapped to Windsock operators, `from=to` pairs' },
+    sensitive_var_conn_names: { kind: 'list', default: [], doc: 'Words that make a variable key or connection extra key sensitive (its value reads `***`), beyond Airflow\'s list (password, secret, token, api_key, …)' },
+    default_impersonation: { kind: 'string', default: '', doc: 'Local executor: OS user tasks run as when they set no `run_as_user` (Windsock must run as root to switch users); empty runs them as Windsock\'s own user' },
   },
   database: {
     url: { kind: 'string', default: '', doc: 'Postgres URL (distributed mode); empty in standalone means embedded PGlite' },
@@ -57,6 +59,7 @@ export const CONFIG_SPEC = {
     heartbeat_sec: { kind: 'float', default: 5, doc: 'Seconds between worker heartbeats' },
     shutdown_grace_sec: { kind: 'float', default: 25, doc: 'On SIGTERM, seconds to let running tasks finish before handing them over (pods) or stopping them' },
     health_check_port: { kind: 'int', default: 8793, doc: '`windsock worker`: port of its /health endpoint (0 picks a free one)' },
+    task_env_allowlist: { kind: 'list', default: ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'LC_*', 'TZ', 'TMPDIR', 'TERM', 'PYTHONPATH', 'JAVA_HOME', 'SPARK_HOME', 'HADOOP_CONF_DIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'], doc: 'Local executor: the only variables of the worker\'s environment a task inherits (`NAME` or `PREFIX*`); `WINDSOCK*`, `DATABASE_URL`, `REDIS_URL`, `KUBECONFIG` and fernet / JWT keys never pass' },
   },
   kubernetes: {
     namespace: { kind: 'string', default: 'default', doc: 'Namespace of pods and SparkApplications whose task names none' },

@@ -18,3 +18,4 @@ export * from './run-evaluation.ts';
 export * from './template-macros.ts';
 export * from './follow-on.ts';
 export * from './moment-batcher.ts';
+export * from './secrets-masker.ts';

@@ -1,6 +1,7 @@
 export * from './types.ts';
 export { LocalExecutor, type LocalExecutorOptions } from './local/executor.ts';
 export { localCommandFor } from './local/command.ts';
+export { DEFAULT_TASK_ENV_ALLOWLIST, inheritable, taskEnv } from './local/task-env.ts';
 export { LineSplitter } from './local/line-splitter.ts';
 export { KubernetesExecutor } from './kubernetes/executor.ts';
 export { compileKubernetesOptions, parseNodeGroups, KUBERNETES_DEFAULTS, type KubernetesOptions, type NodeGroup } from './kubernetes/options.ts';

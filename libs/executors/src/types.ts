@@ -35,6 +35,11 @@ export interface TaskLaunch {
    * the pod's log from the start and skips what is here, so the log is neither cut nor repeated.
    */
   storedLog?: string[];
+  /**
+   * The worker's secrets masker for this try: stored lines had secrets replaced by `***`, so adoption compares
+   * each re-read line through it.
+   */
+  maskLine?: (line: string) => string;
 }
 
 /** Lines of task output, each without its trailing newline. Writes never block the task. */

@@ -8,7 +8,9 @@ import { KubernetesExecutor, LocalExecutor, loadDefaultKubeConfig, parseNodeGrou
 import type { WindsockConfig } from '@windsock/config';
 
 export function createExecutor(config: WindsockConfig, dagsFolder: string): Executor {
-  if (config.core.executor !== 'kubernetes') return new LocalExecutor({ pythonPath: [dagsFolder, AIRFLOW_SHIM_PATH] });
+  if (config.core.executor !== 'kubernetes') {
+    return new LocalExecutor({ pythonPath: [dagsFolder, AIRFLOW_SHIM_PATH], taskEnvAllowlist: config.worker.task_env_allowlist, runAsUser: config.core.default_impersonation || undefined });
+  }
   const k = config.kubernetes;
   return new KubernetesExecutor(loadDefaultKubeConfig(), {
     namespace: k.namespace, registryPrefix: k.registry_prefix, defaultImage: k.default_image, nodeGroups: parseNodeGroups(k.node_groups),

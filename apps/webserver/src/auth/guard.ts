@@ -13,6 +13,7 @@ import type { Principal, WebDb } from '../types.ts';
 import { DUMMY_HASH, verifyPassword } from './password.ts';
 import type { TokenSigner } from './tokens.ts';
 import type { LoginThrottle } from './throttle.ts';
+import { badString } from '../http/hostile-input.ts';
 
 const CACHE_MS = 5_000;
 
@@ -36,6 +37,8 @@ export class Authenticator {
 
   /** Checks a username and password (throttled per username + client address); returns the user or throws. */
   async login(username: string, password: string, client: string): Promise<{ id: number; username: string; role: string }> {
+    // No user has such a name (Postgres cannot even compare it): refused before any query, as a wrong password.
+    if (badString(username)) throw new ApiError('UNAUTHENTICATED', 'Unauthorized', 'Invalid username or password');
     const key = `${username}\u0000${client}`;
     this.throttle.check(key);
     const row = await this.db.selectFrom('ab_user').select(['id', 'username', 'role', 'password_hash', 'active'])

@@ -9,14 +9,21 @@
  * Client → server: `{"type":"subscribe_log","ti_id":"…","try_number":1}` / `{"type":"unsubscribe_log", …}`.
  * Server → client: `{"type":"ti","event":"ti:running",…}`, `{"type":"dagrun",…}`, `{"type":"dags",…}`,
  * `{"type":"log","ti_id","try_number","lines":[{event,timestamp}]}`, `{"type":"ready"}` once authenticated.
+ *
+ * A socket lives no longer than its token: when the token expires the server closes it with code 4401 and reason
+ * "token expired" (4000-4999 are the application's; 401 as HTTP's), and the client reconnects with a fresh token.
  */
+export const TOKEN_EXPIRED_CLOSE = { code: 4401, reason: 'token expired' } as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { decodeJwt } from 'jose';
 import type { EventBus, EventName, WindsockEvents } from '@windsock/queue';
 import type { Logger } from '@windsock/config';
 import type { Authenticator } from '../auth/guard.ts';
 import { readLog } from '../queries/logs.ts';
+import type { ServingSecrets } from '../secrets.ts';
 import type { Principal, WebDb } from '../types.ts';
 
 interface Client { ws: WebSocket; principal: Principal; logs: Map<string, { tryNumber: number; pos: number; busy: boolean; again: boolean }> }
@@ -30,9 +37,11 @@ export class LiveHub {
   private readonly db: WebDb;
   private readonly auth: Authenticator;
   private readonly log: Logger;
+  private readonly secrets: ServingSecrets;
 
-  constructor(deps: { db: WebDb; events: EventBus; auth: Authenticator; logger: Logger }) {
+  constructor(deps: { db: WebDb; events: EventBus; auth: Authenticator; logger: Logger; secrets: ServingSecrets }) {
     this.db = deps.db;
+    this.secrets = deps.secrets;
     this.auth = deps.auth;
     this.log = deps.logger;
     for (const name of BROADCAST) this.offs.push(deps.events.on(name, (p) => this.broadcast(name, p)));
@@ -58,19 +67,29 @@ export class LiveHub {
       socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal));
+    const exp = decodeJwt(token).exp; // verified by fromBearer above
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal, exp !== undefined ? exp * 1000 : null));
   }
 
-  private accept(ws: WebSocket, principal: Principal): void {
+  private accept(ws: WebSocket, principal: Principal, expiresAtMs: number | null): void {
     const client: Client = { ws, principal, logs: new Map() };
     this.clients.add(client);
-    ws.on('close', () => this.clients.delete(client));
+    let expiry: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      if (expiresAtMs === null) return;
+      const left = expiresAtMs - Date.now();
+      if (left <= 0) ws.close(TOKEN_EXPIRED_CLOSE.code, TOKEN_EXPIRED_CLOSE.reason);
+      else expiry = setTimeout(arm, Math.min(left, 2 ** 31 - 1)); // a timer longer than ~24.8 days re-arms
+    };
+    arm();
+    ws.on('close', () => { clearTimeout(expiry); this.clients.delete(client); });
     ws.on('error', () => this.clients.delete(client));
     ws.on('message', (data) => {
       let msg: { type?: string; ti_id?: string; try_number?: number };
       try { msg = JSON.parse(String(data)); } catch { return this.send(client, { type: 'error', detail: 'messages must be JSON' }); }
       if (msg.type === 'subscribe_log' && typeof msg.ti_id === 'string' && Number.isInteger(msg.try_number)) {
         if (!principal.permissions.has('read:task_log')) return this.send(client, { type: 'error', detail: 'Forbidden: read task_log' });
+        if (!UUID.test(msg.ti_id) || msg.try_number! < 0 || msg.try_number! > 2147483647) return this.send(client, { type: 'error', detail: 'ti_id must be a task instance id (a UUID) and try_number a non-negative integer' });
         client.logs.set(msg.ti_id, { tryNumber: msg.try_number!, pos: 0, busy: false, again: false });
         void this.pushLog(client, msg.ti_id);
       } else if (msg.type === 'unsubscribe_log' && typeof msg.ti_id === 'string') {
@@ -110,7 +129,7 @@ export class LiveHub {
         sub.again = false;
         const ti = await this.db.selectFrom('task_instance').select(['id', 'try_number', 'state']).where('id', '=', tiId).executeTakeFirst();
         if (!ti) return;
-        const { lines, position } = await readLog(this.db, ti, sub.tryNumber, sub.pos);
+        const { lines, position } = await readLog(this.db, ti, sub.tryNumber, sub.pos, await this.secrets.masker());
         sub.pos = position.log_pos;
         if (lines.length || position.end_of_log) this.send(c, { type: 'log', ti_id: tiId, try_number: sub.tryNumber, lines, end_of_log: position.end_of_log });
       } while (sub.again);

@@ -7,6 +7,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ApiError } from '../errors.ts';
+import type { SecretsMasker } from '@windsock/dag-model';
 import type { WebDb } from '../types.ts';
 
 export interface LogPosition { log_pos: number; end_of_log: boolean }
@@ -27,14 +28,15 @@ export class LogTokens {
   }
 }
 
-export async function readLog(db: WebDb, ti: { id: string; try_number: number; state: string | null }, tryNumber: number, afterId: number) {
+/** `mask`: the serving masker; every line is served with the secrets it knows replaced by `***`. */
+export async function readLog(db: WebDb, ti: { id: string; try_number: number; state: string | null }, tryNumber: number, afterId: number, mask: SecretsMasker) {
   const chunks = await db.selectFrom('task_log').select(['id', 'chunk', 'created_at']).where('task_instance_id', '=', ti.id)
     .where('try_number', '=', tryNumber).where('id', '>', String(afterId)).orderBy('id').limit(2000).execute();
   const finished = tryNumber < ti.try_number || !['running', 'queued', 'restarting', 'scheduled', null].includes(ti.state);
   const lines: { event: string; timestamp: string }[] = [];
   for (const c of chunks) {
     const ts = new Date(c.created_at).toISOString();
-    for (const line of c.chunk.replace(/\n$/, '').split('\n')) lines.push({ event: line, timestamp: ts });
+    for (const line of mask.redactText(c.chunk).replace(/\n$/, '').split('\n')) lines.push({ event: line, timestamp: ts });
   }
   const last = chunks.length ? Number(chunks[chunks.length - 1]!.id) : afterId;
   return { lines, position: { log_pos: last, end_of_log: finished && chunks.length < 2000 } };

@@ -1,6 +1,6 @@
 /** Helpers shared by the v1 and v2 serializers: dates, timedeltas, file tokens, secret masking. */
 import { createHash } from 'node:crypto';
-import type { Schedule } from '@windsock/dag-model';
+import { isSensitiveKey, type Schedule } from '@windsock/dag-model';
 
 export const iso = (d: Date | string | null | undefined): string | null => (d == null ? null : new Date(d).toISOString());
 
@@ -24,15 +24,13 @@ export function scheduleInterval(s: Schedule): Record<string, unknown> | null {
   }
 }
 
-const SENSITIVE = /(access_token|api_key|apikey|authorization|passphrase|passwd|password|private_key|secret|token|keyfile_dict|service_account)/i;
-
 /** Airflow's redaction of connection extras: values under sensitive-looking keys become "***". */
 export function maskExtra(extra: string | null): string | null {
   if (extra == null || extra === '') return extra;
   try {
     const walk = (v: unknown): unknown => {
       if (Array.isArray(v)) return v.map(walk);
-      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SENSITIVE.test(k) ? '***' : walk(x)]));
+      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, isSensitiveKey(k) ? '***' : walk(x)]));
       return v;
     };
     return JSON.stringify(walk(JSON.parse(extra)));

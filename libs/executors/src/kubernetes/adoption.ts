@@ -10,8 +10,12 @@ export class StoredLogMatcher {
   private i = 0;
   private matching: boolean;
 
-  constructor(stored: readonly string[]) {
+  private readonly mask: (line: string) => string;
+
+  /** `mask`: what the worker did to each line before storing it (the secrets masker). */
+  constructor(stored: readonly string[], mask: (line: string) => string = (l) => l) {
     this.stored = stored;
+    this.mask = mask;
     this.matching = stored.length > 0;
   }
 
@@ -19,8 +23,9 @@ export class StoredLogMatcher {
   skipped = 0;
 
   /** True when `line` is already in the stored log (and so must not be written again). */
-  seen(line: string): boolean {
+  seen(raw: string): boolean {
     if (!this.matching) return false;
+    const line = this.mask(raw);
     for (let j = this.i; j < this.stored.length; j++) {
       if (this.stored[j] === line) { this.i = j + 1; this.skipped++; return true; }
     }

@@ -47,7 +47,7 @@ export class PodExecutor implements Executor {
     }
     if (pod.metadata?.deletionTimestamp) return null;
     await this.relabel(namespace, name, launch.workerId);
-    const matcher = new StoredLogMatcher(launch.storedLog ?? []);
+    const matcher = new StoredLogMatcher(launch.storedLog ?? [], launch.maskLine);
     log.write(`Adopted pod ${namespace}/${name} (launched by ${String(pod.metadata?.labels?.[WORKER_LABEL] ?? 'unknown')}); resuming its log after the lines already stored`);
     return this.follow(plan, launch, log, new Date(pod.metadata?.creationTimestamp ?? Date.now()).getTime(), (l) => matcher.seen(l));
   }

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionHandle, ExecutionResult, Executor, LogSink, TaskLaunch } from '../types.ts';
@@ -14,12 +14,18 @@ import { ExecutorError } from '../types.ts';
 import { localCommandFor } from './command.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { PYTHON_RUNNER_PATH } from '../python/spec.ts';
+import { DEFAULT_TASK_ENV_ALLOWLIST, taskEnv } from './task-env.ts';
+import { resolveOsUser, type OsUser } from './os-user.ts';
 
 export interface LocalExecutorOptions {
   /** Time between SIGTERM and SIGKILL when stopping a task. */
   killGraceMs?: number;
-  /** Base environment for tasks (defaults to this process's). */
+  /** The worker's environment, of which tasks inherit only the allow-listed part (defaults to this process's). */
   baseEnv?: Record<string, string | undefined>;
+  /** Names (or `PREFIX*`) of `baseEnv` a task inherits ([worker] task_env_allowlist); Windsock's own never pass. */
+  taskEnvAllowlist?: readonly string[];
+  /** OS user (name or uid) tasks run as ([core] default_impersonation); needs Windsock to run as root. */
+  runAsUser?: string;
   /** Interpreter for Python callables (default python3 on PATH). */
   pythonBin?: string;
   /** Folders put on Python tasks' sys.path: the DAG folder (for its helper modules) and the `airflow` shim. */
@@ -52,10 +58,14 @@ export class LocalExecutor implements Executor {
   private readonly running = new Set<ExecutionHandle>();
   private readonly pythonBin: string;
   private readonly pythonPath: string[];
+  private readonly allow: readonly string[];
+  private readonly runAs: OsUser | null;
 
   constructor(opts: LocalExecutorOptions = {}) {
     this.killGraceMs = opts.killGraceMs ?? 5_000;
     this.baseEnv = opts.baseEnv ?? process.env;
+    this.allow = opts.taskEnvAllowlist ?? DEFAULT_TASK_ENV_ALLOWLIST;
+    this.runAs = opts.runAsUser ? resolveOsUser(opts.runAsUser) : null;
     this.pythonBin = opts.pythonBin ?? 'python3';
     this.pythonPath = opts.pythonPath ?? [];
   }
@@ -78,14 +88,16 @@ export class LocalExecutor implements Executor {
     for (const n of command.notes) log.write(n);
     for (const [name, content] of Object.entries(command.files ?? {})) await writeFile(join(dir, name), content);
     const xcomPath = join(dir, 'return.json');
-    const env: Record<string, string | undefined> = {
-      ...(command.inheritEnv ? this.baseEnv : { PATH: this.baseEnv.PATH }),
-      ...command.env,
-      ...launch.env,
-      WINDSOCK_XCOM_PATH: xcomPath,
-    };
+    const runAs = this.runAs;
+    if (runAs) for (const p of [dir, ...Object.keys(command.files ?? {}).map((n) => join(dir, n))]) await chown(p, runAs.uid, runAs.gid);
+    const env = taskEnv({
+      base: this.baseEnv, allow: this.allow, inherit: command.inheritEnv, operatorEnv: command.env,
+      identity: runAs ? { USER: runAs.name, LOGNAME: runAs.name, HOME: runAs.home } : undefined,
+      windsockEnv: { ...launch.env, WINDSOCK_XCOM_PATH: xcomPath },
+    });
+    if (runAs) log.write(`Running as user ${runAs.name} (uid ${runAs.uid})`);
     const child = spawn('/bin/sh', ['-c', WATCHDOG, 'windsock-task', String(Math.ceil(this.killGraceMs / 1000)), command.file, ...command.args],
-      { cwd: command.cwd ?? dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+      { cwd: command.cwd ?? dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}) });
     let lastLine: string | undefined;
     const out = new LineSplitter((l) => { log.write(l); if (l.trim() !== '') lastLine = l; });
     const err = new LineSplitter((l) => log.write(l));

@@ -80,7 +80,7 @@ export class SparkExecutor implements Executor {
       }
     };
     const driverTaken = await relabelDriver();
-    const matcher = new StoredLogMatcher(launch.storedLog ?? []);
+    const matcher = new StoredLogMatcher(launch.storedLog ?? [], launch.maskLine);
     log.write(`Adopted SparkApplication ${plan.namespace}/${plan.name}; resuming the driver's log after the lines already stored`);
     return this.follow(plan, launch, log, new Date(app.metadata?.creationTimestamp ?? Date.now()).getTime(), (l) => matcher.seen(l), driverTaken ? undefined : relabelDriver);
   }

@@ -15,6 +15,7 @@ import { dagRunV1, dagV1, tiV1 } from '../../serialize/v1.ts';
 import { poolV2 } from '../../serialize/v2.ts';
 import { poolUsage } from '../../queries/pools.ts';
 import { readLog, type LogTokens } from '../../queries/logs.ts';
+import { redactVariableValue } from '../../secrets.ts';
 import { setDagPaused } from '../../sql/set-dag-paused.ts';
 import { setRunState } from '../../sql/set-run-state.ts';
 import { checkConf } from '../../params.ts';
@@ -138,7 +139,7 @@ export const coreRoutesV1 = (ctx: ApiContext, tokens: LogTokens): FastifyPluginA
     const ti = await loadTi(db, p.dag_id, p.dag_run_id, p.task_id, q.map_index ?? -1);
     if (p.task_try_number < 1 || p.task_try_number > ti.try_number) throw notFound('Task log', `TaskInstance ${p.task_id} has no try ${p.task_try_number}`);
     const from = q.full_content || !q.token ? 0 : tokens.read(q.token).log_pos;
-    const { lines, position } = await readLog(db, ti, p.task_try_number, from);
+    const { lines, position } = await readLog(db, ti, p.task_try_number, from, await ctx.secrets.masker());
     const text = lines.map((l) => l.event).join('\n') + (lines.length ? '\n' : '');
     if ((req.headers.accept ?? '').includes('text/plain')) return reply.type('text/plain').send(text);
     return { continuation_token: tokens.sign(position), content: text };
@@ -159,7 +160,7 @@ export const coreRoutesV1 = (ctx: ApiContext, tokens: LogTokens): FastifyPluginA
     const { variable_key } = req.params as { variable_key: string };
     const v = await db.selectFrom('variable').select(['key', 'val as value', 'description']).where('key', '=', variable_key).executeTakeFirst();
     if (!v) throw notFound('Variable', `Variable does not exist`);
-    return v;
+    return { ...v, value: redactVariableValue(ctx.secrets.keysOnly(), v.key, v.value) };
   });
   app.post('/variables', { config: { perm: 'create:variable' }, schema: { body: VarBody } }, async (req) => {
     const b = req.body as { key: string; value: string; description?: string | null };

@@ -21,7 +21,7 @@ export const logRoutesV2 = (ctx: ApiContext, tokens: LogTokens): FastifyPluginAs
     const ti = await loadTi(ctx.db, p.dag_id, p.dag_run_id, p.task_id, q.map_index ?? -1);
     if (p.try_number > ti.try_number || p.try_number < 1) throw notFound('Task log', `TaskInstance ${p.task_id} has no try ${p.try_number}`);
     const from = q.full_content || !q.token ? 0 : tokens.read(q.token).log_pos;
-    const { lines, position } = await readLog(ctx.db, ti, p.try_number, from);
+    const { lines, position } = await readLog(ctx.db, ti, p.try_number, from, await ctx.secrets.masker());
     const accept = req.headers.accept ?? '';
     if (accept.includes('text/plain')) return reply.type('text/plain').send(lines.map((l) => l.event).join('\n') + (lines.length ? '\n' : ''));
     if (accept.includes('application/x-ndjson')) return reply.type('application/x-ndjson').send(lines.map((l) => JSON.stringify(l)).join('\n') + (lines.length ? '\n' : ''));

@@ -9,15 +9,19 @@ import { sql } from 'kysely';
 import { ApiError, notFound } from '../../errors.ts';
 import { orderBy, page } from '../../http/paging.ts';
 import { audit } from '../../audit.ts';
+import { redactVariableValue } from '../../secrets.ts';
 import type { ApiContext } from '../../types.ts';
 import { Nullable, Paging, StrArray } from './schemas.ts';
 
 const KeyParams = Type.Object({ variable_key: Type.String() });
 const asText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
-const out = (v: { key: string; val: string; description: string | null; is_encrypted: boolean }) => ({ key: v.key, value: v.val, description: v.description, is_encrypted: v.is_encrypted, team_name: null });
 
 export const variableRoutesV2 = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
   const { db } = ctx;
+  // Airflow 3's VariableResponse: values under sensitive keys read "***", for every role.
+  const keys = ctx.secrets.keysOnly();
+  const shown = (key: string, val: string) => redactVariableValue(keys, key, val);
+  const out = (v: { key: string; val: string; description: string | null; is_encrypted: boolean }) => ({ key: v.key, value: shown(v.key, v.val), description: v.description, is_encrypted: v.is_encrypted, team_name: null });
   const limits = { max: ctx.config.api.maximum_page_limit, fallback: ctx.config.api.fallback_page_limit };
 
   app.get('/variables', { config: { perm: 'read:variable' }, schema: { querystring: Type.Object({ ...Paging, variable_key_pattern: Type.Optional(Type.String()) }) } }, async (req) => {
@@ -60,7 +64,12 @@ export const variableRoutesV2 = (ctx: ApiContext): FastifyPluginAsync => async (
     const mask = (req.query as { update_mask?: string[] }).update_mask;
     if (b.key !== variable_key) throw new ApiError('BAD_REQUEST', 'Bad Request', 'Invalid body, key from request body doesn\'t match uri parameter');
     const set: { val?: string; description?: string | null } = {};
-    if ((!mask || mask.includes('value')) && b.value !== undefined) set.val = asText(b.value);
+    if ((!mask || mask.includes('value')) && b.value !== undefined) {
+      // A form that sends back the masked value it was shown ("***") leaves the stored value as it is.
+      const old = await db.selectFrom('variable').select('val').where('key', '=', variable_key).executeTakeFirst();
+      const masked = old ? shown(variable_key, old.val) : null;
+      if (!(old && masked !== old.val && asText(b.value) === masked)) set.val = asText(b.value);
+    }
     if ((!mask || mask.includes('description')) && 'description' in b) set.description = b.description ?? null;
     const v = Object.keys(set).length
       ? await db.updateTable('variable').set(set).where('key', '=', variable_key).returningAll().executeTakeFirst()
