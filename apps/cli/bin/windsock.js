@@ -11,5 +11,10 @@ const WEBSERVER_V8_FLAGS = ['--max-semi-space-size=1'];
 if (process.argv[2] === 'webserver' && !WEBSERVER_V8_FLAGS.every((f) => process.execArgv.includes(f)) && typeof process.execve === 'function') {
   process.execve(process.execPath, [process.execPath, ...process.execArgv, ...WEBSERVER_V8_FLAGS, ...process.argv.slice(1)], process.env);
 }
+// Node strips the types of every .ts module as it loads it, and compiles every module: the compile cache (in the
+// OS's temporary folder; NODE_COMPILE_CACHE picks another, NODE_DISABLE_COMPILE_CACHE=1 turns it off) keeps both
+// for the next start, which cuts a command's start from about 1 s of CPU to a tenth of that.
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
 const { main } = await import('../src/main.ts');
 process.exitCode = await main(process.argv);
