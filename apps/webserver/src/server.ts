@@ -25,6 +25,7 @@ import { connectionRoutesV2 } from './routes/v2/connections.ts';
 import { poolRoutesV2 } from './routes/v2/pools.ts';
 import { monitoringRoutesV2 } from './routes/v2/monitoring.ts';
 import { coreRoutesV1 } from './routes/v1/core.ts';
+import { userRoutesV1 } from './routes/v1/users.ts';
 import { unimplementedRoutes } from './routes/unimplemented.ts';
 import type { ApiContext } from './types.ts';
 
@@ -57,6 +58,7 @@ export async function buildServer(ctx: ApiContext & { jwtSecret: string; uiDir?:
     variableRoutesV2(ctx), connectionRoutesV2(ctx), poolRoutesV2(ctx), monitoringRoutesV2(ctx)];
   for (const p of v2) await app.register(p, { prefix: '/api/v2' });
   await app.register(coreRoutesV1(ctx, logTokens), { prefix: '/api/v1' });
+  await app.register(userRoutesV1(ctx), { prefix: '/api/v1' });
   await app.register(unimplementedRoutes);
   await app.register(authTokenRoutes(auth));
   for (const p of ctx.plugins ?? []) await app.register(p);
