@@ -13,7 +13,7 @@ import { LoginThrottle } from './auth/throttle.ts';
 import { LogTokens } from './queries/logs.ts';
 import { LiveHub } from './live/ws.ts';
 import { collectRoutes, openApiDocument } from './openapi.ts';
-import { serveUi, uiAvailable } from './static.ts';
+import { isApiPath, sendUiMissing, serveUi, uiAvailable } from './static.ts';
 import { authTokenRoutes } from './routes/auth-token.ts';
 import { dagRoutesV2 } from './routes/v2/dags.ts';
 import { dagRunRoutesV2 } from './routes/v2/dag-runs.ts';
@@ -64,8 +64,13 @@ export async function buildServer(ctx: ApiContext & { jwtSecret: string; uiDir?:
   for (const p of ctx.plugins ?? []) await app.register(p);
   app.get('/openapi.json', { config: { public: true } }, async () => openApiDocument(ops, ctx.version));
 
-  const ui = ctx.uiDir && (await uiAvailable(ctx.uiDir)) ? ctx.uiDir : null;
+  let ui = ctx.uiDir && (await uiAvailable(ctx.uiDir)) ? ctx.uiDir : null;
   app.setNotFoundHandler(async (req, reply) => {
+    if (req.method === 'GET' && ctx.uiDir && !isApiPath(req.url)) {
+      // Not built at start: look again (it may have been built since), else say how to build it.
+      ui ??= (await uiAvailable(ctx.uiDir)) ? ctx.uiDir : null;
+      if (!ui) { await sendUiMissing(reply, ctx.uiDir); return reply; }
+    }
     if (ui && req.method === 'GET' && (await serveUi(app, ui, req.url, reply))) return reply;
     return sendProblem(reply, new ApiError('NOT_FOUND', 'Not Found', `No route for ${req.method} ${req.url.split('?')[0]}`));
   });
