@@ -2,7 +2,10 @@
 // The `windsock` command. Windsock's TypeScript runs directly on Node 24 (type stripping, no build step).
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  console.error(`windsock needs Node.js 24 or newer; this is ${process.version}. Install Node 24 (see .nvmrc) and run again.`);
+  // `npm install` puts Node 24 in node_modules/.bin (the `node` dev dependency), which `npx windsock` and the npm
+  // scripts put first on PATH; running this file with an older node directly is the one way to get here.
+  console.error(`windsock needs Node.js 24 or newer; this is ${process.version}. Run it as \`npx windsock\` from the repository `
+    + '(npm install brings Node 24 into node_modules/.bin), or install Node 24 (see .nvmrc).');
   process.exit(1);
 }
 // The webserver is mostly idle between requests: a small young generation keeps its memory down (about 140 MiB
