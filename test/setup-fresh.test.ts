@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 
@@ -46,49 +46,57 @@ describe.skipIf(!ENABLED)('a fresh clone with an older Node first on PATH', { ti
   it('npm ci brings Node 24; npx windsock and npm start run on it and serve the UI; the system node is untouched', async () => {
     const older = olderNodePath();
     if (!older) throw new Error('no node older than 24 on PATH: this test needs one (e.g. /usr/bin/node)');
-    const dest = join(await mkdtemp(join(tmpdir(), 'windsock-fresh-')), 'windsock');
-    execFileSync('git', ['clone', '--quiet', '--shared', ROOT, dest]);
-    execFileSync('git', ['-C', dest, 'checkout', '--quiet', '--detach', execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim()]);
-    const env = freshEnv(older.path);
-    const npm = join(dirname(older.node), 'npm');
-    const npmCmd = existsSync(npm) ? npm : 'npm';
-
-    const started = Date.now();
-    const ci = await run(npmCmd, ['ci', '--no-audit', '--no-fund'], dest, env);
-    expect(ci.code, ci.stderr.slice(-3000)).toBe(0);
-    process.stdout.write(`fresh setup: npm ci with node ${older.version} took ${Math.round((Date.now() - started) / 1000)} s\n`);
-
-    const version = await run(join(dirname(older.node), 'npx'), ['windsock', '--version'], dest, env);
-    expect(version.code, version.stderr).toBe(0);
-    expect(version.stdout).toMatch(/\(Node\.js v24\./);
-    expect((await run(npmCmd, ['exec', '--', 'node', '-p', 'process.version'], dest, env)).stdout).toMatch(/^v24\./);
-    expect(execFileSync(older.node, ['-v'], { encoding: 'utf8' }).trim()).toBe(older.version); // untouched
-    expect(execFileSync('sh', ['-c', 'node -v'], { env, encoding: 'utf8' }).trim()).toBe(older.version); // still first on PATH outside npm
-    expect(existsSync(join(dest, 'apps/webserver/ui/dist/index.html'))).toBe(true);
-
-    // `npm start`: standalone on the examples, the UI at /.
-    const home = await mkdtemp(join(tmpdir(), 'windsock-fresh-home-'));
-    const child = spawn(npmCmd, ['start'], { cwd: dest, env: freshEnv(older.path, { WINDSOCK_HOME: home, WINDSOCK__WEBSERVER__PORT: '0', WINDSOCK__LOGGING__LEVEL: 'warn' }), detached: true });
+    const work = await mkdtemp(join(tmpdir(), 'windsock-fresh-'));
     try {
-      let out = '';
-      const url = await new Promise<string>((res, rej) => {
-        child.stdout.on('data', (b: Buffer) => {
-          out += b.toString();
-          const m = /webserver: +(http:\/\/\S+)/.exec(out);
-          if (m && out.includes('Press Ctrl+C')) res(m[1]!);
-        });
-        child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
-        child.on('exit', (code) => rej(new Error(`npm start exited (${code}): ${out}`)));
-      });
-      const page = await fetch(`${url}/`);
-      expect(page.status).toBe(200);
-      expect(await page.text()).toMatch(/<html/i);
-      const ver = await (await fetch(`${url}/api/v2/monitor/health`)).json() as { metadatabase?: { status: string } };
-      expect(ver.metadatabase?.status).toBe('healthy');
+      await freshSetup(older, join(work, 'windsock'));
     } finally {
-      const exited = new Promise<void>((res) => { if (child.exitCode !== null) res(); else child.once('exit', () => res()); });
-      try { process.kill(-child.pid!, 'SIGTERM'); } catch { /* gone */ }
-      await exited;
+      await rm(work, { recursive: true, force: true }); // a gigabyte: node_modules and Node 24
     }
   });
 });
+
+async function freshSetup(older: { path: string; node: string; version: string }, dest: string): Promise<void> {
+  execFileSync('git', ['clone', '--quiet', '--shared', ROOT, dest]);
+  execFileSync('git', ['-C', dest, 'checkout', '--quiet', '--detach', execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim()]);
+  const env = freshEnv(older.path);
+  const npm = join(dirname(older.node), 'npm');
+  const npmCmd = existsSync(npm) ? npm : 'npm';
+
+  const started = Date.now();
+  const ci = await run(npmCmd, ['ci', '--no-audit', '--no-fund'], dest, env);
+  expect(ci.code, ci.stderr.slice(-3000)).toBe(0);
+  process.stdout.write(`fresh setup: npm ci with node ${older.version} took ${Math.round((Date.now() - started) / 1000)} s\n`);
+
+  const version = await run(join(dirname(older.node), 'npx'), ['windsock', '--version'], dest, env);
+  expect(version.code, version.stderr).toBe(0);
+  expect(version.stdout).toMatch(/\(Node\.js v24\./);
+  expect((await run(npmCmd, ['exec', '--', 'node', '-p', 'process.version'], dest, env)).stdout).toMatch(/^v24\./);
+  expect(execFileSync(older.node, ['-v'], { encoding: 'utf8' }).trim()).toBe(older.version); // untouched
+  expect(execFileSync('sh', ['-c', 'node -v'], { env, encoding: 'utf8' }).trim()).toBe(older.version); // still first on PATH outside npm
+  expect(existsSync(join(dest, 'apps/webserver/ui/dist/index.html'))).toBe(true);
+
+  // `npm start`: standalone on the examples, the UI at /.
+  const home = await mkdtemp(join(tmpdir(), 'windsock-fresh-home-'));
+  const child = spawn(npmCmd, ['start'], { cwd: dest, env: freshEnv(older.path, { WINDSOCK_HOME: home, WINDSOCK__WEBSERVER__PORT: '0', WINDSOCK__LOGGING__LEVEL: 'warn' }), detached: true });
+  try {
+    let out = '';
+    const url = await new Promise<string>((res, rej) => {
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        const m = /webserver: +(http:\/\/\S+)/.exec(out);
+        if (m && out.includes('Press Ctrl+C')) res(m[1]!);
+      });
+      child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
+      child.on('exit', (code) => rej(new Error(`npm start exited (${code}): ${out}`)));
+    });
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+    const ver = await (await fetch(`${url}/api/v2/monitor/health`)).json() as { metadatabase?: { status: string } };
+    expect(ver.metadatabase?.status).toBe('healthy');
+  } finally {
+    const exited = new Promise<void>((res) => { if (child.exitCode !== null) res(); else child.once('exit', () => res()); });
+    try { process.kill(-child.pid!, 'SIGTERM'); } catch { /* gone */ }
+    await exited;
+  }
+}
