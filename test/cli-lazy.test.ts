@@ -41,7 +41,7 @@ function heavyIn(modules: string[]): string[] {
 
 const YAML_DAG = 'lazy_yaml:\n  schedule: null\n  default_args: {start_date: 2024-01-01}\n  tasks:\n    - task_id: a\n      operator: airflow.operators.bash.BashOperator\n      bash_command: echo a\n';
 
-describe('the CLI loads what the command needs', { timeout: 180_000 }, () => {
+describe('the CLI loads what the command needs', { timeout: 300_000 }, () => {
   it('--help lists every command and loads none of the heavy modules', async () => {
     const r = await traced(['--help']);
     expect(r.code).toBe(0);

@@ -54,7 +54,7 @@ async function signIn(url: string, username: string, password: string): Promise<
   return r.status;
 }
 
-describe('one writer per embedded store', { timeout: 300_000 }, () => {
+describe('one writer per embedded store', { timeout: 600_000 }, () => {
   it('a second process goes through the running standalone or is refused, and the store stays intact', async () => {
     const home = join(await mkdtemp(join(tmpdir(), 'windsock-lock-home-')), 'home');
     const dags = await dagFolder({ 'lock.yaml': YAML_DAG });

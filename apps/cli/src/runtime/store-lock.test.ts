@@ -89,7 +89,7 @@ describe('store lock', () => {
   it('lets exactly one of several processes take over a stale lock at once', async () => {
     const dir = dataDir();
     writeFileSync(lockPathOf(dir), JSON.stringify({ pid: deadPid(), hostname: hostname(), command: 'standalone', serving: true, url: null, started: 'then', procStart: null, token: 'old' }));
-    const results = await Promise.all(Array.from({ length: 6 }, () => contender(dir, 1500)));
+    const results = await Promise.all(Array.from({ length: 6 }, () => contender(dir, 6000)));
     expect(results.filter((r) => r === 'ok')).toHaveLength(1);
     expect(results.filter((r) => r === 'locked')).toHaveLength(5);
   });
