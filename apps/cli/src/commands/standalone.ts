@@ -37,17 +37,18 @@ export function registerStandalone(program: Command, _setExit: (code: number) =>
     .option('--port <port>', 'webserver port (default: [webserver] port)')
     .action(async (opts: { dags?: string; subdir?: string; port?: string }) => {
       const env = await loadCliEnv({ webserver: { port: opts.port } });
-      const [{ createLogger }, { startEmbedded }, { dagsFolderOf, metastoreOf }, { ensureFernetKey }, { startWebserver }, { acquireStoreLock }] = await Promise.all([
-        import('../logger.ts'), import('../runtime/embedded.ts'), import('../runtime/folder.ts'), import('../runtime/secrets.ts'),
-        import('@windsock/webserver'), import('../runtime/store-lock.ts'),
+      const [{ dagsFolderOf, metastoreOf }, { acquireStoreLock }] = await Promise.all([import('../runtime/folder.ts'), import('../runtime/store-lock.ts')]);
+      const metastore = metastoreOf(env);
+      // One writer per embedded store: other windsock processes go through this one's API while it runs. Taken
+      // before the heavy imports, so that a second standalone on the same store is refused at once.
+      const lock = metastore.kind === 'pglite' && metastore.dataDir ? acquireStoreLock(metastore.dataDir, { command: 'standalone', serving: true }) : null;
+      const [{ createLogger }, { startEmbedded }, { ensureFernetKey }, { startWebserver }] = await Promise.all([
+        import('../logger.ts'), import('../runtime/embedded.ts'), import('../runtime/secrets.ts'), import('@windsock/webserver'),
       ]);
       await mkdir(env.home, { recursive: true });
       const fernetKey = await ensureFernetKey(env);
       const log = createLogger(env.config.logging.level, 'windsock', env.config.logging.format);
       const dagsFolder = dagsFolderOf(env, opts.dags ?? opts.subdir);
-      const metastore = metastoreOf(env);
-      // One writer per embedded store: other windsock processes go through this one's API while it runs.
-      const lock = metastore.kind === 'pglite' && metastore.dataDir ? acquireStoreLock(metastore.dataDir, { command: 'standalone', serving: true }) : null;
       // Listen before anything can be announced: a signal that comes during start-up stops us once started.
       const stopRequested = new Promise<void>((resolve) => {
         const onSignal = (sig: string) => { log.info(`received ${sig}; stopping`); resolve(); };

@@ -17,13 +17,13 @@ export function registerWebserver(program: Command, _setExit: (code: number) => 
         const { ConfigError } = await import('@windsock/config');
         throw new ConfigError('[core] fernet_key must be set for the webserver (it encrypts connection secrets); set WINDSOCK__CORE__FERNET_KEY');
       }
-      const [{ migrateToLatest, openMetastore }, { LocalEventBus }, { openEventBus }, { startWebserver }, { createLogger }, { metastoreOf }, { acquireStoreLock }] = await Promise.all([
-        import('@windsock/metastore'), import('@windsock/queue'), import('../runtime/event-bus.ts'), import('@windsock/webserver'),
-        import('../logger.ts'), import('../runtime/folder.ts'), import('../runtime/store-lock.ts'),
-      ]);
-      const log = createLogger(env.config.logging.level, 'webserver', env.config.logging.format);
+      const [{ metastoreOf }, { acquireStoreLock }] = await Promise.all([import('../runtime/folder.ts'), import('../runtime/store-lock.ts')]);
       const metastore = metastoreOf(env);
       const lock = metastore.kind === 'pglite' && metastore.dataDir ? acquireStoreLock(metastore.dataDir, { command: 'webserver', serving: true }) : null;
+      const [{ migrateToLatest, openMetastore }, { LocalEventBus }, { openEventBus }, { startWebserver }, { createLogger }] = await Promise.all([
+        import('@windsock/metastore'), import('@windsock/queue'), import('../runtime/event-bus.ts'), import('@windsock/webserver'), import('../logger.ts'),
+      ]);
+      const log = createLogger(env.config.logging.level, 'webserver', env.config.logging.format);
       const store = await openMetastore(metastore);
       await migrateToLatest(store.db); // advisory-locked: safe from every process at once
       const events: EventBus = env.config.database.url ? openEventBus(env.config, log) : new LocalEventBus();
