@@ -220,6 +220,15 @@ describe('/api/v1 contract (core paths)', () => {
     await op('v1', 'GET', '/health', '/health', 200, { token: null });
     await op('v1', 'GET', '/version', '/version', 200);
     await op('v1', 'GET', '/dags', '/dags', 401, { token: null });
+    const user = { username: 'v1user', password: 'pw', email: 'v1@example.com', first_name: 'V', last_name: 'One', roles: [{ name: 'Op' }] };
+    const made = await op('v1', 'POST', '/users', '/users', 200, { body: user });
+    expect(made.body).toMatchObject({ username: 'v1user', roles: [{ name: 'Op' }], active: true });
+    expect(made.body).not.toHaveProperty('password');
+    expect((await api.call('POST', '/auth/token', { body: { username: 'v1user', password: 'pw' } })).status).toBe(201);
+    await op('v1', 'POST', '/users', '/users', 409, { body: user });
+    await op('v1', 'POST', '/users', '/users', 400, { body: { ...user, username: 'v1other', roles: [{ name: 'Wizard' }] } });
+    await op('v1', 'POST', '/users', '/users', 400, { body: { username: 'v1other', password: 'pw' } });
+    await op('v1', 'POST', '/users', '/users', 403, { body: { ...user, username: 'v1other' }, token: api.tokens.Op });
   });
 
   it('every other operation of the document answers 501', async () => {

@@ -1,39 +1,40 @@
-/** The `windsock` command, mirroring Airflow's CLI. Each command lives in commands/. */
+/**
+ * The `windsock` command, mirroring Airflow's CLI. Each command lives in commands/: its module registers the
+ * command's name, arguments, options and description (commander and the CLI's small modules only), and its action
+ * imports what it needs when it runs. So `--help`, `--version` and light commands never load Pyodide, the
+ * webserver, the Kubernetes client or BullMQ (test/cli-lazy.test.ts checks it).
+ */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '@windsock/config';
+import { registerDags } from './commands/dags.ts';
+import { registerDb } from './commands/db.ts';
+import { registerScheduler } from './commands/scheduler.ts';
+import { registerStandalone } from './commands/standalone.ts';
+import { registerTasks } from './commands/tasks.ts';
+import { registerUsers } from './commands/users.ts';
+import { registerWebserver } from './commands/webserver.ts';
+import { registerWorker } from './commands/worker.ts';
+import cliPackage from '../package.json' with { type: 'json' };
 
 type Register = (program: Command, setExit: (code: number) => void) => void;
 
-/**
- * Each command's module, loaded only when that command runs (or all of them for help): a process imports only
- * what it uses, which keeps, say, the webserver's memory free of the parser, queue and Kubernetes client.
- */
-const COMMANDS: Record<string, () => Promise<Register>> = {
-  standalone: async () => (await import('./commands/standalone.ts')).registerStandalone,
-  db: async () => (await import('./commands/db.ts')).registerDb,
-  dags: async () => (await import('./commands/dags.ts')).registerDags,
-  tasks: async () => (await import('./commands/tasks.ts')).registerTasks,
-  users: async () => (await import('./commands/users.ts')).registerUsers,
-  webserver: async () => (await import('./commands/webserver.ts')).registerWebserver,
-  scheduler: async () => (await import('./commands/scheduler.ts')).registerScheduler,
-  worker: async () => (await import('./commands/worker.ts')).registerWorker,
-};
+const COMMANDS: Register[] = [registerStandalone, registerDb, registerDags, registerTasks, registerUsers, registerWebserver, registerScheduler, registerWorker];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('windsock')
     .description('Windsock: an Airflow-compatible workflow scheduler that runs every task on Kubernetes')
+    .version(`${cliPackage.version} (Node.js ${process.version})`, '-V, --version', 'print the version and the Node.js it runs on')
     .exitOverride()
     .showHelpAfterError();
   let exitCode = 0;
   const setExit = (code: number) => { exitCode = code; };
   try {
-    const name = argv[2];
-    const wanted = name !== undefined && name in COMMANDS ? [COMMANDS[name]!] : Object.values(COMMANDS);
-    for (const load of wanted) (await load())(program, setExit);
+    for (const register of COMMANDS) register(program, setExit);
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
+    // Imported here, not above: only an error needs it.
+    const { ConfigError } = await import('@windsock/config');
     if (err instanceof ConfigError) { process.stderr.write(`windsock: configuration error: ${err.message}\n`); return 2; }
     const e = err as Error & { code?: string };
     process.stderr.write(`windsock: ${e.message}\n`);

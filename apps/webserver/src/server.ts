@@ -13,7 +13,7 @@ import { LoginThrottle } from './auth/throttle.ts';
 import { LogTokens } from './queries/logs.ts';
 import { LiveHub } from './live/ws.ts';
 import { collectRoutes, openApiDocument } from './openapi.ts';
-import { serveUi, uiAvailable } from './static.ts';
+import { isApiPath, sendUiMissing, serveUi, uiAvailable } from './static.ts';
 import { authTokenRoutes } from './routes/auth-token.ts';
 import { dagRoutesV2 } from './routes/v2/dags.ts';
 import { dagRunRoutesV2 } from './routes/v2/dag-runs.ts';
@@ -25,6 +25,7 @@ import { connectionRoutesV2 } from './routes/v2/connections.ts';
 import { poolRoutesV2 } from './routes/v2/pools.ts';
 import { monitoringRoutesV2 } from './routes/v2/monitoring.ts';
 import { coreRoutesV1 } from './routes/v1/core.ts';
+import { userRoutesV1 } from './routes/v1/users.ts';
 import { unimplementedRoutes } from './routes/unimplemented.ts';
 import { registerMasking, ServingSecrets } from './secrets.ts';
 import { registerHostileInputChecks } from './http/hostile-input.ts';
@@ -63,14 +64,21 @@ export async function buildServer(given: Omit<ApiContext, 'secrets'> & { secrets
     variableRoutesV2(ctx), connectionRoutesV2(ctx), poolRoutesV2(ctx), monitoringRoutesV2(ctx)];
   for (const p of v2) await app.register(p, { prefix: '/api/v2' });
   await app.register(coreRoutesV1(ctx, logTokens), { prefix: '/api/v1' });
+  await app.register(userRoutesV1(ctx), { prefix: '/api/v1' });
   await app.register(unimplementedRoutes);
   await app.register(authTokenRoutes(auth));
   for (const p of ctx.plugins ?? []) await app.register(p);
   app.get('/openapi.json', { config: { public: true } }, async () => openApiDocument(ops, ctx.version));
 
-  const ui = ctx.uiDir && (await uiAvailable(ctx.uiDir)) ? ctx.uiDir : null;
+  let ui = ctx.uiDir && (await uiAvailable(ctx.uiDir)) ? ctx.uiDir : null;
   app.setNotFoundHandler(async (req, reply) => {
-    if (ui && (req.method === 'GET' || req.method === 'HEAD') && (await serveUi(app, ui, req.url, reply))) return reply;
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    if (read && ctx.uiDir && !isApiPath(req.url)) {
+      // Not built at start: look again (it may have been built since), else say how to build it.
+      ui ??= (await uiAvailable(ctx.uiDir)) ? ctx.uiDir : null;
+      if (!ui) { await sendUiMissing(reply, ctx.uiDir); return reply; }
+    }
+    if (ui && read && (await serveUi(app, ui, req.url, reply))) return reply;
     return sendProblem(reply, new ApiError('NOT_FOUND', 'Not Found', `No route for ${req.method} ${req.url.split('?')[0]}`));
   });
 

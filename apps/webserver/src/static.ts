@@ -17,6 +17,23 @@ export async function uiAvailable(dir: string): Promise<boolean> {
   return stat(join(dir, 'index.html')).then((s) => s.isFile(), () => false);
 }
 
+/**
+ * What a browser gets at a UI path when the UI's files are not built: a page saying how to build them (the API
+ * still answers), not a bare 404.
+ */
+export async function sendUiMissing(reply: FastifyReply, dir: string): Promise<void> {
+  const esc = (t: string) => t.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  await reply.code(503).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Windsock: the web UI is not built</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 42em; margin: 3em auto; line-height: 1.5">
+<h1>The web UI is not built</h1>
+<p>Windsock is running, but its web UI's files are missing from <code>${esc(dir)}</code>.</p>
+<p>Build them in the repository with <code>npm run build:ui</code> (<code>npm install</code> and <code>npm start</code> do it), then reload this page.</p>
+<p>The REST API answers meanwhile: <a href="/api/v2/monitor/health">/api/v2</a>, <a href="/openapi.json">/openapi.json</a>.</p>
+</body></html>
+`);
+}
+
 export function isApiPath(url: string): boolean {
   return /^\/(api|auth|ws|openapi\.json)(\/|$|\?)/.test(url);
 }

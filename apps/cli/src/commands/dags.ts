@@ -1,11 +1,10 @@
+/**
+ * `windsock dags …`. Only commander and the CLI's own small modules are imported here: what a command needs (the
+ * parser, an embedded store, the scheduler) is imported when it runs, so `--help` and `dags list` stay light.
+ */
 import type { Command } from 'commander';
-import { waitForEvent } from '@windsock/queue';
-import { createManualRun } from '@windsock/scheduler';
-import { loadCliEnv } from '../config.ts';
+import { loadCliEnv } from './env.ts';
 import { parseOutput, printRows, type OutputFormat } from '../output.ts';
-import { startEmbedded } from '../runtime/embedded.ts';
-import { dagsFolderOf, parseFolder } from '../runtime/folder.ts';
-import { parseLogicalDate, printReport, runReport } from '../runtime/run-report.ts';
 
 export function registerDags(program: Command, setExit: (code: number) => void): void {
   const dags = program.command('dags').description('Manage DAGs');
@@ -14,7 +13,8 @@ export function registerDags(program: Command, setExit: (code: number) => void):
     .option('-S, --subdir <dir>', 'DAG folder').option('-o, --output <format>', 'table, json or plain', 'table')
     .action(async (opts: { subdir?: string; output: string }) => {
       const format = parseOutput(opts.output);
-      const env = loadCliEnv();
+      const env = await loadCliEnv();
+      const { dagsFolderOf, parseFolder } = await import('../runtime/folder.ts');
       const results = await parseFolder(env.config, dagsFolderOf(env, opts.subdir));
       const rows = results.flatMap((r) => (r.ok ? r.dags : []).map((d) => ({
         dag_id: d.dag_id, fileloc: d.fileloc, owners: d.owners, is_paused: d.is_paused_upon_creation ?? env.config.core.dags_are_paused_at_creation,
@@ -30,7 +30,8 @@ export function registerDags(program: Command, setExit: (code: number) => void):
     .option('-S, --subdir <dir>', 'DAG folder').option('-o, --output <format>', 'table, json or plain', 'table')
     .action(async (opts: { subdir?: string; output: string }) => {
       const format = parseOutput(opts.output);
-      const env = loadCliEnv();
+      const env = await loadCliEnv();
+      const { dagsFolderOf, parseFolder } = await import('../runtime/folder.ts');
       const results = await parseFolder(env.config, dagsFolderOf(env, opts.subdir));
       const rows = results.flatMap((r) => (r.ok ? [] : [{ filename: r.error.filename, line: r.error.line, error: r.error.message, stack_trace: r.error.stacktrace }]));
       printRows(rows, ['filename', 'line', 'error'], format);
@@ -44,8 +45,11 @@ export function registerDags(program: Command, setExit: (code: number) => void):
     .option('--tail <n>', 'log lines to print per task', '10')
     .action(async (dagId: string, logicalDate: string | undefined, opts: { subdir?: string; output: string; conf?: string; tail: string }) => {
       const format: OutputFormat = parseOutput(opts.output);
-      const env = loadCliEnv({ core: { dags_are_paused_at_creation: true } });
+      const env = await loadCliEnv({ core: { dags_are_paused_at_creation: true } });
       const conf = opts.conf ? parseConf(opts.conf) : {};
+      const [{ waitForEvent }, { createManualRun }, { startEmbedded }, { dagsFolderOf }, { parseLogicalDate, printReport, runReport }] = await Promise.all([
+        import('@windsock/queue'), import('@windsock/scheduler'), import('../runtime/embedded.ts'), import('../runtime/folder.ts'), import('../runtime/run-report.ts'),
+      ]);
       const app = await startEmbedded({ config: env.config, metastore: { kind: 'pglite', dataDir: null }, dagsFolder: dagsFolderOf(env, opts.subdir), watch: false, autoStart: false });
       try {
         const db = app.store.db;

@@ -1,9 +1,6 @@
 /** `windsock scheduler`: one scheduler process of distributed mode (DAG processor + scheduling loop). */
 import type { Command } from 'commander';
-import { loadCliEnv } from '../config.ts';
-import { createLogger } from '../logger.ts';
-import { dagsFolderOf } from '../runtime/folder.ts';
-import { startSchedulerProcess } from '../runtime/distributed.ts';
+import { loadCliEnv } from './env.ts';
 import { untilSignal } from './worker.ts';
 
 export function registerScheduler(program: Command, _setExit: (code: number) => void): void {
@@ -12,7 +9,10 @@ export function registerScheduler(program: Command, _setExit: (code: number) => 
     .option('--dags <dir>', 'DAG folder (default: [core] dags_folder)')
     .option('-S, --subdir <dir>', 'DAG folder (Airflow\'s spelling)')
     .action(async (opts: { dags?: string; subdir?: string }) => {
-      const env = loadCliEnv();
+      const env = await loadCliEnv();
+      const [{ createLogger }, { dagsFolderOf }, { startSchedulerProcess }] = await Promise.all([
+        import('../logger.ts'), import('../runtime/folder.ts'), import('../runtime/distributed.ts'),
+      ]);
       const log = createLogger(env.config.logging.level, 'windsock-scheduler', env.config.logging.format);
       const proc = await startSchedulerProcess({ config: env.config, dagsFolder: dagsFolderOf(env, opts.dags ?? opts.subdir), logger: log });
       const sig = await untilSignal();

@@ -2,12 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadCliEnv } from '../config.ts';
-import { createLogger } from '../logger.ts';
-import { startEmbedded } from '../runtime/embedded.ts';
-import { dagsFolderOf, metastoreOf } from '../runtime/folder.ts';
-import { ensureFernetKey } from '../runtime/secrets.ts';
-import { createUser, startWebserver, userExists } from '@windsock/webserver';
+import { loadCliEnv } from './env.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
 import type { CliEnv } from '../config.ts';
@@ -27,6 +22,7 @@ async function keptSecret(env: CliEnv, file: string, make: () => string): Promis
  * kept in $WINDSOCK_HOME/standalone_admin_password.txt.
  */
 async function ensureAdmin(env: CliEnv, db: Kysely<Database>): Promise<string | null> {
+  const { createUser, userExists } = await import('@windsock/webserver/users');
   if (await userExists(db, 'admin')) return null;
   const { value } = await keptSecret(env, 'standalone_admin_password.txt', () => randomBytes(12).toString('base64url'));
   await createUser(db, { username: 'admin', password: value, role: 'Admin' });
@@ -40,12 +36,19 @@ export function registerStandalone(program: Command, _setExit: (code: number) =>
     .option('-S, --subdir <dir>', 'DAG folder (Airflow\'s spelling)')
     .option('--port <port>', 'webserver port (default: [webserver] port)')
     .action(async (opts: { dags?: string; subdir?: string; port?: string }) => {
-      const env = loadCliEnv({ webserver: { port: opts.port } });
+      const env = await loadCliEnv({ webserver: { port: opts.port } });
+      const [{ dagsFolderOf, metastoreOf }, { acquireStoreLock }] = await Promise.all([import('../runtime/folder.ts'), import('../runtime/store-lock.ts')]);
+      const metastore = metastoreOf(env);
+      // One writer per embedded store: other windsock processes go through this one's API while it runs. Taken
+      // before the heavy imports, so that a second standalone on the same store is refused at once.
+      const lock = metastore.kind === 'pglite' && metastore.dataDir ? acquireStoreLock(metastore.dataDir, { command: 'standalone', serving: true }) : null;
+      const [{ createLogger }, { startEmbedded }, { ensureFernetKey }, { startWebserver }] = await Promise.all([
+        import('../logger.ts'), import('../runtime/embedded.ts'), import('../runtime/secrets.ts'), import('@windsock/webserver'),
+      ]);
       await mkdir(env.home, { recursive: true });
       const fernetKey = await ensureFernetKey(env);
       const log = createLogger(env.config.logging.level, 'windsock', env.config.logging.format);
       const dagsFolder = dagsFolderOf(env, opts.dags ?? opts.subdir);
-      const metastore = metastoreOf(env);
       // Listen before anything can be announced: a signal that comes during start-up stops us once started.
       const stopRequested = new Promise<void>((resolve) => {
         const onSignal = (sig: string) => { log.info(`received ${sig}; stopping`); resolve(); };
@@ -60,6 +63,7 @@ export function registerStandalone(program: Command, _setExit: (code: number) =>
         db: app.store.db, events: app.events, config: { ...env.config, api_auth: { ...env.config.api_auth, jwt_secret: jwt } },
         logger: log, fernetKey, port: env.config.webserver.port, host: env.config.webserver.host,
       });
+      lock?.setUrl(web.url);
       const dags = await app.store.db.selectFrom('dag').select(['dag_id', 'is_paused']).where('is_active', '=', true).execute();
       const errors = await app.store.db.selectFrom('import_error').select(['filename', 'message']).execute();
       process.stdout.write([
@@ -76,5 +80,6 @@ export function registerStandalone(program: Command, _setExit: (code: number) =>
       await stopRequested;
       await web.close();
       await app.stop();
+      lock?.release();
     });
 }

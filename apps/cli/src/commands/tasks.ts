@@ -1,11 +1,7 @@
+/** `windsock tasks …`. What a command needs is imported when it runs (see dags.ts). */
 import type { Command } from 'commander';
-import { waitForEvent } from '@windsock/queue';
-import { createManualRun, startQueuedRuns } from '@windsock/scheduler';
-import { loadCliEnv } from '../config.ts';
+import { loadCliEnv } from './env.ts';
 import { parseOutput, printRows } from '../output.ts';
-import { startEmbedded } from '../runtime/embedded.ts';
-import { dagsFolderOf, parseFolder } from '../runtime/folder.ts';
-import { parseLogicalDate, printReport, runReport } from '../runtime/run-report.ts';
 
 export function registerTasks(program: Command, setExit: (code: number) => void): void {
   const tasks = program.command('tasks').description('Manage tasks');
@@ -14,7 +10,8 @@ export function registerTasks(program: Command, setExit: (code: number) => void)
     .option('-S, --subdir <dir>', 'DAG folder').option('-o, --output <format>', 'table, json or plain', 'table')
     .action(async (dagId: string, opts: { subdir?: string; output: string }) => {
       const format = parseOutput(opts.output);
-      const env = loadCliEnv();
+      const env = await loadCliEnv();
+      const { dagsFolderOf, parseFolder } = await import('../runtime/folder.ts');
       const dag = (await parseFolder(env.config, dagsFolderOf(env, opts.subdir))).flatMap((r) => (r.ok ? r.dags : [])).find((d) => d.dag_id === dagId);
       if (!dag) throw new Error(`DAG "${dagId}" not found in the DAG folder`);
       const rows = dag.tasks.map((t) => ({
@@ -34,7 +31,10 @@ export function registerTasks(program: Command, setExit: (code: number) => void)
     .description('Run one task instance now, ignoring its dependencies, in a throwaway embedded store')
     .option('-S, --subdir <dir>', 'DAG folder').option('--tail <n>', 'log lines to print', '1000')
     .action(async (dagId: string, taskId: string, logicalDate: string | undefined, opts: { subdir?: string; tail: string }) => {
-      const env = loadCliEnv();
+      const env = await loadCliEnv();
+      const [{ waitForEvent }, { createManualRun, startQueuedRuns }, { startEmbedded }, { dagsFolderOf }, { parseLogicalDate, printReport, runReport }] = await Promise.all([
+        import('@windsock/queue'), import('@windsock/scheduler'), import('../runtime/embedded.ts'), import('../runtime/folder.ts'), import('../runtime/run-report.ts'),
+      ]);
       const app = await startEmbedded({ config: env.config, metastore: { kind: 'pglite', dataDir: null }, dagsFolder: dagsFolderOf(env, opts.subdir), watch: false, autoStart: false });
       try {
         const db = app.store.db;

@@ -4,31 +4,36 @@
  * cancellations reach the workers and their events reach the browsers.
  */
 import type { Command } from 'commander';
-import { ConfigError } from '@windsock/config';
-import { migrateToLatest, openMetastore } from '@windsock/metastore';
-import { LocalEventBus, type EventBus } from '@windsock/queue';
-import { openEventBus } from '../runtime/event-bus.ts';
-import { startWebserver } from '@windsock/webserver';
-import { loadCliEnv } from '../config.ts';
-import { createLogger } from '../logger.ts';
-import { metastoreOf } from '../runtime/folder.ts';
+import type { EventBus } from '@windsock/queue';
+import { loadCliEnv } from './env.ts';
 
 export function registerWebserver(program: Command, _setExit: (code: number) => void): void {
   program.command('webserver').description('Serve the REST API (/api/v2, /api/v1), live updates and the web UI')
     .option('-p, --port <port>', 'port (default: [webserver] port, 8080)')
     .option('-H, --hostname <host>', 'address to listen on (default: [webserver] host)')
     .action(async (o: { port?: string; hostname?: string }) => {
-      const env = loadCliEnv({ webserver: { port: o.port, host: o.hostname } });
-      if (!env.config.core.fernet_key) throw new ConfigError('[core] fernet_key must be set for the webserver (it encrypts connection secrets); set WINDSOCK__CORE__FERNET_KEY');
+      const env = await loadCliEnv({ webserver: { port: o.port, host: o.hostname } });
+      if (!env.config.core.fernet_key) {
+        const { ConfigError } = await import('@windsock/config');
+        throw new ConfigError('[core] fernet_key must be set for the webserver (it encrypts connection secrets); set WINDSOCK__CORE__FERNET_KEY');
+      }
+      const [{ metastoreOf }, { acquireStoreLock }] = await Promise.all([import('../runtime/folder.ts'), import('../runtime/store-lock.ts')]);
+      const metastore = metastoreOf(env);
+      const lock = metastore.kind === 'pglite' && metastore.dataDir ? acquireStoreLock(metastore.dataDir, { command: 'webserver', serving: true }) : null;
+      const [{ migrateToLatest, openMetastore }, { LocalEventBus }, { openEventBus }, { startWebserver }, { createLogger }] = await Promise.all([
+        import('@windsock/metastore'), import('@windsock/queue'), import('../runtime/event-bus.ts'), import('@windsock/webserver'), import('../logger.ts'),
+      ]);
       const log = createLogger(env.config.logging.level, 'webserver', env.config.logging.format);
-      const store = await openMetastore(metastoreOf(env));
+      const store = await openMetastore(metastore);
       await migrateToLatest(store.db); // advisory-locked: safe from every process at once
       const events: EventBus = env.config.database.url ? openEventBus(env.config, log) : new LocalEventBus();
       const web = await startWebserver({ db: store.db, events, config: env.config, logger: log, fernetKey: env.config.core.fernet_key, port: env.config.webserver.port, host: env.config.webserver.host });
+      lock?.setUrl(web.url);
       process.stdout.write(`Windsock webserver on ${web.url} (API: ${web.url}/api/v2, OpenAPI: ${web.url}/openapi.json)\n`);
       await new Promise<void>((resolve) => { process.once('SIGINT', () => resolve()); process.once('SIGTERM', () => resolve()); });
       await web.close();
       await events.close();
       await store.close();
+      lock?.release();
     });
 }

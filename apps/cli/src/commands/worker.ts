@@ -4,10 +4,7 @@
  * adopt and stops the rest (recorded as failed or up for retry).
  */
 import type { Command } from 'commander';
-import { loadCliEnv } from '../config.ts';
-import { createLogger } from '../logger.ts';
-import { dagsFolderOf } from '../runtime/folder.ts';
-import { startWorkerProcess } from '../runtime/distributed.ts';
+import { loadCliEnv } from './env.ts';
 
 /** Resolves with the first SIGTERM or SIGINT. */
 export function untilSignal(): Promise<string> {
@@ -24,7 +21,10 @@ export function registerWorker(program: Command, _setExit: (code: number) => voi
     .option('-q, --queues <names>', 'comma-separated named queues (default: [worker] queues)')
     .option('-c, --concurrency <n>', 'tasks run at once (default: [worker] concurrency)')
     .action(async (opts: { dags?: string; queues?: string; concurrency?: string }) => {
-      const env = loadCliEnv({ worker: { queues: opts.queues, concurrency: opts.concurrency } });
+      const env = await loadCliEnv({ worker: { queues: opts.queues, concurrency: opts.concurrency } });
+      const [{ createLogger }, { dagsFolderOf }, { startWorkerProcess }] = await Promise.all([
+        import('../logger.ts'), import('../runtime/folder.ts'), import('../runtime/distributed.ts'),
+      ]);
       const log = createLogger(env.config.logging.level, 'windsock-worker', env.config.logging.format);
       const proc = await startWorkerProcess({ config: env.config, dagsFolder: dagsFolderOf(env, opts.dags), logger: log });
       const sig = await untilSignal();

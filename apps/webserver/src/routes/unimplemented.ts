@@ -73,7 +73,6 @@ export const UNIMPLEMENTED_V1: readonly (readonly [string, string])[] = [
   ['DELETE', '/api/v1/roles/{role_name}'],
   ['GET', '/api/v1/permissions'],
   ['GET', '/api/v1/users'],
-  ['POST', '/api/v1/users'],
   ['GET', '/api/v1/users/{username}'],
   ['PATCH', '/api/v1/users/{username}'],
   ['DELETE', '/api/v1/users/{username}'],

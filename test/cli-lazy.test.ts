@@ -1,0 +1,89 @@
+/**
+ * The CLI loads what the command needs: `--help`, `--version`, `db migrate`, `users create` and `dags list` on a
+ * YAML-only folder run as real processes with test/support/module-trace.ts recording every module they (and
+ * their threads) load, and none may load Pyodide, the webserver (Fastify), the Kubernetes client or BullMQ.
+ * Someone adding an eager import of one of them to a command module makes this fail.
+ */
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { dagFolder } from './support/instance.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const BIN = join(ROOT, 'apps/cli/bin/windsock.js');
+const TRACE = join(ROOT, 'test/support/module-trace.ts');
+const HEAVY: Record<string, RegExp> = {
+  pyodide: /\/node_modules\/pyodide\//,
+  fastify: /\/node_modules\/fastify\//,
+  'the webserver': /\/apps\/webserver\/src\/(server|index)\.ts$/,
+  'the Kubernetes client': /\/node_modules\/@kubernetes\/client-node\//,
+  bullmq: /\/node_modules\/bullmq\//,
+};
+
+async function traced(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; modules: string[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'windsock-trace-'));
+  const trace = join(dir, 'modules.txt');
+  const r = await new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
+    execFile(process.execPath, [BIN, ...args], {
+      cwd: ROOT, timeout: 120_000,
+      env: { ...process.env, WINDSOCK_HOME: join(dir, 'home'), ...env, WINDSOCK_MODULE_TRACE: trace, NODE_OPTIONS: `--import=${TRACE}` },
+    }, (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+  });
+  const modules = (await readFile(trace, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  return { ...r, modules };
+}
+
+function heavyIn(modules: string[]): string[] {
+  return Object.entries(HEAVY).filter(([, re]) => modules.some((m) => re.test(m))).map(([name]) => name);
+}
+
+const YAML_DAG = 'lazy_yaml:\n  schedule: null\n  default_args: {start_date: 2024-01-01}\n  tasks:\n    - task_id: a\n      operator: airflow.operators.bash.BashOperator\n      bash_command: echo a\n';
+
+describe('the CLI loads what the command needs', { timeout: 300_000 }, () => {
+  it('--help lists every command and loads none of the heavy modules', async () => {
+    const r = await traced(['--help']);
+    expect(r.code).toBe(0);
+    for (const cmd of ['standalone', 'db', 'dags', 'tasks', 'users', 'webserver', 'scheduler', 'worker']) expect(r.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
+    expect(r.modules.length).toBeGreaterThan(5); // the trace works
+    expect(heavyIn(r.modules)).toEqual([]);
+    // Sub-command help is complete too: options registered without loading the command's code.
+    const sub = await traced(['users', 'create', '--help']);
+    expect(sub.stdout).toContain('--role <role>');
+    expect(sub.stdout).toContain('Admin, Op, User, Viewer');
+    expect(heavyIn(sub.modules)).toEqual([]);
+  });
+
+  it('--version prints the version and the Node.js it runs on, loading nothing heavy', async () => {
+    const r = await traced(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+ \(Node\.js v\d+\./);
+    expect(heavyIn(r.modules)).toEqual([]);
+  });
+
+  it('db migrate and users create on the embedded store load nothing heavy', async () => {
+    const home = join(await mkdtemp(join(tmpdir(), 'windsock-home-')), 'home');
+    const m = await traced(['db', 'migrate'], { WINDSOCK_HOME: home });
+    expect(m.code, m.stderr).toBe(0);
+    expect(m.modules.some((x) => x.includes('/node_modules/@electric-sql/pglite/'))).toBe(true);
+    expect(heavyIn(m.modules)).toEqual([]);
+    const u = await traced(['users', 'create', '-u', 'lazy', '-p', 'pw', '-r', 'Viewer'], { WINDSOCK_HOME: home });
+    expect(u.code, u.stderr).toBe(0);
+    expect(u.stdout).toContain('User "lazy" created with role Viewer');
+    expect(heavyIn(u.modules)).toEqual([]);
+  });
+
+  it('dags list on a YAML-only folder never loads Pyodide (a Python file does)', async () => {
+    const folder = await dagFolder({ 'lazy.yaml': YAML_DAG });
+    const r = await traced(['dags', 'list', '-S', folder, '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { dag_id: string }[]).map((d) => d.dag_id)).toEqual(['lazy_yaml']);
+    expect(heavyIn(r.modules)).toEqual([]);
+    // The check can see Pyodide when it is loaded (in the parser's worker thread).
+    const py = await dagFolder({ 'p.py': 'from airflow import DAG\nwith DAG("lazy_py", schedule=None):\n    pass\n' });
+    const p = await traced(['dags', 'list', '-S', py, '-o', 'json']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(heavyIn(p.modules)).toEqual(['pyodide']);
+  });
+});
