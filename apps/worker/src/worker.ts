@@ -12,7 +12,7 @@ import type { Kysely } from 'kysely';
 import { DagCache, type CachedDag, type Database } from '@windsock/metastore';
 import type { Consumer, EventBus, TaskJob, TaskQueue } from '@windsock/queue';
 import type { ExecutionHandle, Executor } from '@windsock/executors';
-import { addConnectionSecrets, followOnCandidates, nextRetryAt, SecretsMasker, shouldRetry, ts as pyIso } from '@windsock/dag-model';
+import { addConnectionSecrets, failedTryOutcome, followOnCandidates, SecretsMasker, ts as pyIso } from '@windsock/dag-model';
 import { silentLogger, type Logger } from '@windsock/config';
 import { ClaimBatcher, type Claimed } from './sql/claim-try.ts';
 import { FinishBatcher, type FinishTry } from './sql/finish-try.ts';
@@ -244,17 +244,10 @@ export class Worker {
       logs.write(`Task failed: ${(err as Error).message}`);
       this.log.warn({ err, ti_id: ti.id }, 'task failed before or while running');
     }
-    const retry = outcome === 'failed' && shouldRetry(ti.try_number, ti.max_tries);
-    let state: 'success' | 'failed' | 'up_for_retry' = outcome === 'success' ? 'success' : retry ? 'up_for_retry' : 'failed';
     const now = new Date();
-    let retryAt: Date | null = null;
-    if (state === 'up_for_retry') {
-      const task = (await this.dags.get(ti.dag_id))?.tasks.get(ti.task_id);
-      if (task) {
-        retryAt = nextRetryAt(task, { dagId: ti.dag_id, taskId: ti.task_id, logicalDate: run.logical_date ?? run.run_after, tryNumber: ti.try_number }, now);
-        logs.write(`Marking task as UP_FOR_RETRY. Next try at ${retryAt.toISOString()}`);
-      } else state = 'failed';
-    }
+    const { state, retryAt } = outcome === 'success' ? { state: 'success' as const, retryAt: null }
+      : failedTryOutcome((await this.dags.get(ti.dag_id))?.tasks.get(ti.task_id), { dagId: ti.dag_id, taskId: ti.task_id, logicalDate: run.logical_date ?? run.run_after, tryNumber: ti.try_number, maxTries: ti.max_tries }, now);
+    if (retryAt !== null) logs.write(`Marking task as UP_FOR_RETRY. Next try at ${retryAt.toISOString()}`);
     if (state === 'failed') logs.write('Marking task as FAILED.');
     if (state === 'success') logs.write('Marking task as SUCCESS.');
     const logChunk = await logs.takeRest();
