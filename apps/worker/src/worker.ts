@@ -22,7 +22,8 @@ import { handOverTry } from './sql/hand-over-try.ts';
 import { storedLogLines } from './sql/stored-log.ts';
 import { TryLogWriter } from './log-writer.ts';
 import { buildContext, resolveXComArgs, type ContextDeps } from './context.ts';
-import { renderArgs } from './templates.ts';
+import { acquireTemplateRenderer, type TemplateRenderer } from './templates.ts';
+import { templateDataFetcher } from './template-data.ts';
 
 export interface WorkerOptions {
   workerId: string;
@@ -40,10 +41,15 @@ export interface WorkerOptions {
    * are saturated, and each chain then hands its slot back to the queue after every task.
    */
   followOnYieldMs: number;
+  /** The template interpreter is released after this long without a templated try (0 = kept). */
+  templateIdleReleaseMs: number;
+  /** Rendering one try's templates may take this long; longer fails the try. */
+  templateTimeoutMs: number;
 }
 
 export const defaultWorkerOptions = (): WorkerOptions => ({
   workerId: `${hostname()}-${process.pid}`, queues: ['default'], concurrency: 16, heartbeatMs: 5_000, logFlushMs: 100, followOn: true, followOnYieldMs: 1000,
+  templateIdleReleaseMs: 60_000, templateTimeoutMs: 10_000,
 });
 
 interface Held {
@@ -63,6 +69,8 @@ export class Worker {
   private readonly claims: ClaimBatcher;
   private readonly finishes: FinishBatcher;
   private readonly readConnection: ContextDeps['readConnection'];
+  private readonly templates: TemplateRenderer;
+  private readonly releaseTemplates: () => void;
   private readonly held = new Map<string, Held>();
   private consumer: Consumer | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -85,6 +93,7 @@ export class Worker {
       onFollowOnError: (err) => this.log.warn({ err }, 'could not start follow-on tasks; recorded the ends without them (the scheduler starts what is ready)') });
     const fernetKey = deps.fernetKey ?? null;
     this.readConnection = (connId) => readConnection(this.db, fernetKey, connId);
+    ({ renderer: this.templates, release: this.releaseTemplates } = acquireTemplateRenderer({ idleReleaseMs: this.opts.templateIdleReleaseMs, timeoutMs: this.opts.templateTimeoutMs }));
   }
 
   get workerId(): string { return this.opts.workerId; }
@@ -119,6 +128,7 @@ export class Worker {
     await closing;
     for (const u of this.unsubscribe.splice(0)) u();
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.releaseTemplates();
     // After the consumer closed, so the jobs it held are gone and these are new jobs rather than no-ops.
     if (handedOver.length > 0) await this.queue.enqueue(handedOver).catch((err: unknown) => this.log.warn({ err }, 'could not enqueue handed-over tries; the scheduler re-enqueues them'));
   }
@@ -199,7 +209,10 @@ export class Worker {
       else logs.write(`Adopting attempt ${ti.try_number}, still running as ${adoptFrom} (worker ${this.opts.workerId})`, { lazy: true });
       logs.write(`Executing <Task(${task.operator}): ${task.task_id}> on ${run.logical_date ? pyIso(run.logical_date) : run.run_id} (worker ${this.opts.workerId}, executor ${this.executor.name})`, { lazy: true });
       const ctx = await this.retryDb(() => buildContext({ db: this.db, readConnection: this.readConnection }, cached.dag, task, run, ti.try_number, ti.map_index));
-      const { rendered: templated, renderedFields } = renderArgs(task.args, task.template_fields, ctx.context);
+      const { rendered: templated, renderedFields } = await this.templates.renderArgs(task.args, task.template_fields, {
+        context: ctx.json, native: cached.dag.render_template_as_native_obj,
+        ti: { dag_id: ti.dag_id, task_id: ti.task_id, run_id: ti.run_id, try_number: ti.try_number, map_index: ti.map_index },
+      }, templateDataFetcher({ db: this.db, readConnection: this.readConnection }, run.id));
       const rendered = resolveXComArgs(templated, ctx.xcoms, ti.dag_id) as Record<string, unknown>;
       if (Object.keys(renderedFields).length > 0) {
         await this.retryDb(() => this.db.updateTable('task_instance').set({ rendered_fields: JSON.stringify(renderedFields) }).where('id', '=', ti.id).execute());
