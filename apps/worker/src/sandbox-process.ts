@@ -44,7 +44,9 @@ interface Running {
   child: ChildProcess;
   ready: Promise<void>;
   stderr: string;
-  /** The request in flight, if any, with its id. */
+  /** A request has been taken from the queue and not yet answered (it may wait for the boot). */
+  busy: boolean;
+  /** The request sent to the child, with its id. */
   current: { id: number; job: Job; timer: NodeJS.Timeout } | null;
 }
 
@@ -109,7 +111,7 @@ export class SandboxProcess {
       serialization: 'json',
     });
     this.stats.boots++;
-    const running: Running = { child, ready: Promise.resolve(), stderr: '', current: null };
+    const running: Running = { child, ready: Promise.resolve(), stderr: '', busy: false, current: null };
     child.stderr?.on('data', (chunk: Buffer) => { running.stderr = (running.stderr + chunk.toString()).slice(-2000); });
     running.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => fail(new SandboxProcessError('BOOT_FAILED', `the sandbox process did not start within ${o.bootTimeoutMs} ms`)), o.bootTimeoutMs);
@@ -129,6 +131,7 @@ export class SandboxProcess {
           const { job, timer: t } = running.current;
           clearTimeout(t);
           running.current = null;
+          running.busy = false;
           job.resolve(m.body);
           this.#pump();
         }
@@ -155,13 +158,15 @@ export class SandboxProcess {
   }
 
   #pump(): void {
-    if (this.#running?.current || this.#queue.length === 0) {
-      if (!this.#running?.current && this.#queue.length === 0) this.#armIdle();
+    if (this.#running?.busy) return;
+    if (this.#queue.length === 0) {
+      this.#armIdle();
       return;
     }
     this.#clearIdle();
     const running = (this.#running ??= this.#spawn());
     const job = this.#queue.shift()!;
+    running.busy = true;
     running.child.channel?.ref();
     running.ready.then(() => {
       if (this.#running !== running) { this.#queue.unshift(job); this.#pump(); return; }
@@ -169,6 +174,7 @@ export class SandboxProcess {
       const timer = setTimeout(() => {
         if (running.current?.id !== id) return;
         running.current = null;
+        running.busy = false;
         job.reject(new SandboxProcessError('TIMEOUT', `the sandbox process did not answer within ${this.#opts.requestTimeoutMs} ms and was stopped`));
         if (this.#running === running) this.kill();
         this.#pump();
@@ -177,6 +183,7 @@ export class SandboxProcess {
       this.stats.requests++;
       running.child.send({ id, body: job.body });
     }, (err: unknown) => {
+      running.busy = false;
       job.reject(err as Error);
       this.#pump();
     });

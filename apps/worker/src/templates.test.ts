@@ -55,6 +55,12 @@ describe('templates', () => {
     expect(hasTemplateSyntax({ a: ['{ {', '%}'] })).toBe(false);
   });
 
+  it('renders the tries of concurrent tasks, each with its own context', async () => {
+    const ctxs = Array.from({ length: 6 }, (_, i) => ({ ...tryCtx, context: { ...tryCtx.context, ds: `2024-01-0${i + 1}` } }));
+    const outs = await Promise.all(ctxs.map((c) => r.renderArgs({ f: 'x {{ ds }}' }, ['f'], c, noData)));
+    expect(outs.map((o) => o.rendered.f)).toEqual(ctxs.map((c) => `x ${String(c.context.ds)}`));
+  });
+
   it('prints values as Python does', async () => {
     expect(await one('{{ params.flag }} {{ params.opt }} {{ params }} {{ dag_run.conf }} {{ params.tags }} {{ 1.5 }} {{ (1, "a") }}'))
       .toBe("True None {'rows': 10, 'flag': True, 'opt': None, 'tags': ['a', 'b']} {'k': [1, 'two', False]} ['a', 'b'] 1.5 (1, 'a')");
