@@ -59,11 +59,15 @@ import sys
 sys.path[:0] = ['${ROOT}', '${ROOT}/vendor']
 for _name in [m for m in sys.modules if m == 'js' or m.startswith(('pyodide', '_pyodide'))]:
     del sys.modules[_name]
+for _finder in [f for f in sys.meta_path if type(f).__name__ == 'JsFinder']:
+    getattr(_finder, 'js_modules', {}).clear()  # it holds the js and pyodide_js modules
+    sys.meta_path.remove(_finder)
 from windsock_render.render import render_request, warm_up
 from windsock_render import hook
 warm_up()
 hook.install()
-del hook, warm_up, _name
+del hook, warm_up
+for _g in ('_name', '_finder', '_g'): globals().pop(_g, None)
 render_request
 `) as (request: string) => string;
   const module = (pyodide as unknown as { _module: Parameters<typeof lockdown.shutHostDoors>[0] })._module;
