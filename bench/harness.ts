@@ -77,9 +77,9 @@ export async function triggerAll<T>(dagIds: string[], inFlight: number, trigger:
   return out;
 }
 
-export function yamlDag(dagId: string, tasks: { id: string; upstream: string[] }[], kind: 'bash' | 'empty'): string {
+export function yamlDag(dagId: string, tasks: { id: string; upstream: string[] }[], kind: 'bash' | 'empty', bashCommand = 'true'): string {
   const op = kind === 'bash' ? 'airflow.operators.bash.BashOperator' : 'airflow.operators.empty.EmptyOperator';
-  const body = tasks.map((t) => `    - task_id: ${t.id}\n      operator: ${op}\n${kind === 'bash' ? "      bash_command: 'true'\n" : ''}${t.upstream.length ? `      dependencies: [${t.upstream.join(', ')}]\n` : ''}`).join('');
+  const body = tasks.map((t) => `    - task_id: ${t.id}\n      operator: ${op}\n${kind === 'bash' ? `      bash_command: ${JSON.stringify(bashCommand)}\n` : ''}${t.upstream.length ? `      dependencies: [${t.upstream.join(', ')}]\n` : ''}`).join('');
   return `${dagId}:\n  schedule: null\n  max_active_tasks: 1000\n  default_args: {start_date: 2024-01-01}\n  tasks:\n${body}`;
 }
 

@@ -142,6 +142,7 @@ export async function startWorkerProcess(opts: { config: WindsockConfig; dagsFol
   const executor = opts.executor ?? createExecutor(config, opts.dagsFolder);
   const worker = new Worker({ db: base.store.db, queue: base.queue, events: base.events, executor, logger: log, fernetKey: config.core.fernet_key || null, options: {
     workerId: `${hostname()}-${process.pid}`, concurrency: config.worker.concurrency, queues: config.worker.queues, heartbeatMs: config.worker.heartbeat_sec * 1000, followOn: config.scheduler.schedule_after_task_execution,
+    templateIdleReleaseMs: config.worker.template_idle_release_sec * 1000, templateTimeoutMs: config.worker.template_render_timeout_sec * 1000,
   } });
   worker.start();
   let draining = false;
