@@ -35,7 +35,7 @@ export async function startBench(files: Record<string, string>, opts: { concurre
   await processor.syncOnce();
   const dags = new DagCache(store.db);
   const scheduler = new Scheduler({ db: store.db, queue, events, dags, options: { parallelism: opts.parallelism, maxTisPerPass: opts.parallelism, analyzeMs: store.kind === 'pglite' ? 5000 : 0, passGapFactor: store.kind === 'pglite' ? 0.5 : 0 } });
-  const worker = new Worker({ db: store.db, queue, events, dags, executor: new LocalExecutor(), options: { concurrency: opts.concurrency, followOn: opts.followOn ?? true } });
+  const worker = new Worker({ db: store.db, queue, events, dags, executor: new LocalExecutor(), options: { concurrency: opts.concurrency, followOn: opts.followOn ?? true, templateWarmUp: false } });
   worker.start();
   scheduler.start();
   return {

@@ -36,7 +36,7 @@ export class SandboxProcessError extends Error {
   }
 }
 
-type ChildMessage = { type: 'ready'; bootMs: number } | { type: 'failed'; message: string } | { type: 'reply'; id: number; body: string };
+type ChildMessage = { type: 'ready'; bootMs: number; phases?: Record<string, number> } | { type: 'failed'; message: string } | { type: 'reply'; id: number; body: string };
 
 interface Job { body: string; resolve: (body: string) => void; reject: (err: Error) => void }
 
@@ -58,7 +58,7 @@ export class SandboxProcess {
   #idleTimer: NodeJS.Timeout | null = null;
   #closed = false;
   /** Figures for logs and benchmarks. */
-  readonly stats = { boots: 0, lastBootMs: 0, requests: 0 };
+  readonly stats: { boots: number; lastBootMs: number; lastBootPhases: Record<string, number>; requests: number } = { boots: 0, lastBootMs: 0, lastBootPhases: {}, requests: 0 };
 
   constructor(opts: SandboxProcessOptions) {
     this.#opts = opts;
@@ -124,6 +124,7 @@ export class SandboxProcess {
         if (m.type === 'ready') {
           clearTimeout(timer);
           this.stats.lastBootMs = performance.now() - started;
+          this.stats.lastBootPhases = m.phases ?? {};
           resolve();
         } else if (m.type === 'failed') {
           fail(new SandboxProcessError('BOOT_FAILED', `the sandbox process could not start: ${m.message}`));

@@ -51,10 +51,11 @@ async function boot(): Promise<(request: string) => string> {
     stdout: () => {},
     stderr: () => {},
   });
+  phases.pyodideMs = performance.now() - started;
   const fs = pyodide.FS as unknown as PyFS;
   copyTree(fs, join(pythonDir, 'vendor'), `${ROOT}/vendor`);
   copyTree(fs, join(pythonDir, 'windsock_render'), `${ROOT}/windsock_render`);
-  const render = pyodide.runPython(`
+  pyodide.runPython(`
 import sys
 sys.path[:0] = ['${ROOT}', '${ROOT}/vendor']
 for _name in [m for m in sys.modules if m == 'js' or m.startswith(('pyodide', '_pyodide'))]:
@@ -64,6 +65,9 @@ for _finder in [f for f in sys.meta_path if type(f).__name__ == 'JsFinder']:
     sys.meta_path.remove(_finder)
 from windsock_render.render import render_request, warm_up
 from windsock_render import hook
+`);
+  phases.importMs = performance.now() - started - phases.pyodideMs;
+  const render = pyodide.runPython(`
 warm_up()
 hook.install()
 del hook, warm_up
@@ -76,6 +80,8 @@ render_request
 }
 
 const started = performance.now();
+/** Where the boot's time went, for the parent's stats. */
+const phases: Record<string, number> = {};
 let render: (request: string) => string;
 try {
   render = await boot();
@@ -83,7 +89,7 @@ try {
   send({ type: 'failed', message: err instanceof Error ? err.message.split('\n').slice(-3).join(' ') : String(err) });
   process.exit(1);
 }
-send({ type: 'ready', bootMs: performance.now() - started });
+send({ type: 'ready', bootMs: performance.now() - started, phases });
 
 process.on('message', (m: { id: number; body: string }) => {
   let body: string;

@@ -95,7 +95,7 @@ export class TemplateRenderer {
   }
 
   /** Boots, launches and request counts of the interpreter process. */
-  get stats(): Readonly<{ boots: number; lastBootMs: number; requests: number }> { return this.#process.stats; }
+  get stats(): SandboxProcess['stats'] { return this.#process.stats; }
   get running(): boolean { return this.#process.running; }
 
   /** Starts the interpreter now rather than at the first templated try. */

@@ -45,11 +45,16 @@ export interface WorkerOptions {
   templateIdleReleaseMs: number;
   /** Rendering one try's templates may take this long; longer fails the try. */
   templateTimeoutMs: number;
+  /**
+   * Boot the template interpreter when the worker starts (it takes seconds), so the first templated try does not
+   * wait for it; it is released after templateIdleReleaseMs all the same.
+   */
+  templateWarmUp: boolean;
 }
 
 export const defaultWorkerOptions = (): WorkerOptions => ({
   workerId: `${hostname()}-${process.pid}`, queues: ['default'], concurrency: 16, heartbeatMs: 5_000, logFlushMs: 100, followOn: true, followOnYieldMs: 1000,
-  templateIdleReleaseMs: 60_000, templateTimeoutMs: 10_000,
+  templateIdleReleaseMs: 60_000, templateTimeoutMs: 10_000, templateWarmUp: true,
 });
 
 interface Held {
@@ -107,6 +112,11 @@ export class Worker {
     this.consumer = this.queue.consume(this.opts.queues, (job) => this.handle(job), { concurrency: this.opts.concurrency });
     this.heartbeat = setInterval(() => void this.beat(), this.opts.heartbeatMs);
     this.heartbeat.unref();
+    if (this.opts.templateWarmUp) {
+      this.templates.warmUp().catch((err: unknown) => {
+        if (!this.stopping) this.log.warn({ err }, 'could not start the template interpreter; templated tasks start it again');
+      });
+    }
   }
 
   /**
