@@ -106,6 +106,7 @@ describe('templates', () => {
     expect(await failure('{{ conn.missing.host }}')).toMatch(/airflow\.exceptions\.AirflowNotFoundException: The conn_id `missing` isn't defined/);
     expect(await failure('{% if %}')).toMatch(/TemplateSyntaxError: .*\(line 1\)/);
     expect(await failure('{{ 1 / 0 }}')).toMatch(/ZeroDivisionError: division by zero/);
+    expect(await failure("{% for i in range(3) %}{{ 'x' * 9000000 }}{% endfor %}")).toBe('cannot render templates: the rendered fields exceed 16 MiB');
   });
 
   it('renders native objects when the DAG asks for them', async () => {

@@ -19,6 +19,8 @@ from windsock_render.env import NativeTemplateEnvironment, TemplateEnvironment
 from windsock_render.store import NotFetched, Pending, Store
 
 MAX_ERROR = 2000
+# Rendered fields of one try larger than this (as JSON) fail the try: they would be stored and logged.
+MAX_OUTPUT = 16 * 1024 * 1024
 _ENVS = {False: TemplateEnvironment(), True: NativeTemplateEnvironment()}
 # Compiled templates by (native, source): compiling is most of a render's cost, and a template is a pure
 # function of its source, so a DAG's templates compile once per interpreter.
@@ -96,7 +98,10 @@ def render_request(request_json):
         return json.dumps({'needs': store.needs})
     if failure:
         return json.dumps(failure)
-    return json.dumps({'ok': True, 'fields': out})
+    reply = json.dumps({'ok': True, 'fields': out})
+    if len(reply) > MAX_OUTPUT:
+        return json.dumps({'ok': False, 'field': None, 'error': f'the rendered fields exceed {MAX_OUTPUT // 1048576} MiB'})
+    return reply
 
 
 def warm_up():
