@@ -51,7 +51,7 @@ export interface TemplateRendererOptions {
   bootTimeoutMs: number;
 }
 
-export const defaultTemplateRendererOptions = (): TemplateRendererOptions => ({ idleReleaseMs: 60_000, timeoutMs: 10_000, bootTimeoutMs: 60_000 });
+export const defaultTemplateRendererOptions = (): TemplateRendererOptions => ({ idleReleaseMs: 60_000, timeoutMs: 10_000, bootTimeoutMs: 120_000 });
 
 const MAX_ROUNDS = 5;
 const MARKERS = /\{\{|\{%|\{#/;

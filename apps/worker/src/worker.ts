@@ -102,6 +102,9 @@ export class Worker {
   }
 
   get workerId(): string { return this.opts.workerId; }
+
+  /** Boots the template interpreter now (start() does so too, unless templateWarmUp is off), and waits for it. */
+  warmUpTemplates(): Promise<void> { return this.templates.warmUp(); }
   get activeTries(): number { return this.held.size; }
 
   start(): void {
@@ -174,10 +177,11 @@ export class Worker {
   private async beat(): Promise<void> {
     if (this.held.size === 0) return;
     try {
-      // Only the tries asked about: one claimed while the heartbeat was in flight is not in `alive`.
-      const asked = [...this.held.entries()].filter(([, h]) => h.handle !== null);
+      // Every try held, also one still rendering its templates (the interpreter's boot takes seconds). Only the
+      // tries asked about are judged: one claimed while the heartbeat was in flight is not in `alive`.
+      const asked = [...this.held.entries()];
       const alive = await heartbeatTries(this.db, asked.map(([id]) => id), new Date());
-      for (const [tiId, h] of asked) if (this.held.get(tiId) === h && !alive.has(tiId)) this.cancel(tiId, 'its state was changed outside this worker');
+      for (const [tiId, h] of asked) if (h.handle !== null && this.held.get(tiId) === h && !alive.has(tiId)) this.cancel(tiId, 'its state was changed outside this worker');
     } catch (err) {
       this.log.warn({ err }, 'heartbeat failed');
     }
