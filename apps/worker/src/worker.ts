@@ -102,10 +102,10 @@ export class Worker {
   }
 
   get workerId(): string { return this.opts.workerId; }
+  get activeTries(): number { return this.held.size; }
 
   /** Boots the template interpreter now (start() does so too, unless templateWarmUp is off), and waits for it. */
   warmUpTemplates(): Promise<void> { return this.templates.warmUp(); }
-  get activeTries(): number { return this.held.size; }
 
   start(): void {
     this.unsubscribe.push(
