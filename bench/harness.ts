@@ -35,7 +35,7 @@ export async function startBench(files: Record<string, string>, opts: { concurre
   await processor.syncOnce();
   const dags = new DagCache(store.db);
   const scheduler = new Scheduler({ db: store.db, queue, events, dags, options: { parallelism: opts.parallelism, maxTisPerPass: opts.parallelism, analyzeMs: store.kind === 'pglite' ? 5000 : 0, passGapFactor: store.kind === 'pglite' ? 0.5 : 0 } });
-  const worker = new Worker({ db: store.db, queue, events, dags, executor: new LocalExecutor(), options: { concurrency: opts.concurrency, followOn: opts.followOn ?? true } });
+  const worker = new Worker({ db: store.db, queue, events, dags, executor: new LocalExecutor(), options: { concurrency: opts.concurrency, followOn: opts.followOn ?? true, templateWarmUp: false } });
   worker.start();
   scheduler.start();
   return {
@@ -77,9 +77,9 @@ export async function triggerAll<T>(dagIds: string[], inFlight: number, trigger:
   return out;
 }
 
-export function yamlDag(dagId: string, tasks: { id: string; upstream: string[] }[], kind: 'bash' | 'empty'): string {
+export function yamlDag(dagId: string, tasks: { id: string; upstream: string[] }[], kind: 'bash' | 'empty', bashCommand = 'true'): string {
   const op = kind === 'bash' ? 'airflow.operators.bash.BashOperator' : 'airflow.operators.empty.EmptyOperator';
-  const body = tasks.map((t) => `    - task_id: ${t.id}\n      operator: ${op}\n${kind === 'bash' ? "      bash_command: 'true'\n" : ''}${t.upstream.length ? `      dependencies: [${t.upstream.join(', ')}]\n` : ''}`).join('');
+  const body = tasks.map((t) => `    - task_id: ${t.id}\n      operator: ${op}\n${kind === 'bash' ? `      bash_command: ${JSON.stringify(bashCommand)}\n` : ''}${t.upstream.length ? `      dependencies: [${t.upstream.join(', ')}]\n` : ''}`).join('');
   return `${dagId}:\n  schedule: null\n  max_active_tasks: 1000\n  default_args: {start_date: 2024-01-01}\n  tasks:\n${body}`;
 }
 

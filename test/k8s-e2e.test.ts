@@ -87,7 +87,10 @@ beforeAll(async () => {
     workerOptions: { heartbeatMs: 60_000 }, // the first worker "dies" in the last test; the one that adopts beats fast
     schedulerOptions: { heartbeatTimeoutMs: 2000, maintenanceMs: 200 },
   });
-});
+  // A try rendering its templates must not wait here for the interpreter's boot (seconds): the first worker beats
+  // only once a minute, and the scheduler takes 2 s without a heartbeat for a zombie.
+  await Promise.all(inst.workers.map((w) => w.warmUpTemplates()));
+}, 120_000);
 afterAll(async () => {
   await inst?.stop();
   await Promise.all(executors.map((e) => e.close()));

@@ -1,3 +1,3 @@
 export * from './worker.ts';
-export { renderArgs, renderValue, TemplateError } from './templates.ts';
+export { TemplateRenderer, TemplateError, type TemplateRendererOptions, type TemplateTry } from './templates.ts';
 export { TryLogWriter } from './log-writer.ts';

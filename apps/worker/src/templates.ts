@@ -1,60 +1,180 @@
 /**
- * Renders a task's templated arguments with nunjucks (Jinja's JavaScript sibling) and Airflow's context.
- * Undefined names are errors, as with Airflow's StrictUndefined, so a typo fails the task with a clear
- * message instead of running a command with a hole in it.
+ * Renders a try's templated fields as Airflow does: Jinja2's SandboxedEnvironment with Airflow's filters, context,
+ * macros, accessors and StrictUndefined, in Pyodide, in a child process that holds nothing worth stealing (see
+ * template-child.ts, sandbox-process.ts and python/windsock_render). A field whose strings hold no `{{`, `{%` or
+ * `{#` is rendered here, as Jinja would render it, without the interpreter; all other fields of a try go in one
+ * request. Variables, connections and XComs a template reads are fetched by the worker when the renderer asks for
+ * them by name (see python/windsock_render/store.py), never sent wholesale.
+ *
+ * The interpreter is started by the first templated try and released after `idleReleaseMs` without one.
  */
-import nunjucks from 'nunjucks';
+import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
+import { SandboxProcess, SandboxProcessError } from './sandbox-process.ts';
 
 export class TemplateError extends Error {
   readonly code = 'TEMPLATE_ERROR';
   constructor(message: string) { super(message); this.name = 'TemplateError'; }
 }
 
-const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
-// Jinja filters Airflow users rely on that nunjucks lacks or names differently.
-env.addFilter('tojson', (v: unknown) => JSON.stringify(v));
-env.addFilter('string', (v: unknown) => String(v));
-env.addFilter('int', (v: unknown) => Number.parseInt(String(v), 10));
-
-/** Renders every string inside `value` (arrays and objects recursively). */
-export function renderValue(value: unknown, context: Record<string, unknown>, field: string): unknown {
-  if (typeof value === 'string') {
-    if (!value.includes('{{') && !value.includes('{%')) return value;
-    try {
-      return env.renderString(value, context);
-    } catch (err) {
-      const msg = (err as Error).message.replace(/^\(unknown path\)\s*/, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
-      throw new TemplateError(`cannot render template field "${field}": ${msg}`);
-    }
-  }
-  if (Array.isArray(value)) return value.map((v, i) => renderValue(v, context, `${field}[${i}]`));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderValue(v, context, `${field}.${k}`)]));
-  }
-  return value;
+/** What a template sees of its try: dag-model's JSON context, the task instance's keys, native rendering. */
+export interface TemplateTry {
+  context: Record<string, unknown>;
+  ti: { dag_id: string; task_id: string; run_id: string; try_number: number; map_index: number };
+  /** The DAG's render_template_as_native_obj. */
+  native: boolean;
 }
 
-/** Renders the template fields of a task's args; other args pass through untouched. */
-export function renderArgs(args: Record<string, unknown>, templateFields: string[], context: Record<string, unknown>): { rendered: Record<string, unknown>; renderedFields: Record<string, unknown> } {
-  const rendered: Record<string, unknown> = { ...args };
-  const renderedFields: Record<string, unknown> = {};
-  for (const f of templateFields) {
-    if (!(f in args)) continue;
-    rendered[f] = renderValue(args[f], context, f);
-    renderedFields[f] = rendered[f];
-  }
-  return { rendered, renderedFields };
+export interface TemplateNeeds { variables: string[]; connections: string[]; xcoms: Array<[taskId: string, key: string]> }
+
+/** Answers to needs: null (or found = false) for what does not exist. */
+export interface TemplateData {
+  variables: Record<string, string | null>;
+  connections: Record<string, Record<string, unknown> | null>;
+  xcoms: Array<[taskId: string, key: string, found: boolean, value: unknown]>;
+}
+
+export type FetchTemplateData = (needs: TemplateNeeds) => Promise<Partial<TemplateData>>;
+
+export interface RenderedArgs {
+  rendered: Record<string, unknown>;
+  renderedFields: Record<string, unknown>;
+  /** The variables and connections the templates read (for masking their secrets). */
+  read: { variables: Record<string, string>; connections: Record<string, Record<string, unknown>> };
+}
+
+export interface TemplateRendererOptions {
+  /** Release the interpreter after this long without a templated try (0 = keep it). */
+  idleReleaseMs: number;
+  /** A render (all fields of one try) taking longer fails the try and restarts the interpreter. */
+  timeoutMs: number;
+  bootTimeoutMs: number;
+}
+
+export const defaultTemplateRendererOptions = (): TemplateRendererOptions => ({ idleReleaseMs: 60_000, timeoutMs: 10_000, bootTimeoutMs: 120_000 });
+
+const MAX_ROUNDS = 5;
+const MARKERS = /\{\{|\{%|\{#/;
+
+/** Whether any string inside `value` is a template (holds `{{`, `{%` or `{#`). */
+export function hasTemplateSyntax(value: unknown): boolean {
+  if (typeof value === 'string') return MARKERS.test(value);
+  if (Array.isArray(value)) return value.some(hasTemplateSyntax);
+  if (value && typeof value === 'object') return Object.values(value).some(hasTemplateSyntax);
+  return false;
 }
 
 /**
- * Jinja calls with keyword arguments (`ti.xcom_pull(task_ids='a', key='k')`) reach a nunjucks function as a final
- * object flagged `__keywords`; this splits positional and keyword arguments.
+ * Renders a value without template syntax as Jinja does: newlines normalised to `\n` and one trailing newline
+ * dropped (keep_trailing_newline is off), recursively through lists and dict values; other values as they are.
  */
-export function splitKeywordArgs(args: unknown[]): { positional: unknown[]; keywords: Record<string, unknown> } {
-  const last = args[args.length - 1];
-  if (last && typeof last === 'object' && (last as { __keywords?: boolean }).__keywords) {
-    const { __keywords: _k, ...keywords } = last as Record<string, unknown>;
-    return { positional: args.slice(0, -1), keywords };
+export function renderPlain(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(/\r\n?/g, '\n').replace(/\n$/, '');
+  if (Array.isArray(value)) return value.map(renderPlain);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderPlain(v)]));
+  return value;
+}
+
+interface Reply { ok?: boolean; field?: string | null; error?: string; fields?: Record<string, unknown>; needs?: TemplateNeeds }
+
+export class TemplateRenderer {
+  readonly #process: SandboxProcess;
+
+  constructor(options: Partial<TemplateRendererOptions> = {}) {
+    const o = { ...defaultTemplateRendererOptions(), ...options };
+    const pyodideModule = fileURLToPath(import.meta.resolve('pyodide'));
+    const lockdownModule = fileURLToPath(import.meta.resolve('@windsock/dag-parser/host-lockdown'));
+    const entry = fileURLToPath(new URL('./template-child.ts', import.meta.url));
+    const pythonDir = fileURLToPath(new URL('../python/', import.meta.url)).replace(/\/$/, '');
+    this.#process = new SandboxProcess({
+      entry,
+      args: [pyodideModule, `${dirname(pyodideModule)}/`, pythonDir, lockdownModule],
+      readPaths: [entry, dirname(pyodideModule), pythonDir, lockdownModule],
+      requestTimeoutMs: o.timeoutMs, bootTimeoutMs: o.bootTimeoutMs, idleReleaseMs: o.idleReleaseMs,
+    });
   }
-  return { positional: args, keywords: {} };
+
+  /** Boots, launches and request counts of the interpreter process. */
+  get stats(): SandboxProcess['stats'] { return this.#process.stats; }
+  get running(): boolean { return this.#process.running; }
+
+  /** Starts the interpreter now rather than at the first templated try. */
+  warmUp(): Promise<void> { return this.#process.start(); }
+
+  /** Stops the interpreter; the renderer cannot be used after. */
+  close(): void { this.#process.close(); }
+
+  /** Renders the template fields of a task's args; other args pass through untouched. */
+  async renderArgs(args: Record<string, unknown>, templateFields: readonly string[], tryCtx: TemplateTry, fetch: FetchTemplateData): Promise<RenderedArgs> {
+    const rendered: Record<string, unknown> = { ...args };
+    const renderedFields: Record<string, unknown> = {};
+    const templated: Record<string, unknown> = {};
+    for (const f of templateFields) {
+      if (!(f in args)) continue;
+      if (hasTemplateSyntax(args[f])) templated[f] = args[f];
+      else renderedFields[f] = rendered[f] = renderPlain(args[f]);
+    }
+    const read: RenderedArgs['read'] = { variables: {}, connections: {} };
+    if (Object.keys(templated).length === 0) return { rendered, renderedFields, read };
+
+    const data: TemplateData = { variables: {}, connections: {}, xcoms: [] };
+    for (let round = 1; ; round++) {
+      const reply = await this.#request({ fields: templated, context: tryCtx.context, ti: tryCtx.ti, native: tryCtx.native, data });
+      if (reply.needs) {
+        if (round >= MAX_ROUNDS) throw new TemplateError(`cannot render templates: they still named new variables, connections or XComs after ${MAX_ROUNDS} fetches`);
+        mergeData(data, await fetch(reply.needs), reply.needs);
+        continue;
+      }
+      if (!reply.ok) {
+        throw new TemplateError(reply.field ? `cannot render template field "${reply.field}": ${reply.error}` : `cannot render templates: ${reply.error}`);
+      }
+      for (const f of templateFields) if (f in templated) renderedFields[f] = rendered[f] = reply.fields![f];
+      for (const [k, v] of Object.entries(data.variables)) if (v !== null) read.variables[k] = v;
+      for (const [k, v] of Object.entries(data.connections)) if (v !== null) read.connections[k] = v;
+      return { rendered, renderedFields, read };
+    }
+  }
+
+  async #request(request: unknown): Promise<Reply> {
+    try {
+      return JSON.parse(await this.#process.request(JSON.stringify(request))) as Reply;
+    } catch (err) {
+      if (err instanceof SandboxProcessError) throw new TemplateError(`cannot render templates: ${err.message}`);
+      throw err;
+    }
+  }
+}
+
+let shared: { renderer: TemplateRenderer; users: number } | null = null;
+
+/**
+ * The process's renderer, shared by every worker in it (standalone, tests), so one interpreter stays warm for
+ * all of them; the first caller's options win. `release()` closes it when its last user lets go.
+ */
+export function acquireTemplateRenderer(options: Partial<TemplateRendererOptions> = {}): { renderer: TemplateRenderer; release: () => void } {
+  const lease = (shared ??= { renderer: new TemplateRenderer(options), users: 0 });
+  lease.users++;
+  let released = false;
+  return {
+    renderer: lease.renderer,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--lease.users === 0 && shared === lease) {
+        shared = null;
+        lease.renderer.close();
+      }
+    },
+  };
+}
+
+/** Adds fetched answers; a name asked for and not answered counts as not existing. */
+function mergeData(into: TemplateData, got: Partial<TemplateData>, asked: TemplateNeeds): void {
+  for (const k of asked.variables) into.variables[k] = got.variables?.[k] ?? null;
+  for (const k of asked.connections) into.connections[k] = got.connections?.[k] ?? null;
+  const found = new Map((got.xcoms ?? []).filter((x) => x[2]).map((x) => [`${x[0]}\u0000${x[1]}`, x[3]]));
+  for (const [taskId, key] of asked.xcoms) {
+    const k = `${taskId}\u0000${key}`;
+    into.xcoms.push(found.has(k) ? [taskId, key, true, found.get(k)] : [taskId, key, false, null]);
+  }
 }

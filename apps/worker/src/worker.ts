@@ -12,7 +12,7 @@ import type { Kysely } from 'kysely';
 import { DagCache, type CachedDag, type Database } from '@windsock/metastore';
 import type { Consumer, EventBus, TaskJob, TaskQueue } from '@windsock/queue';
 import type { ExecutionHandle, Executor } from '@windsock/executors';
-import { addConnectionSecrets, failedTryOutcome, followOnCandidates, SecretsMasker, ts as pyIso } from '@windsock/dag-model';
+import { addConnectionSecrets, addVariableSecret, failedTryOutcome, followOnCandidates, SecretsMasker, ts as pyIso } from '@windsock/dag-model';
 import { silentLogger, type Logger } from '@windsock/config';
 import { ClaimBatcher, type Claimed } from './sql/claim-try.ts';
 import { FinishBatcher, type FinishTry } from './sql/finish-try.ts';
@@ -22,7 +22,8 @@ import { handOverTry } from './sql/hand-over-try.ts';
 import { storedLogLines } from './sql/stored-log.ts';
 import { TryLogWriter } from './log-writer.ts';
 import { buildContext, resolveXComArgs, type ContextDeps } from './context.ts';
-import { renderArgs } from './templates.ts';
+import { acquireTemplateRenderer, type TemplateRenderer } from './templates.ts';
+import { templateDataFetcher } from './template-data.ts';
 
 export interface WorkerOptions {
   workerId: string;
@@ -42,10 +43,20 @@ export interface WorkerOptions {
   followOnYieldMs: number;
   /** Words that make a variable key or extra key sensitive, beyond Airflow's defaults ([core] sensitive_var_conn_names). */
   sensitiveFields: string[];
+  /** The template interpreter is released after this long without a templated try (0 = kept). */
+  templateIdleReleaseMs: number;
+  /** Rendering one try's templates may take this long; longer fails the try. */
+  templateTimeoutMs: number;
+  /**
+   * Boot the template interpreter when the worker starts (it takes seconds), so the first templated try does not
+   * wait for it; it is released after templateIdleReleaseMs all the same.
+   */
+  templateWarmUp: boolean;
 }
 
 export const defaultWorkerOptions = (): WorkerOptions => ({
-  workerId: `${hostname()}-${process.pid}`, queues: ['default'], concurrency: 16, heartbeatMs: 5_000, logFlushMs: 100, followOn: true, followOnYieldMs: 1000, sensitiveFields: [],
+  workerId: `${hostname()}-${process.pid}`, queues: ['default'], concurrency: 16, heartbeatMs: 5_000, logFlushMs: 100, followOn: true, followOnYieldMs: 1000,
+  sensitiveFields: [], templateIdleReleaseMs: 60_000, templateTimeoutMs: 10_000, templateWarmUp: true,
 });
 
 interface Held {
@@ -65,6 +76,8 @@ export class Worker {
   private readonly claims: ClaimBatcher;
   private readonly finishes: FinishBatcher;
   private readonly readConnection: ContextDeps['readConnection'];
+  private readonly templates: TemplateRenderer;
+  private readonly releaseTemplates: () => void;
   private readonly held = new Map<string, Held>();
   private consumer: Consumer | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -87,10 +100,14 @@ export class Worker {
       onFollowOnError: (err) => this.log.warn({ err }, 'could not start follow-on tasks; recorded the ends without them (the scheduler starts what is ready)') });
     const fernetKey = deps.fernetKey ?? null;
     this.readConnection = (connId) => readConnection(this.db, fernetKey, connId);
+    ({ renderer: this.templates, release: this.releaseTemplates } = acquireTemplateRenderer({ idleReleaseMs: this.opts.templateIdleReleaseMs, timeoutMs: this.opts.templateTimeoutMs }));
   }
 
   get workerId(): string { return this.opts.workerId; }
   get activeTries(): number { return this.held.size; }
+
+  /** Boots the template interpreter now (start() does so too, unless templateWarmUp is off), and waits for it. */
+  warmUpTemplates(): Promise<void> { return this.templates.warmUp(); }
 
   start(): void {
     this.unsubscribe.push(
@@ -100,6 +117,11 @@ export class Worker {
     this.consumer = this.queue.consume(this.opts.queues, (job) => this.handle(job), { concurrency: this.opts.concurrency });
     this.heartbeat = setInterval(() => void this.beat(), this.opts.heartbeatMs);
     this.heartbeat.unref();
+    if (this.opts.templateWarmUp) {
+      this.templates.warmUp().catch((err: unknown) => {
+        if (!this.stopping) this.log.warn({ err }, 'could not start the template interpreter; templated tasks start it again');
+      });
+    }
   }
 
   /**
@@ -121,6 +143,7 @@ export class Worker {
     await closing;
     for (const u of this.unsubscribe.splice(0)) u();
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.releaseTemplates();
     // After the consumer closed, so the jobs it held are gone and these are new jobs rather than no-ops.
     if (handedOver.length > 0) await this.queue.enqueue(handedOver).catch((err: unknown) => this.log.warn({ err }, 'could not enqueue handed-over tries; the scheduler re-enqueues them'));
   }
@@ -156,10 +179,11 @@ export class Worker {
   private async beat(): Promise<void> {
     if (this.held.size === 0) return;
     try {
-      // Only the tries asked about: one claimed while the heartbeat was in flight is not in `alive`.
-      const asked = [...this.held.entries()].filter(([, h]) => h.handle !== null);
+      // Every try held, also one still rendering its templates (the interpreter's boot takes seconds). Only the
+      // tries asked about are judged: one claimed while the heartbeat was in flight is not in `alive`.
+      const asked = [...this.held.entries()];
       const alive = await heartbeatTries(this.db, asked.map(([id]) => id), new Date());
-      for (const [tiId, h] of asked) if (this.held.get(tiId) === h && !alive.has(tiId)) this.cancel(tiId, 'its state was changed outside this worker');
+      for (const [tiId, h] of asked) if (h.handle !== null && this.held.get(tiId) === h && !alive.has(tiId)) this.cancel(tiId, 'its state was changed outside this worker');
     } catch (err) {
       this.log.warn({ err }, 'heartbeat failed');
     }
@@ -203,13 +227,18 @@ export class Worker {
       if (adoptFrom === null) logs.write(`Starting attempt ${ti.try_number} of ${ti.max_tries + 1}${after !== null ? ` (started by its worker as soon as ${after} ended)` : ''}`, { lazy: true });
       else logs.write(`Adopting attempt ${ti.try_number}, still running as ${adoptFrom} (worker ${this.opts.workerId})`, { lazy: true });
       logs.write(`Executing <Task(${task.operator}): ${task.task_id}> on ${run.logical_date ? pyIso(run.logical_date) : run.run_id} (worker ${this.opts.workerId}, executor ${this.executor.name})`, { lazy: true });
+      // Every connection and variable the try reads has its secrets masked in its log and rendered fields.
       const readConnection = async (connId: string) => {
         const c = await this.readConnection(connId);
         if (c) addConnectionSecrets(secrets, c);
         return c;
       };
-      const ctx = await this.retryDb(() => buildContext({ db: this.db, readConnection, secrets }, cached.dag, task, run, ti.try_number, ti.map_index));
-      const { rendered: templated, renderedFields } = renderArgs(task.args, task.template_fields, ctx.context);
+      const ctx = await this.retryDb(() => buildContext({ db: this.db, readConnection }, cached.dag, task, run, ti.try_number, ti.map_index));
+      const { rendered: templated, renderedFields, read } = await this.templates.renderArgs(task.args, task.template_fields, {
+        context: ctx.json, native: cached.dag.render_template_as_native_obj,
+        ti: { dag_id: ti.dag_id, task_id: ti.task_id, run_id: ti.run_id, try_number: ti.try_number, map_index: ti.map_index },
+      }, templateDataFetcher({ db: this.db, readConnection }, run.id));
+      for (const [key, value] of Object.entries(read.variables)) addVariableSecret(secrets, key, value);
       const rendered = resolveXComArgs(templated, ctx.xcoms, ti.dag_id) as Record<string, unknown>;
       if (Object.keys(renderedFields).length > 0) {
         const masked = secrets.redact(renderedFields);

@@ -143,6 +143,7 @@ export async function startWorkerProcess(opts: { config: WindsockConfig; dagsFol
   const worker = new Worker({ db: base.store.db, queue: base.queue, events: base.events, executor, logger: log, fernetKey: config.core.fernet_key || null, options: {
     workerId: `${hostname()}-${process.pid}`, concurrency: config.worker.concurrency, queues: config.worker.queues, heartbeatMs: config.worker.heartbeat_sec * 1000, followOn: config.scheduler.schedule_after_task_execution,
     sensitiveFields: config.core.sensitive_var_conn_names,
+    templateIdleReleaseMs: config.worker.template_idle_release_sec * 1000, templateTimeoutMs: config.worker.template_render_timeout_sec * 1000,
   } });
   worker.start();
   let draining = false;

@@ -73,6 +73,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const worker = new Worker({ db: store.db, queue, events, executor, logger: log, dags, fernetKey: config.core.fernet_key || null, options: {
     concurrency: config.worker.concurrency, queues: config.worker.queues, heartbeatMs: config.worker.heartbeat_sec * 1000, followOn: config.scheduler.schedule_after_task_execution,
     sensitiveFields: config.core.sensitive_var_conn_names,
+    templateIdleReleaseMs: config.worker.template_idle_release_sec * 1000, templateTimeoutMs: config.worker.template_render_timeout_sec * 1000,
   } });
 
   await processor.syncOnce();
