@@ -13,7 +13,7 @@ import { normalizeDeclaration } from '../normalize.ts';
 import { PythonParserError } from './errors.ts';
 import { crashError, fromRunnerError, timeoutError } from './import-error.ts';
 import { compilePythonLoaderOptions, type CompiledPythonLoaderOptions, type PythonDagLoaderOptions } from './options.ts';
-import { ParserPool } from './pool.ts';
+import { ParserPool, type PoolOptions } from './pool.ts';
 
 /** A file's declarations before normalization (what the shim recorded), or its import error. */
 export type DeclarationsResult =
@@ -26,20 +26,10 @@ export class PythonDagLoader implements DagFileLoader {
 
   constructor(options: PythonDagLoaderOptions) {
     this.options = compilePythonLoaderOptions(options);
-    this.#pool = new ParserPool({
-      size: this.options.poolSize,
-      timeoutMs: this.options.timeoutMs,
-      graceMs: this.options.graceMs,
-      init: {
-        dagFolder: this.options.dagFolder,
-        mountPoint: this.options.mountPoint,
-        shimDir: fileURLToPath(new URL('../../python/', import.meta.url)),
-        operatorAliases: { ...this.options.operatorAliases },
-      },
-    });
+    this.#pool = new ParserPool(parserPoolOptions(this.options));
   }
 
-  /** Starts every worker and waits until all are warm. Optional: load() starts them on demand. */
+  /** Starts one parser process and waits until it is warm. Optional: load() starts them on demand. */
   warmUp(): Promise<void> {
     return this.#pool.start();
   }
@@ -86,6 +76,22 @@ export class PythonDagLoader implements DagFileLoader {
   close(): Promise<void> {
     return this.#pool.close();
   }
+}
+
+/** The pool options of a loader's compiled options. */
+export function parserPoolOptions(options: CompiledPythonLoaderOptions): PoolOptions {
+  return {
+    size: options.poolSize,
+    timeoutMs: options.timeoutMs,
+    graceMs: options.graceMs,
+    maxMemoryMb: options.maxMemoryMb,
+    idleReleaseMs: options.idleReleaseMs,
+    dagFolder: options.dagFolder,
+    mountPoint: options.mountPoint,
+    shimDir: fileURLToPath(new URL('../../python/', import.meta.url)),
+    operatorAliases: { ...options.operatorAliases },
+    onEvent: options.onProcessEvent ?? undefined,
+  };
 }
 
 function checkRelPath(relPath: string): void {
