@@ -31,6 +31,10 @@ export const CONFIG_SPEC = {
     fernet_key: { kind: 'string', default: '', doc: 'Key encrypting connection secrets at rest (standalone generates one)' },
     operator_aliases: { kind: 'list', default: [], doc: 'Company operator paths mapped to Windsock operators, `from=to` pairs' },
   },
+  dag_processor: {
+    parser_max_memory_mb: { kind: 'int', default: 1024, doc: 'Memory ceiling (MiB) of one Python parser process: its heap cannot grow past it (the file gets a MemoryError), and a process above it after a file is replaced, so the memory returns to the system' },
+    parser_idle_release_sec: { kind: 'float', default: 60, doc: 'A Python parser process idle this long is stopped (0: never); an idle instance holds no interpreter' },
+  },
   database: {
     url: { kind: 'string', default: '', doc: 'Postgres URL (distributed mode); empty in standalone means embedded PGlite' },
     schema: { kind: 'string', default: '', doc: 'Postgres schema holding this instance\'s tables (sandboxes)' },

@@ -26,19 +26,32 @@ interface PyodideLike {
 
 type Trampoline = (name: string, argsJson: string) => string;
 
+/**
+ * Calls an exported function. Bound at setup: json's functions are captured here, so a call that
+ * monkeypatches the json module cannot change how its own result is reported.
+ */
 const TRAMPOLINE = `
-def __sandbox_call__(name, args_json):
-    import json as _json
-    try:
-        fn = __sandbox_exports__[name]
-    except KeyError:
-        return _json.dumps({'ok': False, 'error': f'no exported function {name!r}', 'interrupted': False})
-    try:
-        value = fn(*_json.loads(args_json))
-        return '{"ok":true,"value":' + _json.dumps(value, separators=(',', ':')) + '}'
-    except BaseException as exc:  # noqa: B036 - the time limit is a KeyboardInterrupt
-        return _json.dumps({'ok': False, 'error': f'{type(exc).__name__}: {exc}',
-                            'interrupted': isinstance(exc, KeyboardInterrupt)})
+def __sandbox_make_call__():
+    import json
+    dumps, loads, exports = json.dumps, json.loads, __sandbox_exports__
+
+    def call(name, args_json):
+        try:
+            fn = exports[name]
+        except KeyError:
+            return dumps({'ok': False, 'error': f'no exported function {name!r}', 'interrupted': False})
+        try:
+            value = fn(*loads(args_json))
+            return '{"ok":true,"value":' + dumps(value, separators=(',', ':')) + '}'
+        except BaseException as exc:  # noqa: B036 - the time limit is a KeyboardInterrupt
+            try:
+                text = f'{type(exc).__name__}: {exc}'[:10000]
+            except BaseException:  # noqa: B036 - an exception whose str() raises
+                text = type(exc).__name__
+            return dumps({'ok': False, 'error': text, 'interrupted': isinstance(exc, KeyboardInterrupt)})
+    return call
+__sandbox_call__ = __sandbox_make_call__()
+del __sandbox_make_call__
 `;
 
 const init = JSON.parse(process.argv[2]!) as ChildInit;

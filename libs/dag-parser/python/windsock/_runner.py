@@ -151,9 +151,24 @@ def _empty_tmp():
 
 # -- import errors ---------------------------------------------------------------------------------
 
+_MESSAGE_MAX = 10_000
+
+
+def _exc_text(exc):
+    """str(exc), bounded, and never raising (a file's exception may define __str__)."""
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: B036
+        return '<the exception could not be printed>'
+    if len(text) > _MESSAGE_MAX:
+        text = f'{text[:_MESSAGE_MAX]}... (truncated: {len(text) - _MESSAGE_MAX} more characters)'
+    return text
+
+
 def describe(exc, path):
     kind, module, hint = _classify(exc)
-    message = f'{type(exc).__name__}: {exc}' if str(exc) else type(exc).__name__
+    text = _exc_text(exc)
+    message = f'{type(exc).__name__}: {text}' if text else type(exc).__name__
     if hint:
         message = f'{message}. {hint}'
     return {
@@ -209,7 +224,13 @@ def _traceback(exc):
     # Drop parse_file's own frame: the traceback starts in the DAG file.
     if tb is not None and tb.tb_frame.f_code is parse_file_result.__code__:
         tb = tb.tb_next
-    text = ''.join(traceback.format_exception(type(exc), exc, tb))
+    try:
+        if len(str(exc)) > _MESSAGE_MAX:
+            raise ValueError('too long to format whole')
+        text = ''.join(traceback.format_exception(type(exc), exc, tb))
+    except BaseException:  # noqa: B036 - a huge or unprintable message: the frames, then a bounded message
+        text = 'Traceback (most recent call last):\n' + ''.join(traceback.format_tb(tb))
+        text += f'{type(exc).__name__}: {_exc_text(exc)}\n'
     shim_root = _baseline.get('shim_root')
     text = text.replace(f'"{_state.DAG_FOLDER}/', '"')
     if shim_root:

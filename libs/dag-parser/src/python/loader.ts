@@ -34,6 +34,11 @@ export class PythonDagLoader implements DagFileLoader {
     return this.#pool.start();
   }
 
+  /** The parser processes now (pid, busy, resident memory after their last file): for metrics and tests. */
+  get processes(): { pid: number | undefined; busy: boolean; rssBytes: number | null; starting: boolean }[] {
+    return this.#pool.sandboxes.processes;
+  }
+
   async load(relPath: string, text: string): Promise<FileParseResult> {
     const parsed = await this.loadDeclarations(relPath, text);
     if (!parsed.ok) return parsed;

@@ -112,7 +112,8 @@ export class ParserPool {
     }
     switch (outcome.kind) {
       case 'ok': {
-        const result = outcome.value as RunnerResult;
+        if (!isRunnerResult(outcome.value)) return { kind: 'crashed', message: 'the parser returned a result it cannot read' };
+        const result = outcome.value;
         // Stopped by the time limit; a file that finished just as the time ran out keeps its result.
         const stopped = outcome.interrupted && !result.ok && result.error.kind === 'interrupted';
         return stopped ? { kind: 'timeout', result } : { kind: 'result', result, parseMs: outcome.callMs };
@@ -133,6 +134,16 @@ export class ParserPool {
   close(): Promise<void> {
     return this.#pool.close();
   }
+}
+
+function isRunnerResult(v: unknown): v is RunnerResult {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as { ok?: unknown; dags?: unknown; error?: unknown };
+  if (r.ok === true) return Array.isArray(r.dags);
+  if (r.ok !== false || typeof r.error !== 'object' || r.error === null) return false;
+  const e = r.error as Record<string, unknown>;
+  return typeof e.kind === 'string' && typeof e.message === 'string' && typeof e.traceback === 'string'
+    && (e.line === null || typeof e.line === 'number');
 }
 
 function asParserError(err: Error): Error {
