@@ -55,6 +55,8 @@ del __sandbox_make_call__
 `;
 
 const init = JSON.parse(process.argv[2]!) as ChildInit;
+// The parent is gone (it exited, even by kill -9): nobody will ask for anything again.
+process.on('disconnect', () => process.exit(0));
 const send = (message: ChildMessage, then?: () => void): void => {
   process.send!(message, undefined, {}, () => then?.());
 };
