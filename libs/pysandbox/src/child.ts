@@ -136,6 +136,15 @@ try {
 const { module, call } = booted!;
 const clean = init.restoreAfterCall ? takeCleanState(module) : null;
 let lastRestoreMs = 0;
+let restorePending = false;
+
+function restoreNow(): void {
+  if (!restorePending || !clean) return;
+  restorePending = false;
+  const r0 = performance.now();
+  restoreCleanState(module, clean);
+  lastRestoreMs = performance.now() - r0;
+}
 send({ type: 'ready', bootMs: performance.now() - started, stats: stats(module.HEAPU8.length, 0) });
 
 process.on('message', (msg: ParentMessage) => {
@@ -150,6 +159,7 @@ process.on('message', (msg: ParentMessage) => {
     send({ type: 'eval-result', id: msg.id, value });
     return;
   }
+  restoreNow();
   const t0 = performance.now();
   deadline.fired = false;
   deadline.at = msg.timeoutMs > 0 ? t0 + msg.timeoutMs : Infinity;
@@ -181,11 +191,7 @@ process.on('message', (msg: ParentMessage) => {
     send(reply, () => process.exit(0));
     return;
   }
-  send(reply);
-  // Restore after replying, off the caller's path; the next call's message waits behind this.
-  if (clean) {
-    const r0 = performance.now();
-    restoreCleanState(module, clean);
-    lastRestoreMs = performance.now() - r0;
-  }
+  // Restore once the reply is written, off the caller's path; a call arriving first restores before it runs.
+  restorePending = clean !== null;
+  send(reply, restoreNow);
 });

@@ -43,6 +43,8 @@ interface Slot {
   sandbox: PySandbox | null;
   job: Job | null;
   idleTimer: NodeJS.Timeout | null;
+  /** When its last call ended: calls go to the process idle longest, which has finished restoring its clean state. */
+  freeSince: number;
 }
 
 export class SandboxPool {
@@ -105,7 +107,7 @@ export class SandboxPool {
   }
 
   #spawn(): void {
-    const slot: Slot = { sandbox: null, job: null, idleTimer: null };
+    const slot: Slot = { sandbox: null, job: null, idleTimer: null, freeSince: 0 };
     this.#slots.add(slot);
     PySandbox.start(this.#opts.sandbox).then((sandbox) => {
       if (this.#closed || !this.#slots.has(slot)) {
@@ -149,8 +151,8 @@ export class SandboxPool {
 
   #dispatch(): void {
     if (this.#closed) return;
-    for (const slot of this.#slots) {
-      if (!slot.sandbox || slot.job || !slot.sandbox.alive) continue;
+    const idle = [...this.#slots].filter((s) => s.sandbox && !s.job && s.sandbox.alive).sort((a, b) => a.freeSince - b.freeSince);
+    for (const slot of idle) {
       const job = this.#next();
       if (!job) break;
       this.#run(slot, job);
@@ -179,6 +181,7 @@ export class SandboxPool {
     slot.job = job;
     sandbox.call(job.fn, job.args, { timeoutMs: this.#opts.timeoutMs, graceMs: this.#opts.graceMs }).then((outcome) => {
       slot.job = null;
+      slot.freeSince = performance.now();
       const timedOut = outcome.kind === 'killed' || (outcome.kind !== 'crashed' && outcome.interrupted);
       if (job.key !== null) {
         if (timedOut) this.#slowKeys.add(job.key);

@@ -219,6 +219,7 @@ export class PySandbox {
     if (this.#exited) return Promise.resolve();
     return new Promise((resolve) => {
       this.#exitListeners.push(resolve);
+      this.#ref(true); // until its exit is seen
       this.#child.kill('SIGKILL');
     });
   }
