@@ -1,4 +1,4 @@
-"""Parses DAG files: the entry points the parser worker (src/python/worker.ts) calls.
+"""Parses DAG files: the entry points the parser process (src/python/pool.ts, libs/pysandbox) calls.
 
     bootstrap(config_json)   once per interpreter: preload the shim, install aliases and sandbox
     parse_file(rel_path, text, variables_json) -> JSON text of parse_file_result's dict

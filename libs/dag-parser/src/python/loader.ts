@@ -1,5 +1,5 @@
 /**
- * PythonDagLoader: the DagFileLoader for `.py` files. Runs each file in the Pyodide worker pool
+ * PythonDagLoader: the DagFileLoader for `.py` files. Runs each file in a sandboxed parser process (pool.ts)
  * against the airflow shim, which records DagDeclarations, then normalizes them into
  * SerializedDags exactly as the YAML loader does. A file that cannot be loaded resolves to an
  * import error; load() rejects only for the parser's own failures (PythonParserError).
