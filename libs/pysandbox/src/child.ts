@@ -55,6 +55,8 @@ del __sandbox_make_call__
 `;
 
 const init = JSON.parse(process.argv[2]!) as ChildInit;
+/** Heap growth past the clean state after which a child leaves rather than zero the growth at every restore. */
+const GROWN_HEAP_RETIRE_BYTES = 128 * 1024 * 1024;
 // The parent is gone (it exited, even by kill -9): nobody will ask for anything again.
 process.on('disconnect', () => process.exit(0));
 const send = (message: ChildMessage, then?: () => void): void => {
@@ -178,7 +180,8 @@ process.on('message', (msg: ParentMessage) => {
   deadline.at = Infinity;
   const after = stats(module.HEAPU8.length, lastRestoreMs);
   // Above the ceiling: this process's memory cannot shrink (a WebAssembly heap never does). Leave.
-  const retiring = after.rssBytes > init.maxRssBytes;
+  // So too when the heap grew far past the clean state: each restore would zero the grown part again.
+  const retiring = after.rssBytes > init.maxRssBytes || (clean !== null && after.heapBytes - clean.heap.length > GROWN_HEAP_RETIRE_BYTES);
   const OK = '{"ok":true,"value":';
   let reply: ChildMessage;
   if (json.startsWith(OK)) {
