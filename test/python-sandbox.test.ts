@@ -7,12 +7,12 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportErrorRecord } from '../libs/dag-parser/src/declaration.ts';
 import { PythonDagLoader, PythonParserError } from '../libs/dag-parser/src/python/index.ts';
+import { PySandbox } from '../libs/pysandbox/src/index.ts';
 
 /** A scratch root of this test file only: <root>/dags is the DAG folder, <root>/secret.txt is outside it. */
 const root = mkdtempSync(join(tmpdir(), 'windsock-sandbox-'));
@@ -158,7 +158,7 @@ describe('files cannot see each other', () => {
       "open('/tmp/left-behind', 'w').write('x')", DAG_TAIL,
     ].join('\n'));
     expect(first.ok).toBe(true);
-    // Both workers must be checked: parse the probe once per worker.
+    // Both processes must be checked: parse the probe once per process.
     const probe = [
       'import builtins, os, sys', 'import shared_state', 'assert shared_state.COUNT == 0, shared_state.COUNT',
       "assert not hasattr(builtins, 'LEAKED')", "assert '/nowhere' not in sys.path", "assert 'LEAK' not in os.environ",
@@ -208,13 +208,13 @@ describe('the time limit', () => {
     expect(loop.error.message).toContain('took longer than 1 s (dagbag_import_timeout) and was stopped');
   });
 
-  it('terminates the worker of a file that swallows the interrupt, and starts a fresh one', async () => {
+  it('kills the process of a file that swallows the interrupt, and starts a fresh one', async () => {
     const stubborn = 'while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass\n';
     const result = await run('stubborn_dag.py', stubborn);
     if (result.ok) throw new Error('the stubborn loop loaded');
     expect(result.error.code).toBe('TIMEOUT');
-    expect(result.error.line).toBeNull(); // the thread was ended: Python could not say where it was
-    // The pool is whole again: both workers answer.
+    expect(result.error.line).toBeNull(); // the process was killed: Python could not say where it was
+    // The pool is whole again: both processes answer.
     const after = await Promise.all([run('after_a_dag.py', DAG_TAIL), run('after_b_dag.py', DAG_TAIL)]);
     expect(after.map((r) => r.ok)).toEqual([true, true]);
   }, 60_000);
@@ -229,7 +229,7 @@ describe('the loader', () => {
     await expect(closed.load('x.py', DAG_TAIL)).rejects.toMatchObject({ code: 'PARSER_CLOSED' });
   });
 
-  it('fails with WORKER_FAILED when a worker cannot start (its DAG folder vanished)', async () => {
+  it('fails with WORKER_FAILED when a parser process cannot start (its DAG folder vanished)', async () => {
     const gone = join(root, 'gone');
     mkdirSync(gone);
     const broken = new PythonDagLoader({ dagFolder: gone, poolSize: 1 });
@@ -245,78 +245,61 @@ describe('the loader', () => {
 
 describe('the JavaScript wall alone (no Python audit hook)', () => {
   /**
-   * Runs in a thread of its own (the lockdown changes thread-local modules): Pyodide booted as the
-   * worker boots it, but without the Python sandbox, so Python code goes straight to the doors.
+   * A sandbox process booted as the parser's are, but without the Python sandbox (no audit hook,
+   * no import guard), so Python code goes straight to the doors the JavaScript side shut.
    */
-  const probe = `
-const { parentPort, workerData } = require('node:worker_threads');
-(async () => {
-  const { loadPyodide } = await import(workerData.pyodideUrl);
-  const { mountDagFolderReadOnly, shutHostDoors } = await import(workerData.lockdownUrl);
-  const pyodide = await loadPyodide({ indexURL: workerData.indexURL, jsglobals: Object.create(null),
-    stdout: () => {}, stderr: () => {} });
-  mountDagFolderReadOnly(pyodide._module, workerData.dagFolder, '/dags');
-  shutHostDoors(pyodide._module, pyodide);
-  let mount = 'mounted';
-  try { pyodide.mountNodeFS('/host', '/'); } catch (err) { mount = err.message; }
-  const out = JSON.parse(pyodide.runPython(workerData.python));
-  parentPort.postMessage({ ...out, mount, errno: pyodide._module.ERRNO_CODES, globalRequire: typeof globalThis.require });
-})().catch((err) => parentPort.postMessage({ failed: String(err && err.stack || err) }));
-`;
   const python = `
 import json, os, socket
-out = {}
-out['system'] = os.system(${JSON.stringify(`touch ${canary}`)})
-try:
-    socket.socket()
-    out['socket'] = 'opened'
-except OSError as e:
-    out['socket'] = e.errno
-try:
-    open('/dags/written.txt', 'w')
-    out['write'] = 'written'
-except OSError as e:
-    out['write'] = e.errno
-out['read'] = open('/dags/data.txt').read()
-import js
-out['js'] = [hasattr(js, 'process'), hasattr(js, 'require')]
-from pyodide.ffi import to_js
-try:
-    process = to_js({'a': 1}).constructor.constructor('return globalThis.process')()
-    out['function'] = 'reached ' + str(process.pid)
-except Exception as e:
-    out['function'] = str(e)
-json.dumps(out)
+def probe():
+    out = {}
+    out['system'] = os.system(${JSON.stringify(`touch ${canary}`)})
+    try:
+        socket.socket()
+        out['socket'] = 'opened'
+    except OSError as e:
+        out['socket'] = e.errno
+    try:
+        open('/dags/written.txt', 'w')
+        out['write'] = 'written'
+    except OSError as e:
+        out['write'] = e.errno
+    out['read'] = open('/dags/data.txt').read()
+    for name in ('js', 'pyodide_js'):
+        try:
+            __import__(name)
+            out[name] = 'imported'
+        except ImportError as e:
+            out[name] = 'not found'
+    from pyodide.ffi import to_js
+    try:
+        process = to_js({'a': 1}).constructor.constructor('return globalThis.process')()
+        out['function'] = 'reached ' + str(process.pid)
+    except Exception as e:
+        out['function'] = str(e)
+    import errno
+    out['errno'] = {'EACCES': errno.EACCES, 'EROFS': errno.EROFS}
+    return out
+__sandbox_exports__ = {'probe': probe}
 `;
 
-  it('keeps processes, sockets, host writes and mounts shut even when Python code reaches them', async () => {
-    const worker = new Worker(probe, {
-      eval: true,
-      workerData: {
-        pyodideUrl: import.meta.resolve('pyodide'),
-        indexURL: `${dirname(fileURLToPath(import.meta.resolve('pyodide')))}/`,
-        lockdownUrl: new URL('../libs/dag-parser/src/python/host-lockdown.ts', import.meta.url).href,
-        dagFolder,
-        python,
-      },
-    });
-    const out = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    });
-    await worker.terminate();
-    if (out.failed) throw new Error(String(out.failed));
-    const errno = out.errno as Record<string, number>;
-    expect(out.system).toBe(127 << 8); // "the shell could not run it": nothing ran
-    expect(out.socket).toBe(errno.EACCES);
-    expect(out.write).toBe(errno.EROFS);
-    expect(out.read).toBe('inside the folder');
-    expect(out.js).toEqual([false, false]);
-    expect(out.mount).toMatch(/refused mounting host folders/);
-    // A JS object in Python's hands does not lead to the Function constructor (and so to process).
-    expect(out.function).toMatch(/refused creating JavaScript code/);
-    expect(out.globalRequire).toBe('undefined');
-    expect(existsSync(canary)).toBe(false);
-    expect(existsSync(join(dagFolder, 'written.txt'))).toBe(false);
+  it('keeps processes, sockets, host writes and JavaScript shut even when Python code reaches them', async () => {
+    const sandbox = await PySandbox.start({ setup: python, mounts: [{ hostPath: dagFolder, mountPoint: '/dags' }] });
+    try {
+      const result = await sandbox.call('probe', [], { timeoutMs: 10_000, graceMs: 1000 });
+      if (result.kind !== 'ok') throw new Error(JSON.stringify(result));
+      const out = result.value as Record<string, unknown>;
+      const errno = out.errno as Record<string, number>;
+      expect(out.system).toBe(127 << 8); // "the shell could not run it": nothing ran
+      expect(out.socket).toBe(errno.EACCES);
+      expect(out.write).toBe(errno.EROFS);
+      expect(out.read).toBe('inside the folder');
+      expect([out.js, out.pyodide_js]).toEqual(['not found', 'not found']);
+      // A JS object in Python's hands does not lead to the Function constructor (and so to process).
+      expect(out.function).toMatch(/refused creating JavaScript code/);
+      expect(existsSync(canary)).toBe(false);
+      expect(existsSync(join(dagFolder, 'written.txt'))).toBe(false);
+    } finally {
+      await sandbox.kill();
+    }
   }, 60_000);
 });

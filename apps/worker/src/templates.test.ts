@@ -139,14 +139,13 @@ describe('templates', () => {
     expect(message).not.toContain(CANARY);
   });
 
-  it("a render that runs too long fails, and the next try gets a fresh interpreter", async () => {
+  it('a render that runs too long fails at its time limit, and the next try renders from a clean interpreter', async () => {
     const slow = new TemplateRenderer({ idleReleaseMs: 0, timeoutMs: 1500 });
     try {
       const err = await slow.renderArgs({ f: '{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}' }, ['f'], tryCtx, noData).catch((e: unknown) => e);
-      expect((err as Error).message).toMatch(/cannot render templates: the sandbox process did not answer within 1500 ms/);
-      expect(slow.running).toBe(false);
+      expect((err as Error).message).toMatch(/^cannot render templates: they ran longer than 1.5 s \(\[worker\] template_render_timeout_sec\)/);
       expect((await slow.renderArgs({ f: '{{ ds }}' }, ['f'], tryCtx, noData)).rendered.f).toBe('2024-03-05');
-      expect(slow.stats.boots).toBe(2);
+      expect(slow.stats.requests).toBe(2);
     } finally {
       slow.close();
     }

@@ -1,7 +1,8 @@
 /**
  * Renders a try's templated fields as Airflow does: Jinja2's SandboxedEnvironment with Airflow's filters, context,
- * macros, accessors and StrictUndefined, in Pyodide, in a child process that holds nothing worth stealing (see
- * template-child.ts, sandbox-process.ts and python/windsock_render). A field whose strings hold no `{{`, `{%` or
+ * macros, accessors and StrictUndefined, in Pyodide, in a child process that holds nothing worth stealing: the same
+ * walls as DAG parsing (libs/pysandbox: empty environment, Node's permission model, no network where Linux allows,
+ * a clean interpreter after every render) around python/windsock_render. A field whose strings hold no `{{`, `{%` or
  * `{#` is rendered here, as Jinja would render it, without the interpreter; all other fields of a try go in one
  * request. Variables, connections and XComs a template reads are fetched by the worker when the renderer asks for
  * them by name (see python/windsock_render/store.py), never sent wholesale.
@@ -9,8 +10,7 @@
  * The interpreter is started by the first templated try and released after `idleReleaseMs` without one.
  */
 import { fileURLToPath } from 'node:url';
-import { dirname } from 'node:path';
-import { SandboxProcess, SandboxProcessError } from './sandbox-process.ts';
+import { SandboxPool, type CallOutcome } from '@windsock/pysandbox';
 
 export class TemplateError extends Error {
   readonly code = 'TEMPLATE_ERROR';
@@ -48,10 +48,30 @@ export interface TemplateRendererOptions {
   idleReleaseMs: number;
   /** A render (all fields of one try) taking longer fails the try and restarts the interpreter. */
   timeoutMs: number;
-  bootTimeoutMs: number;
 }
 
-export const defaultTemplateRendererOptions = (): TemplateRendererOptions => ({ idleReleaseMs: 60_000, timeoutMs: 10_000, bootTimeoutMs: 120_000 });
+export const defaultTemplateRendererOptions = (): TemplateRendererOptions => ({ idleReleaseMs: 60_000, timeoutMs: 10_000 });
+
+const ROOT = '/windsock/render';
+
+/**
+ * Python run once in each template process: Jinja2 and windsock_render on the path, Pyodide's JS finder dropped;
+ * the warm-up renders samples (so every module rendering needs is loaded) and then installs the audit hook, which
+ * refuses imports, files, processes and sockets from then on. The clean state is taken after it.
+ */
+const SETUP = `
+import sys
+sys.path[:0] = ['${ROOT}', '${ROOT}/vendor']
+for _finder in [f for f in sys.meta_path if type(f).__name__ == 'JsFinder']:
+    getattr(_finder, 'js_modules', {}).clear()
+    sys.meta_path.remove(_finder)
+from windsock_render.render import render_request, warm_up
+from windsock_render import hook
+__sandbox_exports__ = {'render': render_request}
+def __sandbox_warmup__():
+    warm_up()
+    hook.install()
+`;
 
 const MAX_ROUNDS = 5;
 const MARKERS = /\{\{|\{%|\{#/;
@@ -78,31 +98,34 @@ export function renderPlain(value: unknown): unknown {
 interface Reply { ok?: boolean; field?: string | null; error?: string; fields?: Record<string, unknown>; needs?: TemplateNeeds }
 
 export class TemplateRenderer {
-  readonly #process: SandboxProcess;
+  readonly #pool: SandboxPool;
+  readonly #stats = { requests: 0, boots: 0, lastBootMs: 0 };
+  readonly #limit: string;
 
   constructor(options: Partial<TemplateRendererOptions> = {}) {
     const o = { ...defaultTemplateRendererOptions(), ...options };
-    const pyodideModule = fileURLToPath(import.meta.resolve('pyodide'));
-    const lockdownModule = fileURLToPath(import.meta.resolve('@windsock/dag-parser/host-lockdown'));
-    const entry = fileURLToPath(new URL('./template-child.ts', import.meta.url));
-    const pythonDir = fileURLToPath(new URL('../python/', import.meta.url)).replace(/\/$/, '');
-    this.#process = new SandboxProcess({
-      entry,
-      args: [pyodideModule, `${dirname(pyodideModule)}/`, pythonDir, lockdownModule],
-      readPaths: [entry, dirname(pyodideModule), pythonDir, lockdownModule],
-      requestTimeoutMs: o.timeoutMs, bootTimeoutMs: o.bootTimeoutMs, idleReleaseMs: o.idleReleaseMs,
+    this.#limit = `${o.timeoutMs / 1000} s ([worker] template_render_timeout_sec)`;
+    const pythonDir = fileURLToPath(new URL('../python/', import.meta.url));
+    this.#pool = new SandboxPool({
+      size: 1, timeoutMs: o.timeoutMs, graceMs: 1000, idleReleaseMs: o.idleReleaseMs,
+      onEvent: (e) => { if (e.type === 'started') { this.#stats.boots++; this.#stats.lastBootMs = e.bootMs; } },
+      sandbox: {
+        setup: SETUP,
+        copies: [{ hostPath: `${pythonDir}vendor`, target: `${ROOT}/vendor` }, { hostPath: `${pythonDir}windsock_render`, target: `${ROOT}/windsock_render` }],
+        pythonEnv: { HOME: '/home/pyodide' },
+      },
     });
   }
 
-  /** Boots, launches and request counts of the interpreter process. */
-  get stats(): SandboxProcess['stats'] { return this.#process.stats; }
-  get running(): boolean { return this.#process.running; }
+  /** Renders asked for, interpreter boots, and the last boot's time. */
+  get stats(): { requests: number; boots: number; lastBootMs: number } { return { ...this.#stats }; }
+  get running(): boolean { return this.#pool.processes.length > 0; }
 
   /** Starts the interpreter now rather than at the first templated try. */
-  warmUp(): Promise<void> { return this.#process.start(); }
+  warmUp(): Promise<void> { return this.#pool.start(); }
 
   /** Stops the interpreter; the renderer cannot be used after. */
-  close(): void { this.#process.close(); }
+  close(): void { void this.#pool.close(); }
 
   /** Renders the template fields of a task's args; other args pass through untouched. */
   async renderArgs(args: Record<string, unknown>, templateFields: readonly string[], tryCtx: TemplateTry, fetch: FetchTemplateData): Promise<RenderedArgs> {
@@ -136,11 +159,27 @@ export class TemplateRenderer {
   }
 
   async #request(request: unknown): Promise<Reply> {
+    this.#stats.requests++;
+    let outcome: CallOutcome;
     try {
-      return JSON.parse(await this.#process.request(JSON.stringify(request))) as Reply;
+      outcome = await this.#pool.call('render', [JSON.stringify(request)]);
     } catch (err) {
-      if (err instanceof SandboxProcessError) throw new TemplateError(`cannot render templates: ${err.message}`);
-      throw err;
+      throw new TemplateError(`cannot render templates: ${(err as Error).message}`);
+    }
+    switch (outcome.kind) {
+      case 'ok':
+        return JSON.parse(outcome.value as string) as Reply;
+      case 'error':
+        // render_request answers every template error itself: this is the interpreter failing, or the time limit.
+        throw new TemplateError(outcome.interrupted ? `cannot render templates: they ran longer than ${this.#limit}` : `cannot render templates: the renderer failed: ${outcome.message.split('\n').slice(-2).join(' ')}`);
+      case 'killed':
+        throw new TemplateError(`cannot render templates: they ran longer than ${this.#limit}; the interpreter was restarted`);
+      case 'crashed':
+        throw new TemplateError(`cannot render templates: the template interpreter stopped: ${outcome.message}`);
+      default: {
+        const never: never = outcome;
+        throw new Error(`unexpected outcome ${JSON.stringify(never)}`);
+      }
     }
   }
 }

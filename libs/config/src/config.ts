@@ -33,6 +33,10 @@ export const CONFIG_SPEC = {
     sensitive_var_conn_names: { kind: 'list', default: [], doc: 'Words that make a variable key or connection extra key sensitive (its value reads `***`), beyond Airflow\'s list (password, secret, token, api_key, …)' },
     default_impersonation: { kind: 'string', default: '', doc: 'Local executor: OS user tasks run as when they set no `run_as_user` (Windsock must run as root to switch users); empty runs them as Windsock\'s own user' },
   },
+  dag_processor: {
+    parser_max_memory_mb: { kind: 'int', default: 1024, doc: 'Memory ceiling (MiB) of one Python parser process: its heap cannot grow past it (the file gets a MemoryError), and a process above it after a file is replaced, so the memory returns to the system' },
+    parser_idle_release_sec: { kind: 'float', default: 60, doc: 'A Python parser process idle this long is stopped (0: never); an idle instance holds no interpreter' },
+  },
   database: {
     url: { kind: 'string', default: '', doc: 'Postgres URL (distributed mode); empty in standalone means embedded PGlite' },
     schema: { kind: 'string', default: '', doc: 'Postgres schema holding this instance\'s tables (sandboxes)' },

@@ -64,7 +64,7 @@ export interface ImportErrorRecord {
   stacktrace: string;
   /**
    * Stable machine-readable kind of the problem when the loader knows it (a DagDeclarationError
-   * code such as "YAML_SYNTAX" or "CYCLE", or "LOADER_FAILED" / "UNREADABLE" / "DUPLICATE_DAG_ID"
+   * code such as "YAML_SYNTAX" or "CYCLE", or "LOADER_FAILED" / "UNREADABLE" / "DUPLICATE_DAG_ID" / "OUTSIDE_DAG_FOLDER"
    * from the folder processor). Never parse `message` instead.
    */
   code?: string;

@@ -13,5 +13,6 @@ export {
   DagFolderProcessor, type DagFolderProcessorOptions, type ParsedFile, type ScanResult,
 } from './discovery/processor.ts';
 export { PythonDagLoader, parsePythonDagFile, type PythonDagLoaderOptions, PythonParserError } from './python/index.ts';
+export { IMPORT_ERROR_MESSAGE_MAX, IMPORT_ERROR_STACKTRACE_MAX, sanitizeImportError, sanitizeJson, sanitizeParseResult, sanitizeText } from './sanitize.ts';
 /** The folder holding the `airflow` shim package (plain Python, importable by CPython too). */
 export const AIRFLOW_SHIM_PATH = new URL('../python', import.meta.url).pathname;

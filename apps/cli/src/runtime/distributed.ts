@@ -96,7 +96,7 @@ export async function startSchedulerProcess(opts: { config: WindsockConfig; dags
   await refreshVariables();
   const varTimer = setInterval(() => void refreshVariables().catch(() => {}), 5000);
   varTimer.unref();
-  const python = new PythonDagLoader({ dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, operatorAliases: normalize.operatorAliases, parserOptions: normalize, variables: () => variables });
+  const python = new PythonDagLoader({ dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, maxMemoryMb: config.dag_processor.parser_max_memory_mb, idleReleaseSeconds: config.dag_processor.parser_idle_release_sec, operatorAliases: normalize.operatorAliases, parserOptions: normalize, variables: () => variables });
   const folder = new DagFolderProcessor({
     folder: opts.dagsFolder, safeMode: config.core.dag_discovery_safe_mode, ignoreSyntax: config.core.dag_ignore_file_syntax as 'regexp' | 'glob',
     loaders: { '.py': python }, parserOptions: normalize,

@@ -53,7 +53,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const varTimer = setInterval(() => void refreshVariables().catch(() => {}), 5000);
   varTimer.unref();
   const python = new PythonDagLoader({
-    dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, operatorAliases: normalize.operatorAliases, parserOptions: normalize,
+    dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, maxMemoryMb: config.dag_processor.parser_max_memory_mb, idleReleaseSeconds: config.dag_processor.parser_idle_release_sec, operatorAliases: normalize.operatorAliases, parserOptions: normalize,
     variables: () => variables,
   });
   const folder = new DagFolderProcessor({

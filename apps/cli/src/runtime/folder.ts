@@ -15,7 +15,7 @@ export function normalizeOptions(config: WindsockConfig) {
 
 export async function parseFolder(config: WindsockConfig, dagsFolder: string): Promise<FileParseResult[]> {
   const normalize = normalizeOptions(config);
-  const python = new PythonDagLoader({ dagFolder: dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, operatorAliases: normalize.operatorAliases, parserOptions: normalize, variables: () => ({}) });
+  const python = new PythonDagLoader({ dagFolder: dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, maxMemoryMb: config.dag_processor.parser_max_memory_mb, idleReleaseSeconds: config.dag_processor.parser_idle_release_sec, operatorAliases: normalize.operatorAliases, parserOptions: normalize, variables: () => ({}) });
   try {
     const folder = new DagFolderProcessor({
       folder: dagsFolder, safeMode: config.core.dag_discovery_safe_mode, ignoreSyntax: config.core.dag_ignore_file_syntax as 'regexp' | 'glob',

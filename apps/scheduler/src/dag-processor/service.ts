@@ -3,8 +3,8 @@
  * (DAGs or import errors) to the metastore, then tells the scheduler which DAGs changed. Nothing else in
  * Windsock parses DAG files.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, realpath } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
 import type { EventBus } from '@windsock/queue';
@@ -57,8 +57,14 @@ export class DagProcessorService {
   private async apply(scan: ScanResult): Promise<{ changedDagIds: string[]; scan: ScanResult }> {
     const sources = new Map<string, string>();
     for (const r of scan.changed) {
-      try { sources.set(r.fileloc, await readFile(join(this.dagsFolder, r.fileloc), 'utf8')); } catch { /* deleted meanwhile */ }
       if (!r.ok) this.log.warn({ file: r.fileloc, line: r.error.line }, `import error: ${r.error.message}`);
+      // The code view never shows a file the processor refused (a symlink out of the DAG folder).
+      if (!r.ok && r.error.code === 'OUTSIDE_DAG_FOLDER') continue;
+      try {
+        const file = await realpath(join(this.dagsFolder, r.fileloc));
+        const root = await realpath(this.dagsFolder);
+        if (file.startsWith(root + sep)) sources.set(r.fileloc, await readFile(file, 'utf8'));
+      } catch { /* deleted meanwhile */ }
     }
     const changedDagIds = await syncDags(this.db, { results: scan.changed, deleted: scan.deleted, sources }, { pausedAtCreation: this.opts.pausedAtCreation });
     if (changedDagIds.length > 0 || scan.deleted.length > 0) {

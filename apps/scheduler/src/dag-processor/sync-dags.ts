@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '@windsock/metastore';
 import { describeSchedule, nextDagRunInfo, type SerializedDag } from '@windsock/dag-model';
-import type { FileParseResult } from '@windsock/dag-parser';
+import { sanitizeParseResult, sanitizeText, type FileParseResult, type ImportErrorRecord } from '@windsock/dag-parser';
 
 export interface SyncOptions {
   /** [core] dags_are_paused_at_creation */
@@ -32,33 +32,20 @@ export function dagHash(dag: SerializedDag): string {
 export async function syncDags(db: Kysely<Database>, input: SyncInput, opts: SyncOptions): Promise<string[]> {
   const now = opts.now ?? new Date();
   const changed: string[] = [];
-  for (const result of input.results) {
-    await db.transaction().execute(async (trx) => {
-      const source = input.sources.get(result.fileloc);
-      if (source !== undefined) {
-        const h = createHash('sha256').update(source).digest('hex');
-        await trx.insertInto('dag_code').values({ fileloc: result.fileloc, source_code: source, source_hash: h, last_updated: now })
-          .onConflict((oc) => oc.column('fileloc').doUpdateSet({ source_code: source, source_hash: h, last_updated: now })).execute();
-      }
-      if (!result.ok) {
-        const e = result.error;
-        await trx.insertInto('import_error').values({ filename: e.filename, line: e.line, message: e.message, stacktrace: e.stacktrace, timestamp: now })
-          .onConflict((oc) => oc.column('filename').doUpdateSet({ line: e.line, message: e.message, stacktrace: e.stacktrace, timestamp: now })).execute();
-        await trx.updateTable('dag').set({ has_import_errors: true }).where('fileloc', '=', result.fileloc).execute();
-        return;
-      }
-      await trx.deleteFrom('import_error').where('filename', '=', result.fileloc).execute();
-      const present = new Set<string>();
-      for (const dag of result.dags) {
-        present.add(dag.dag_id);
-        if (await upsertDag(trx, dag, opts.pausedAtCreation, now)) changed.push(dag.dag_id);
-      }
-      // DAGs that this file declared before but no longer does.
-      let gone = trx.updateTable('dag').set({ is_active: false }).where('fileloc', '=', result.fileloc).where('is_active', '=', true);
-      if (present.size > 0) gone = gone.where('dag_id', 'not in', [...present]);
-      const res = await gone.returning('dag_id').execute();
-      changed.push(...res.map((r) => r.dag_id));
-    });
+  for (const raw of input.results) {
+    // Everything a file produced is sanitized at this boundary too (NUL, lone surrogates, size),
+    // whoever built the result: a file can never make the insert fail.
+    const result = sanitizeParseResult(raw);
+    try {
+      await storeFile(db, result, input.sources.get(result.fileloc), opts.pausedAtCreation, now, changed);
+    } catch (err) {
+      // Still refused (a DAG the database will not take): the file gets an import error saying so,
+      // and the other files go on. If even that fails the database itself is the problem: rethrow.
+      await storeImportError(db, {
+        filename: result.fileloc, line: null, stacktrace: '',
+        message: `the parsed file could not be stored: ${sanitizeText(err instanceof Error ? err.message : String(err), 500)}`,
+      }, now);
+    }
   }
   if (input.deleted.length > 0) {
     const res = await db.updateTable('dag').set({ is_active: false }).where('fileloc', 'in', input.deleted).where('is_active', '=', true).returning('dag_id').execute();
@@ -67,6 +54,47 @@ export async function syncDags(db: Kysely<Database>, input: SyncInput, opts: Syn
     await db.deleteFrom('dag_code').where('fileloc', 'in', input.deleted).execute();
   }
   return changed;
+}
+
+/** The file's import error (upsert by filename); its DAGs keep their last good version, flagged. */
+async function storeImportError(db: Kysely<Database>, e: ImportErrorRecord, now: Date): Promise<void> {
+  await db.transaction().execute((trx) => writeImportError(trx, e, now));
+}
+
+async function writeImportError(trx: Kysely<Database>, e: ImportErrorRecord, now: Date): Promise<void> {
+  await trx.insertInto('import_error').values({ filename: e.filename, line: e.line, message: e.message, stacktrace: e.stacktrace, timestamp: now })
+    .onConflict((oc) => oc.column('filename').doUpdateSet({ line: e.line, message: e.message, stacktrace: e.stacktrace, timestamp: now })).execute();
+  await trx.updateTable('dag').set({ has_import_errors: true }).where('fileloc', '=', e.filename).execute();
+}
+
+/** One file's source, DAGs or import error, in one transaction; `changed` gets its changed dag_ids once committed. */
+async function storeFile(db: Kysely<Database>, result: FileParseResult, rawSource: string | undefined, pausedAtCreation: boolean,
+  now: Date, changed: string[]): Promise<void> {
+  const mine: string[] = [];
+  await db.transaction().execute(async (trx) => {
+    const source = rawSource === undefined ? undefined : sanitizeText(rawSource);
+    if (source !== undefined) {
+      const h = createHash('sha256').update(source).digest('hex');
+      await trx.insertInto('dag_code').values({ fileloc: result.fileloc, source_code: source, source_hash: h, last_updated: now })
+        .onConflict((oc) => oc.column('fileloc').doUpdateSet({ source_code: source, source_hash: h, last_updated: now })).execute();
+    }
+    if (!result.ok) {
+      await writeImportError(trx, { ...result.error, filename: result.fileloc }, now);
+      return;
+    }
+    await trx.deleteFrom('import_error').where('filename', '=', result.fileloc).execute();
+    const present = new Set<string>();
+    for (const dag of result.dags) {
+      present.add(dag.dag_id);
+      if (await upsertDag(trx, dag, pausedAtCreation, now)) mine.push(dag.dag_id);
+    }
+    // DAGs that this file declared before but no longer does.
+    let gone = trx.updateTable('dag').set({ is_active: false }).where('fileloc', '=', result.fileloc).where('is_active', '=', true);
+    if (present.size > 0) gone = gone.where('dag_id', 'not in', [...present]);
+    const res = await gone.returning('dag_id').execute();
+    mine.push(...res.map((r) => r.dag_id));
+  });
+  changed.push(...mine);
 }
 
 async function upsertDag(trx: Transaction<Database>, dag: SerializedDag, pausedAtCreation: boolean, now: Date): Promise<boolean> {

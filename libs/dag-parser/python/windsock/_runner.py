@@ -1,11 +1,15 @@
-"""Parses DAG files: the entry points the parser worker (src/python/worker.ts) calls.
+"""Parses DAG files: the entry points the parser process (src/python/pool.ts, libs/pysandbox) calls.
 
     bootstrap(config_json)   once per interpreter: preload the shim, install aliases and sandbox
-    parse_file(rel_path, text, variables_json) -> JSON text of
+    parse_file(rel_path, text, variables_json) -> JSON text of parse_file_result's dict
+    parse_file_result(rel_path, text, variables_json) ->
         {"ok": true, "dags": [DagDeclaration, ...]}
         {"ok": false, "error": {"kind", "type", "message", "line", "traceback", "module"?}}
 
-Each file runs as a fresh module; afterwards the modules it imported from the DAG folder, the line
+In the parser, each file also runs in a clean interpreter: the sandbox process restores the
+interpreter's whole memory after every file (libs/pysandbox), so nothing a file changes, even in
+the standard library or the shim, reaches the next one. Independently of that, each file runs as a
+fresh module; afterwards the modules it imported from the DAG folder, the line
 cache, sys.path, sys.meta_path, builtins, the environment, the working directory, /tmp and the
 recorded state are reset, so files cannot see each other. (A file that monkeypatches a module of
 the standard library or of the shim is not undone.)
@@ -73,6 +77,10 @@ def _preload(shim_root):
 
 
 def parse_file(rel_path, text, variables_json=None):
+    return json.dumps(parse_file_result(rel_path, text, variables_json), separators=(',', ':'))
+
+
+def parse_file_result(rel_path, text, variables_json=None):
     if variables_json is not None:
         set_snapshot(json.loads(variables_json))
     path = f'{_state.DAG_FOLDER}/{rel_path}'
@@ -90,7 +98,7 @@ def parse_file(rel_path, text, variables_json=None):
         out = {'ok': False, 'error': describe(exc, path)}
     finally:
         _reset(module_name)
-    return json.dumps(out, separators=(',', ':'))
+    return out
 
 
 def _module_name(path):
@@ -143,9 +151,24 @@ def _empty_tmp():
 
 # -- import errors ---------------------------------------------------------------------------------
 
+_MESSAGE_MAX = 10_000
+
+
+def _exc_text(exc):
+    """str(exc), bounded, and never raising (a file's exception may define __str__)."""
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: B036
+        return '<the exception could not be printed>'
+    if len(text) > _MESSAGE_MAX:
+        text = f'{text[:_MESSAGE_MAX]}... (truncated: {len(text) - _MESSAGE_MAX} more characters)'
+    return text
+
+
 def describe(exc, path):
     kind, module, hint = _classify(exc)
-    message = f'{type(exc).__name__}: {exc}' if str(exc) else type(exc).__name__
+    text = _exc_text(exc)
+    message = f'{type(exc).__name__}: {text}' if text else type(exc).__name__
     if hint:
         message = f'{message}. {hint}'
     return {
@@ -199,9 +222,15 @@ def _line(exc, path):
 def _traceback(exc):
     tb = exc.__traceback__
     # Drop parse_file's own frame: the traceback starts in the DAG file.
-    if tb is not None and tb.tb_frame.f_code is parse_file.__code__:
+    if tb is not None and tb.tb_frame.f_code is parse_file_result.__code__:
         tb = tb.tb_next
-    text = ''.join(traceback.format_exception(type(exc), exc, tb))
+    try:
+        if len(str(exc)) > _MESSAGE_MAX:
+            raise ValueError('too long to format whole')
+        text = ''.join(traceback.format_exception(type(exc), exc, tb))
+    except BaseException:  # noqa: B036 - a huge or unprintable message: the frames, then a bounded message
+        text = 'Traceback (most recent call last):\n' + ''.join(traceback.format_tb(tb))
+        text += f'{type(exc).__name__}: {_exc_text(exc)}\n'
     shim_root = _baseline.get('shim_root')
     text = text.replace(f'"{_state.DAG_FOLDER}/', '"')
     if shim_root:

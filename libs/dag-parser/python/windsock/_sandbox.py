@@ -9,11 +9,10 @@ not do while it is parsed, each refusal naming what was refused and why.
   - interpreter introspection that would reach the host objects (gc.get_objects, ...).
 
 An audit hook cannot be removed by Python code, and it sees operations however they are reached
-(a stdlib module, a helper in the DAG folder). It is one wall of two: the worker also shuts the
-same doors on the JavaScript side (worker.ts), so an escape from Python still finds them shut.
-It is not a boundary against a determined attacker inside the interpreter; DAG authors are
-trusted colleagues whose mistakes (a top-level HTTP call, a heavy import) it turns into clear
-import errors instead of slow or dangerous parses.
+(a stdlib module, a helper in the DAG folder); importlib's own finders are guarded too. It is the
+first wall, not the only one: the JavaScript side shuts the same doors one level down
+(libs/pysandbox/src/lockdown.ts), and the interpreter runs in a child process with an empty
+environment under Node's permission model, so a file that breaks out of Python finds an empty room.
 """
 import os
 import sys
@@ -127,6 +126,34 @@ def install(dag_folder, readable_roots):
     sys.addaudithook(hook)
     _shut_unaudited()
     _forget_host_modules()
+    _guard_meta_path(refused_imports)
+
+
+class _HostModuleGuard:
+    """First on sys.meta_path. The 'import' audit event fires only for the import statement and
+    __import__; importlib.import_module() and importlib.util.find_spec() go straight to the finders.
+    This finder refuses the same modules there. Pyodide's JsFinder (which serves `js` and
+    `pyodide_js` from JavaScript objects) is taken off sys.meta_path altogether."""
+
+    def __init__(self, refused):
+        self._refused = refused
+
+    def find_spec(self, name, path=None, target=None):
+        why = self._refused.get(name) or self._refused.get(name.partition('.')[0])
+        if why is not None:
+            raise RefusedImport(name, why)
+        return None
+
+    def find_module(self, name, path=None):
+        return self.find_spec(name, path)
+
+    def invalidate_caches(self):
+        pass
+
+
+def _guard_meta_path(refused):
+    kept = [f for f in sys.meta_path if type(f).__name__ != 'JsFinder' and not isinstance(f, _HostModuleGuard)]
+    sys.meta_path[:] = [_HostModuleGuard(refused), *kept]
 
 
 def _shut_unaudited():

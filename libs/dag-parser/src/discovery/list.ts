@@ -1,7 +1,8 @@
 /**
  * listDagFiles: the DAG files of a folder, as Airflow's list_py_file_paths finds them, plus YAML.
- * Walks the folder following symlinks (a directory reached twice, e.g. through a symlink loop, is
- * walked once), skips hidden directories and __pycache__, honours every `.airflowignore` on the
+ * Walks the folder following symlinks that stay inside it (a directory reached twice, e.g. through
+ * a symlink loop, is walked once; a symlinked directory outside the folder is skipped; a symlinked
+ * file outside it is listed, and the processor refuses it with an import error), skips hidden directories and __pycache__, honours every `.airflowignore` on the
  * way, and in safe mode keeps only the `.py` files whose lower-cased bytes contain both "airflow"
  * and "dag" (YAML files are always kept: dag-factory files carry no such marker).
  */
@@ -33,11 +34,11 @@ export async function listDagFiles(folder: string, opts: ListDagFilesOptions): P
   }
   const out: string[] = [];
   const visited = new Set<string>([root]);
-  await walk(path.resolve(folder), '', [], visited, opts, warn, out);
+  await walk(root, path.resolve(folder), '', [], visited, opts, warn, out);
   return out.sort();
 }
 
-async function walk(abs: string, rel: string, inherited: readonly IgnoreRule[], visited: Set<string>,
+async function walk(root: string, abs: string, rel: string, inherited: readonly IgnoreRule[], visited: Set<string>,
   opts: ListDagFilesOptions, warn: WarnFn, out: string[]): Promise<void> {
   let entries;
   try {
@@ -81,12 +82,16 @@ async function walk(abs: string, rel: string, inherited: readonly IgnoreRule[], 
       } catch {
         continue;
       }
+      if (real !== root && !real.startsWith(root + path.sep)) {
+        warn(`${childRel} is a symbolic link to a directory outside the DAG folder; skipped`);
+        continue;
+      }
       if (visited.has(real)) {
         warn(`${childRel} leads to a directory already walked (symlink loop?); skipped`);
         continue;
       }
       visited.add(real);
-      await walk(childAbs, childRel, rules, visited, opts, warn, out);
+      await walk(root, childAbs, childRel, rules, visited, opts, warn, out);
     } else if (isFile) {
       const ext = path.extname(entry.name);
       if (!(DAG_FILE_EXTENSIONS as readonly string[]).includes(ext)) continue;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SerializedDag } from '@windsock/dag-model';
@@ -151,5 +151,44 @@ describe('DagFolderProcessor.watch', () => {
     const seen = new Promise<ScanResult>((resolve) => stops.push(proc.watch(resolve)));
     await put('new.py', 'dag:n');
     expect(summary(await seen).changed).toEqual(['new.py']);
+  });
+});
+
+describe('hostile files', () => {
+  it('refuses a symlink out of the DAG folder without reading it or naming its target', async () => {
+    const outside = await mkdtemp(path.join(tmpdir(), 'windsock-outside-'));
+    try {
+      await writeFile(path.join(outside, 'secret.yaml'), 'canary-secret-on-disk: 1\n');
+      await symlink(path.join(outside, 'secret.yaml'), path.join(root, 'leak.yaml'));
+      await symlink(path.join(outside, 'secret.yaml'), path.join(root, 'leak.py'));
+      await put('good.py', 'dag:good');
+      const loader = fakeLoader();
+      const p = new DagFolderProcessor({ folder: root, loaders: { '.py': loader }, safeMode: false });
+      const first = await p.scan();
+      const leak = first.changed.filter((c) => c.fileloc.startsWith('leak.'));
+      expect(leak.map((c) => (c.ok ? 'ok' : c.error.code))).toEqual(['OUTSIDE_DAG_FOLDER', 'OUTSIDE_DAG_FOLDER']);
+      expect(JSON.stringify(first)).not.toContain(outside);
+      expect(JSON.stringify(first)).not.toContain('canary');
+      expect(loader.calls).toEqual(['good.py']);
+      expect((await p.scan()).unchanged).toEqual(['good.py', 'leak.py', 'leak.yaml']);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('sanitizes what a loader returns: NUL, lone surrogates, a huge message', async () => {
+    const loader: DagFileLoader = {
+      async load(relPath) {
+        return { ok: false, fileloc: relPath, error: { filename: relPath, line: 1, message: `bad\0\uD800${'x'.repeat(100_000)}`, stacktrace: '\0' } };
+      },
+    };
+    await put('nul.py', 'whatever');
+    const p = new DagFolderProcessor({ folder: root, loaders: { '.py': loader }, safeMode: false });
+    const [r] = (await p.scan()).changed;
+    if (!r || r.ok) throw new Error('expected an import error');
+    expect(r.error.message.startsWith('bad\\x00\uFFFDxxx')).toBe(true);
+    expect(r.error.message).toContain('truncated');
+    expect(r.error.message.length).toBeLessThan(5000);
+    expect(r.error.stacktrace).toBe('\\x00');
   });
 });

@@ -4,6 +4,10 @@
  * disappeared is reported once. A loader that throws, or a file that cannot be read, becomes that
  * file's import error: one broken file never stops the others.
  *
+ * Every result is sanitized (sanitize.ts) before it leaves: whatever a file raised or declared can
+ * be stored. A file that is a symlink leading outside the DAG folder is refused, unread, with an
+ * import error that does not name its target.
+ *
  * A dag_id already defined by another file is an import error of the later file (Airflow's
  * AirflowDagDuplicatedIdException); such a file is parsed again at every scan until the conflict
  * is gone, so it recovers when the other file drops the id.
@@ -13,11 +17,12 @@
  */
 import { createHash } from 'node:crypto';
 import { watch as fsWatch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileParseResult } from '../declaration.ts';
 import { DagParserConfigError } from '../errors.ts';
 import type { ParserOptions, ParserOptionsInput } from '../normalize/options.ts';
+import { sanitizeParseResult } from '../sanitize.ts';
 import { createYamlLoader } from '../yaml/load.ts';
 import type { IgnoreSyntax, WarnFn } from './ignore.ts';
 import { listDagFiles } from './list.ts';
@@ -128,12 +133,20 @@ export class DagFolderProcessor {
     for (const f of deleted) this.#known.delete(f);
 
     const unchanged: string[] = [];
-    const toParse: { relPath: string; bytes: Buffer | null; hash: string; readError?: unknown }[] = [];
+    const toParse: { relPath: string; bytes: Buffer | null; hash: string; readError?: unknown; outside?: boolean }[] = [];
+    const root = await realpath(this.folder);
     for (const relPath of files) {
       let bytes: Buffer | null = null;
       let hash: string;
       let readError: unknown;
       try {
+        // A symlink out of the DAG folder is refused before it is read: its target is not the author's to show.
+        if (!isInside(root, await realpath(path.join(this.folder, relPath)))) {
+          const known = this.#known.get(relPath);
+          if (known && known.hash === OUTSIDE) unchanged.push(relPath);
+          else toParse.push({ relPath, bytes: null, hash: OUTSIDE, outside: true });
+          continue;
+        }
         bytes = await readFile(path.join(this.folder, relPath));
         hash = createHash('sha256').update(bytes).digest('hex');
       } catch (err) {
@@ -156,9 +169,12 @@ export class DagFolderProcessor {
     for (const f of unchanged) for (const id of this.#known.get(f)!.dagIds) owner.set(id, f);
     const changed: ParsedFile[] = [];
     // Files are parsed concurrently (a loader such as Python's has a pool of workers), then taken in path order.
-    const parsed = await mapConcurrently(toParse, PARSE_CONCURRENCY, (item) => (item.readError !== undefined
-      ? Promise.resolve(failure(item.relPath, 'UNREADABLE', `cannot read the file: ${errorText(item.readError)}`, item.readError))
-      : this.#load(item.relPath, item.bytes!)));
+    const parsed = await mapConcurrently(toParse, PARSE_CONCURRENCY, async (item) => sanitizeParseResult(item.outside
+      ? failure(item.relPath, 'OUTSIDE_DAG_FOLDER', 'refused: this file is a symbolic link that leads outside the DAG folder; '
+        + 'DAG files are read only from inside the DAG folder')
+      : item.readError !== undefined
+        ? failure(item.relPath, 'UNREADABLE', `cannot read the file: ${errorText(item.readError)}`, item.readError)
+        : await this.#load(item.relPath, item.bytes!)));
     for (const [i, item] of toParse.entries()) {
       let result = parsed[i]!;
       let conflict = false;
@@ -237,6 +253,13 @@ export class DagFolderProcessor {
       closeWatcher();
     };
   }
+}
+
+/** The hash of a file refused because it leads outside the DAG folder (it is not read, so has no content hash). */
+const OUTSIDE = 'outside-dag-folder';
+
+function isInside(root: string, real: string): boolean {
+  return real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 }
 
 function errorText(err: unknown): string {

@@ -141,6 +141,22 @@ export function describe(value: unknown): string {
     const t = (value as Record<string, unknown>).__type;
     return typeof t === 'string' ? `a ${t}` : 'a mapping';
   }
-  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'string') return quoteShort(value);
   return `${typeof value} ${String(value)}`;
+}
+
+/** Longest quote of a value in an error message: errors are shown to every user who can see import errors. */
+const QUOTE_MAX = 60;
+
+/** A string value as an error quotes it: its first line, at most QUOTE_MAX characters. */
+export function quoteShort(value: string): string {
+  const firstLine = value.split(/\r?\n/, 1)[0]!;
+  if (firstLine.length <= QUOTE_MAX && firstLine.length === value.length) return `'${value}'`;
+  return `'${firstLine.slice(0, QUOTE_MAX)}…' (${value.length} characters)`;
+}
+
+/** Only the kind of a value, never its text: for values that may be a whole file's content. */
+export function describeKind(value: unknown): string {
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  return typeof value === 'object' || value === null ? describe(value) : `a ${typeof value}`;
 }

@@ -5,7 +5,7 @@
 export const PYTHON_PARSER_ERROR_CODES = [
   /** load() after close(), or a load still waiting when close() was called. */
   'PARSER_CLOSED',
-  /** A parser worker could not start (Pyodide failed to load, the DAG folder could not be mounted). */
+  /** A parser process could not start (Pyodide failed to load, the DAG folder could not be mounted). */
   'WORKER_FAILED',
   /** load() was given a path that is not relative to the DAG folder. */
   'INVALID_PATH',

@@ -1,5 +1,5 @@
 /**
- * PythonDagLoader: the DagFileLoader for `.py` files. Runs each file in the Pyodide worker pool
+ * PythonDagLoader: the DagFileLoader for `.py` files. Runs each file in a sandboxed parser process (pool.ts)
  * against the airflow shim, which records DagDeclarations, then normalizes them into
  * SerializedDags exactly as the YAML loader does. A file that cannot be loaded resolves to an
  * import error; load() rejects only for the parser's own failures (PythonParserError).
@@ -13,7 +13,7 @@ import { normalizeDeclaration } from '../normalize.ts';
 import { PythonParserError } from './errors.ts';
 import { crashError, fromRunnerError, timeoutError } from './import-error.ts';
 import { compilePythonLoaderOptions, type CompiledPythonLoaderOptions, type PythonDagLoaderOptions } from './options.ts';
-import { ParserPool } from './pool.ts';
+import { ParserPool, type PoolOptions } from './pool.ts';
 
 /** A file's declarations before normalization (what the shim recorded), or its import error. */
 export type DeclarationsResult =
@@ -26,22 +26,17 @@ export class PythonDagLoader implements DagFileLoader {
 
   constructor(options: PythonDagLoaderOptions) {
     this.options = compilePythonLoaderOptions(options);
-    this.#pool = new ParserPool({
-      size: this.options.poolSize,
-      timeoutMs: this.options.timeoutMs,
-      graceMs: this.options.graceMs,
-      init: {
-        dagFolder: this.options.dagFolder,
-        mountPoint: this.options.mountPoint,
-        shimDir: fileURLToPath(new URL('../../python/', import.meta.url)),
-        operatorAliases: { ...this.options.operatorAliases },
-      },
-    });
+    this.#pool = new ParserPool(parserPoolOptions(this.options));
   }
 
-  /** Starts every worker and waits until all are warm. Optional: load() starts them on demand. */
+  /** Starts one parser process and waits until it is warm. Optional: load() starts them on demand. */
   warmUp(): Promise<void> {
     return this.#pool.start();
+  }
+
+  /** The parser processes now (pid, busy, resident memory after their last file): for metrics and tests. */
+  get processes(): { pid: number | undefined; busy: boolean; rssBytes: number | null; starting: boolean }[] {
+    return this.#pool.sandboxes.processes;
   }
 
   async load(relPath: string, text: string): Promise<FileParseResult> {
@@ -86,6 +81,22 @@ export class PythonDagLoader implements DagFileLoader {
   close(): Promise<void> {
     return this.#pool.close();
   }
+}
+
+/** The pool options of a loader's compiled options. */
+export function parserPoolOptions(options: CompiledPythonLoaderOptions): PoolOptions {
+  return {
+    size: options.poolSize,
+    timeoutMs: options.timeoutMs,
+    graceMs: options.graceMs,
+    maxMemoryMb: options.maxMemoryMb,
+    idleReleaseMs: options.idleReleaseMs,
+    dagFolder: options.dagFolder,
+    mountPoint: options.mountPoint,
+    shimDir: fileURLToPath(new URL('../../python/', import.meta.url)),
+    operatorAliases: { ...options.operatorAliases },
+    onEvent: options.onProcessEvent ?? undefined,
+  };
 }
 
 function checkRelPath(relPath: string): void {

@@ -3,13 +3,14 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import type { PoolEvent } from '@windsock/pysandbox';
 import { DagParserConfigError } from '../errors.ts';
 import { resolveParserOptions, type ParserOptions, type ParserOptionsInput } from '../normalize/options.ts';
 
 export interface PythonDagLoaderOptions {
   /** The DAG folder on the host. Files see it read-only (and nothing else of the host). */
   dagFolder: string;
-  /** Parser worker threads, each with one Pyodide interpreter. Default: the number of cores. */
+  /** Most parser processes (each one Pyodide interpreter); the pool starts one and grows while files wait. Default: the number of cores. */
   poolSize?: number;
   /** Airflow's dagbag_import_timeout: seconds one file may take. Default 30. */
   timeoutSeconds?: number;
@@ -24,18 +25,27 @@ export interface PythonDagLoaderOptions {
   parserOptions?: ParserOptions | ParserOptionsInput;
   /** Where the DAG folder appears inside the sandbox. Default Airflow's image path, /opt/airflow/dags. */
   mountPoint?: string;
+  /** [dag_processor] parser_max_memory_mb: a parser process's memory ceiling. Default 1024. */
+  maxMemoryMb?: number;
+  /** [dag_processor] parser_idle_release_sec: a parser process idle this long is stopped (0: never). Default 60. */
+  idleReleaseSeconds?: number;
+  /** Told when a parser process starts or stops (logs, tests). */
+  onProcessEvent?: (event: PoolEvent) => void;
 }
 
 export interface CompiledPythonLoaderOptions {
   readonly dagFolder: string;
   readonly poolSize: number;
   readonly timeoutMs: number;
-  /** How long a file interrupted at its time limit has to stop before its worker is terminated. */
+  /** How long a file interrupted at its time limit has to stop before its process is killed. */
   readonly graceMs: number;
   readonly operatorAliases: Readonly<Record<string, string>>;
   readonly variables: (() => Record<string, string>) | null;
   readonly parserOptions: ParserOptions;
   readonly mountPoint: string;
+  readonly maxMemoryMb: number;
+  readonly idleReleaseMs: number;
+  readonly onProcessEvent: ((event: PoolEvent) => void) | null;
 }
 
 const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
@@ -72,6 +82,14 @@ export function compilePythonLoaderOptions(input: PythonDagLoaderOptions): Compi
   if (!/^\/[A-Za-z0-9_./-]+$/.test(mountPoint) || mountPoint.split('/').includes('..') || mountPoint === '/') {
     bad('mountPoint', `must be an absolute path other than /, got '${mountPoint}'`);
   }
+  const maxMemoryMb = input.maxMemoryMb ?? 1024;
+  if (!Number.isInteger(maxMemoryMb) || maxMemoryMb < 128 || maxMemoryMb > 4096) {
+    bad('maxMemoryMb', `must be an integer number of MiB from 128 to 4096, got ${maxMemoryMb}`);
+  }
+  const idleReleaseSeconds = input.idleReleaseSeconds ?? 60;
+  if (typeof idleReleaseSeconds !== 'number' || !(idleReleaseSeconds >= 0) || !Number.isFinite(idleReleaseSeconds)) {
+    bad('idleReleaseSeconds', `must be a number of seconds >= 0, got ${idleReleaseSeconds}`);
+  }
   const raw = input.parserOptions;
   const parserOptions = raw !== undefined && 'operators' in raw
     ? resolveParserOptions(raw)
@@ -88,5 +106,8 @@ export function compilePythonLoaderOptions(input: PythonDagLoaderOptions): Compi
     variables: input.variables ?? null,
     parserOptions,
     mountPoint: mountPoint.replace(/\/+$/, ''),
+    maxMemoryMb,
+    idleReleaseMs: Math.round(idleReleaseSeconds * 1000),
+    onProcessEvent: input.onProcessEvent ?? null,
   };
 }

@@ -11,7 +11,7 @@
 import type { DagDeclaration, TaskDeclaration, TaskGroupDeclaration } from '../declaration.ts';
 import { DagDeclarationError } from '../errors.ts';
 import type { ParserOptions } from '../normalize/options.ts';
-import { describe } from '../normalize/time.ts';
+import { describe, describeKind } from '../normalize/time.ts';
 import { cleanKpoArgs } from './kubernetes.ts';
 import { resolveDependencies, type GroupNode, type TaskNode } from './dependencies.ts';
 import type { YamlPath } from './parse.ts';
@@ -32,7 +32,7 @@ export function declarationsFromConfig(root: unknown, ctx: LayoutContext): DagDe
   if (root === null || root === undefined) return [];
   if (!isObj(root)) {
     throw new DagDeclarationError('INVALID_LAYOUT',
-      `the top level of a dag-factory file must be a mapping of dag_id to DAG config, got ${describe(root)}`,
+      `the top level of a dag-factory file must be a mapping of dag_id to DAG config, got ${describeKind(root)}`,
       { line: 1 });
   }
   const defaults = root.default ?? {};
