@@ -44,7 +44,7 @@ export class MemorySink implements LogSink {
 
 let seq = 0;
 
-export function launchFor(t: { kind: TaskKind; operator: string; args: Record<string, unknown> }, o: { tryNumber?: number; timeoutMs?: number | null; runId?: string; taskId?: string; dagId?: string; workerId?: string } = {}): TaskLaunch {
+export function launchFor(t: { kind: TaskKind; operator: string; args: Record<string, unknown>; run_as_user?: string }, o: { tryNumber?: number; timeoutMs?: number | null; runId?: string; taskId?: string; dagId?: string; workerId?: string } = {}): TaskLaunch {
   const taskId = o.taskId ?? `task_${++seq}`;
   const dagId = o.dagId ?? 'conformance';
   const task: SerializedTask = {
@@ -52,7 +52,7 @@ export function launchFor(t: { kind: TaskKind; operator: string; args: Record<st
     trigger_rule: 'all_success', retries: 1, retry_delay: 0, retry_exponential_backoff: false, max_retry_delay: null, execution_timeout: null,
     depends_on_past: false, wait_for_downstream: false, pool: 'default_pool', pool_slots: 1, queue: 'default', priority_weight: 1,
     weight_rule: 'downstream', max_active_tis_per_dag: null, max_active_tis_per_dagrun: null, task_group_id: null, owner: 'test',
-    doc_md: null, template_fields: [], args: t.args, executor_config: null,
+    doc_md: null, template_fields: [], args: t.args, executor_config: null, ...(t.run_as_user ? { run_as_user: t.run_as_user } : {}),
   };
   const dag = { format_version: 1, dag_id: dagId, fileloc: 'conformance.py', tasks: [task] } as unknown as SerializedDag;
   const runId = o.runId ?? `manual__2024-01-01T00:00:00+00:00_${seq}`;

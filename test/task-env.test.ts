@@ -20,9 +20,9 @@ afterAll(() => { for (const k of Object.keys(CANARIES)) { if (saved[k] === undef
 
 const leaked = (text: string) => Object.values(CANARIES).filter((v) => text.includes(v));
 
-async function run(ex: LocalExecutor, kind: 'bash' | 'pod' | 'python', args: Record<string, unknown>) {
+async function run(ex: LocalExecutor, kind: 'bash' | 'pod' | 'python', args: Record<string, unknown>, task: { run_as_user?: string } = {}) {
   const sink = new MemorySink();
-  const h = await ex.start(launchFor({ kind, operator: kind === 'bash' ? 'BashOperator' : kind === 'pod' ? 'KubernetesPodOperator' : 'PythonOperator', args }), sink);
+  const h = await ex.start(launchFor({ kind, operator: kind === 'bash' ? 'BashOperator' : kind === 'pod' ? 'KubernetesPodOperator' : 'PythonOperator', args, ...task }), sink);
   const result = await h.result;
   return { result, text: sink.lines.join('\n'), lines: sink.lines };
 }
@@ -96,6 +96,24 @@ describe('[core] default_impersonation', () => {
     expect(lines).toContain('65534');
     expect(lines).toContain('nobody');
     expect(lines).toContain('wrote'); // the try's folder belongs to that user
+  });
+
+  it.runIf(root)("a task's own run_as_user wins over the default", async () => {
+    const { result, lines } = await run(new LocalExecutor(), 'bash', { bash_command: 'id -u' }, { run_as_user: 'nobody' });
+    expect(result.outcome).toBe('success');
+    expect(lines).toContain('65534');
+  });
+
+  it.runIf(root)('with impersonation configured, a task cannot ask for root', async () => {
+    const ex = new LocalExecutor({ runAsUser: 'nobody' });
+    await expect(run(ex, 'bash', { bash_command: 'id -u' }, { run_as_user: 'root' })).rejects.toThrow(/run_as_user=root is root, and \[core\] default_impersonation \(nobody\) keeps tasks unprivileged/);
+    await expect(run(ex, 'bash', { bash_command: 'id -u' }, { run_as_user: '0' })).rejects.toThrow(/keeps tasks unprivileged/);
+  });
+
+  it('a task naming a user that does not exist fails with the task and the user named', async () => {
+    const ex = new LocalExecutor({ passwdFile: '/nonexistent' });
+    const err = await run(ex, 'bash', { bash_command: 'id -u' }, { run_as_user: 'ghost' }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^task \S+: run_as_user=ghost: /);
   });
 
   it('refuses clearly when Windsock is not root, or the user does not exist', () => {

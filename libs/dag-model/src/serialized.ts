@@ -66,6 +66,8 @@ export interface SerializedTask {
   args: Record<string, unknown>;
   /** executor_config as given (e.g. {pod_override: {...}}). */
   executor_config: Record<string, unknown> | null;
+  /** The OS user a local task runs as (Airflow's run_as_user); absent when the task names none. */
+  run_as_user?: string;
 }
 
 export interface SerializedTaskGroup {

@@ -46,10 +46,12 @@ const TASK_FIELDS: readonly (keyof SerializedTask)[] = [
   'wait_for_downstream', 'pool', 'pool_slots', 'queue', 'priority_weight', 'weight_rule', 'max_active_tis_per_dag',
   'max_active_tis_per_dagrun', 'task_group_id', 'owner', 'doc_md', 'template_fields', 'args', 'executor_config',
 ];
+/** Fields a task may leave out. */
+const OPTIONAL_TASK_FIELDS: readonly (keyof SerializedTask)[] = ['run_as_user'];
 
 function parseTask(v: unknown, path: string): SerializedTask {
   const t = object(v, path);
-  onlyKeys(t, TASK_FIELDS, path);
+  onlyKeys(t, [...TASK_FIELDS, ...OPTIONAL_TASK_FIELDS], path);
   const triggerRule = string(t.trigger_rule, `${path}.trigger_rule`);
   let trigger_rule;
   try {
@@ -87,6 +89,7 @@ function parseTask(v: unknown, path: string): SerializedTask {
     args: json(object(t.args, `${path}.args`), `${path}.args`) as Record<string, unknown>,
     executor_config: t.executor_config === null ? null
       : json(object(t.executor_config, `${path}.executor_config`), `${path}.executor_config`) as Record<string, unknown>,
+    ...(t.run_as_user !== undefined ? { run_as_user: nonEmptyString(t.run_as_user, `${path}.run_as_user`) } : {}),
   };
 }
 

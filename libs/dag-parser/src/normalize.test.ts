@@ -44,6 +44,13 @@ describe('normalizeDeclaration: BaseOperator defaults', () => {
     });
   });
 
+  it('records run_as_user (a name, or a uid as YAML often gives it), from the task or default_args', () => {
+    expect(normalize(dag({ tasks: [task('t', { run_as_user: 'etl' })] })).tasks[0]!.run_as_user).toBe('etl');
+    expect(normalize(dag({ tasks: [task('t', { run_as_user: 1000 })] })).tasks[0]!.run_as_user).toBe('1000');
+    expect(normalize(dag({ default_args: { run_as_user: 'etl' } })).tasks[0]!.run_as_user).toBe('etl');
+    expect(errorOf(() => normalize(dag({ tasks: [task('t', { run_as_user: ['x'] })] }))).message).toMatch(/run_as_user/);
+  });
+
   it('fills the DAG fields with the configured defaults', () => {
     const d = normalize(dag());
     expect(d).toMatchObject({

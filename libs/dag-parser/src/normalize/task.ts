@@ -97,7 +97,16 @@ export function normalizeTask(decl: TaskDeclaration, scope: TaskScope): Serializ
     template_fields: spec.templateFields.filter((f) => f in args),
     args,
     executor_config: readOptionalObject(where, 'executor_config', kw.executor_config),
+    ...runAsUser(where, kw.run_as_user),
   };
+}
+
+/** run_as_user: a user name or a numeric uid (YAML files often give a number); absent when not set. */
+function runAsUser(where: Where, v: unknown): { run_as_user?: string } {
+  if (v === undefined || v === null || v === '') return {};
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return { run_as_user: String(v) };
+  if (typeof v === 'string') return { run_as_user: v };
+  throw fail(where, 'INVALID_ARGUMENT', 'run_as_user', `must be a user name or a uid, got ${describe(v)}`);
 }
 
 /** task_id, or (K8sOperator) the `name` argument, prefixed with the task group as Airflow does. */

@@ -26,6 +26,8 @@ export interface LocalExecutorOptions {
   taskEnvAllowlist?: readonly string[];
   /** OS user (name or uid) tasks run as ([core] default_impersonation); needs Windsock to run as root. */
   runAsUser?: string;
+  /** Where user names are looked up (tests). */
+  passwdFile?: string;
   /** Interpreter for Python callables (default python3 on PATH). */
   pythonBin?: string;
   /** Folders put on Python tasks' sys.path: the DAG folder (for its helper modules) and the `airflow` shim. */
@@ -60,14 +62,30 @@ export class LocalExecutor implements Executor {
   private readonly pythonPath: string[];
   private readonly allow: readonly string[];
   private readonly runAs: OsUser | null;
+  private readonly passwd: string;
 
   constructor(opts: LocalExecutorOptions = {}) {
     this.killGraceMs = opts.killGraceMs ?? 5_000;
     this.baseEnv = opts.baseEnv ?? process.env;
     this.allow = opts.taskEnvAllowlist ?? DEFAULT_TASK_ENV_ALLOWLIST;
     this.runAs = opts.runAsUser ? resolveOsUser(opts.runAsUser) : null;
+    this.passwd = opts.passwdFile ?? '/etc/passwd';
     this.pythonBin = opts.pythonBin ?? 'python3';
     this.pythonPath = opts.pythonPath ?? [];
+  }
+
+  /**
+   * The user a try runs as: its task's run_as_user, else [core] default_impersonation, else Windsock's own. With
+   * impersonation configured, a task may not name root: the operator chose to keep tasks unprivileged.
+   */
+  private userFor(launch: TaskLaunch): OsUser | null {
+    const own = launch.task.run_as_user;
+    if (own === undefined) return this.runAs;
+    const user = resolveOsUser(own, this.passwd, process.getuid?.(), `task ${launch.task.task_id}: run_as_user=${own}`);
+    if (user.uid === 0 && this.runAs !== null && this.runAs.uid !== 0) {
+      throw new ExecutorError('LAUNCH_FAILED', `task ${launch.task.task_id}: run_as_user=${own} is root, and [core] default_impersonation (${this.runAs.name}) keeps tasks unprivileged`);
+    }
+    return user;
   }
 
   async start(launch: TaskLaunch, log: LogSink): Promise<ExecutionHandle> {
@@ -88,7 +106,13 @@ export class LocalExecutor implements Executor {
     for (const n of command.notes) log.write(n);
     for (const [name, content] of Object.entries(command.files ?? {})) await writeFile(join(dir, name), content);
     const xcomPath = join(dir, 'return.json');
-    const runAs = this.runAs;
+    let runAs: OsUser | null;
+    try {
+      runAs = this.userFor(launch);
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
     if (runAs) for (const p of [dir, ...Object.keys(command.files ?? {}).map((n) => join(dir, n))]) await chown(p, runAs.uid, runAs.gid);
     const env = taskEnv({
       base: this.baseEnv, allow: this.allow, inherit: command.inheritEnv, operatorEnv: command.env,

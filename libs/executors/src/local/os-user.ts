@@ -1,17 +1,17 @@
 /**
- * `[core] default_impersonation`: the OS user local tasks run as (Airflow runs them through `sudo -u`; Windsock
- * starts them with that uid and gid, which needs Windsock itself to run as root). Resolved once, when the
- * executor is built, from /etc/passwd (a name) or as a numeric uid, so a typo fails at start, not per task.
+ * The OS user a local task runs as: `[core] default_impersonation` for every task, or a task's own `run_as_user`
+ * (Airflow runs them through `sudo -u`; Windsock starts them with that uid and gid, which needs Windsock itself to
+ * run as root). Resolved from /etc/passwd (a name) or as a numeric uid: the default once, when the executor is
+ * built, so a typo fails at start; a task's own when the task starts, failing that task with a clear message.
  */
 import { readFileSync } from 'node:fs';
 import { ExecutorError } from '../types.ts';
 
 export interface OsUser { name: string; uid: number; gid: number; home: string }
 
-export function resolveOsUser(user: string, passwd = '/etc/passwd', myUid: number | undefined = process.getuid?.()): OsUser {
-  const where = `[core] default_impersonation=${user}`;
+export function resolveOsUser(user: string, passwd = '/etc/passwd', myUid: number | undefined = process.getuid?.(), where = `[core] default_impersonation=${user}`): OsUser {
   if (myUid !== 0) {
-    throw new ExecutorError('LAUNCH_FAILED', `${where}: running tasks as another user needs Windsock to run as root (it runs as uid ${myUid ?? 'unknown'}); unset it or run the worker as root`);
+    throw new ExecutorError('LAUNCH_FAILED', `${where}: running tasks as another user needs Windsock to run as root (it runs as uid ${myUid ?? 'unknown'}); remove it or run the worker as root`);
   }
   let text = '';
   try { text = readFileSync(passwd, 'utf8'); } catch { /* a numeric uid still works */ }
