@@ -4,27 +4,32 @@
  */
 import { Kysely, PostgresDialect, PGliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { PGlite } from '@electric-sql/pglite';
 import type { Database } from './schema.ts';
 import { MetastoreError } from './errors.ts';
+import { openPgliteFromImage, type PgliteOrigin } from './pglite-image.ts';
 
 export type MetastoreOptions =
   | { kind: 'postgres'; url: string; poolSize?: number; schema?: string; applicationName?: string }
-  | { kind: 'pglite'; dataDir: string | null };
+  /**
+   * `dataDir` null: in memory. `imageCacheDir`: a new database (in memory, or a new data folder) starts from the
+   * migrated image kept there (see pglite-image.ts) instead of running initdb and every migration.
+   */
+  | { kind: 'pglite'; dataDir: string | null; imageCacheDir?: string };
 
 export interface Metastore {
   db: Kysely<Database>;
   kind: 'postgres' | 'pglite';
+  /** PGlite: where the database came from (an existing folder, the image, an image built now, or initdb). */
+  origin?: PgliteOrigin;
   close(): Promise<void>;
 }
 
 // Postgres `timestamptz` and `int8` come back as Date and string by default; counts are cast in SQL where needed.
 export async function openMetastore(opts: MetastoreOptions): Promise<Metastore> {
   if (opts.kind === 'pglite') {
-    const pglite = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
-    await pglite.waitReady;
+    const { pglite, origin } = await openPgliteFromImage(opts.dataDir, opts.imageCacheDir ? { cacheDir: opts.imageCacheDir } : null);
     const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
-    return { db, kind: 'pglite', close: () => db.destroy() };
+    return { db, kind: 'pglite', origin, close: () => db.destroy() };
   }
   const schema = opts.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {

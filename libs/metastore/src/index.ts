@@ -5,3 +5,4 @@ export * from './migrate.ts';
 export * from './dag-cache.ts';
 export * from './fernet.ts';
 export * from './history.ts';
+export * from './pglite-image.ts';

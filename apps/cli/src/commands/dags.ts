@@ -46,7 +46,7 @@ export function registerDags(program: Command, setExit: (code: number) => void):
       const format: OutputFormat = parseOutput(opts.output);
       const env = loadCliEnv({ core: { dags_are_paused_at_creation: true } });
       const conf = opts.conf ? parseConf(opts.conf) : {};
-      const app = await startEmbedded({ config: env.config, metastore: { kind: 'pglite', dataDir: null }, dagsFolder: dagsFolderOf(env, opts.subdir), watch: false, autoStart: false });
+      const app = await startEmbedded({ config: env.config, metastore: { kind: 'pglite', dataDir: null }, dagsFolder: dagsFolderOf(env, opts.subdir), watch: false, autoStart: false, focusDagId: dagId });
       try {
         const db = app.store.db;
         const dag = await db.selectFrom('dag').select('dag_id').where('dag_id', '=', dagId).executeTakeFirst();

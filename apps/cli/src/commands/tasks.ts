@@ -35,7 +35,7 @@ export function registerTasks(program: Command, setExit: (code: number) => void)
     .option('-S, --subdir <dir>', 'DAG folder').option('--tail <n>', 'log lines to print', '1000')
     .action(async (dagId: string, taskId: string, logicalDate: string | undefined, opts: { subdir?: string; tail: string }) => {
       const env = loadCliEnv();
-      const app = await startEmbedded({ config: env.config, metastore: { kind: 'pglite', dataDir: null }, dagsFolder: dagsFolderOf(env, opts.subdir), watch: false, autoStart: false });
+      const app = await startEmbedded({ config: env.config, metastore: { kind: 'pglite', dataDir: null }, dagsFolder: dagsFolderOf(env, opts.subdir), watch: false, autoStart: false, focusDagId: dagId });
       try {
         const db = app.store.db;
         const cached = await app.scheduler.dags.get(dagId);

@@ -1,0 +1,86 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+import { afterAll, describe, expect, it } from 'vitest';
+import { migrations } from '@windsock/migrations';
+import { openMetastore } from './connect.ts';
+import type { Database } from './schema.ts';
+import { migrateToLatest } from './migrate.ts';
+import { openPgliteFromImage, pgliteImageKey, pgliteImagePath } from './pglite-image.ts';
+
+const dirs: string[] = [];
+const tempDir = async () => { const d = await mkdtemp(join(tmpdir(), 'ws-image-')); dirs.push(d); return d; };
+afterAll(async () => { await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))); });
+
+const tables = async (db: Kysely<Database>) => (await sql<{ n: string }>`select tablename as n from pg_tables where schemaname = 'public'`.execute(db)).rows.map((r) => r.n);
+
+// initdb takes seconds alone, and much longer on a busy machine: each build gets room.
+describe('the migrated PGlite image', { timeout: 180_000 }, () => {
+  let shared = '';
+  it('is built by the first throwaway store and loaded by the next, which runs no migration', async () => {
+    const cacheDir = shared = await tempDir();
+    const first = await openMetastore({ kind: 'pglite', dataDir: null, imageCacheDir: cacheDir });
+    expect(first.origin).toBe('built-image');
+    expect(await migrateToLatest(first.db)).toEqual([]); // the builder migrated it already
+    await first.db.insertInto('variable').values({ key: 'only_in_first', val: 'x' }).execute();
+    await first.close();
+    expect(await readdir(cacheDir)).toEqual([`pglite-${pgliteImageKey()}.tar`]); // no temporary file left behind
+
+    const second = await openMetastore({ kind: 'pglite', dataDir: null, imageCacheDir: cacheDir });
+    try {
+      expect(second.origin).toBe('image');
+      expect(await migrateToLatest(second.db)).toEqual([]);
+      expect(await tables(second.db)).toEqual(expect.arrayContaining(['dag', 'task_instance', 'ab_user']));
+      // A copy of the image, not of the first store: what the first wrote is not there.
+      expect(await second.db.selectFrom('variable').selectAll().execute()).toEqual([]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('seeds a new data folder from the image, and opens an existing one as it is', async () => {
+    const cacheDir = shared;
+    const dataDir = join(await tempDir(), 'db');
+    const a = await openMetastore({ kind: 'pglite', dataDir, imageCacheDir: cacheDir });
+    expect(a.origin).toBe('image');
+    expect(await migrateToLatest(a.db)).toEqual([]);
+    await a.db.insertInto('variable').values({ key: 'kept', val: 'on disk' }).execute();
+    await a.close();
+    const b = await openMetastore({ kind: 'pglite', dataDir, imageCacheDir: cacheDir });
+    try {
+      expect(b.origin).toBe('existing');
+      expect(await b.db.selectFrom('variable').select('val').where('key', '=', 'kept').executeTakeFirst()).toEqual({ val: 'on disk' });
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('builds a new image when the migration set changes', async () => {
+    const cacheDir = shared;
+    const extra: Migration = { up: async (db) => { await sql`create table image_probe (id int)`.execute(db); } };
+    const changed = { ...migrations, '9999_probe': extra };
+    expect(pgliteImageKey(changed)).not.toBe(pgliteImageKey());
+    const next = await openPgliteFromImage(null, { cacheDir, migrations: changed });
+    try {
+      expect(next.origin).toBe('built-image');
+      expect((await next.pglite.query<{ n: string }>(`select to_regclass('image_probe')::text as n`)).rows[0]?.n).toBe('image_probe');
+    } finally {
+      await next.pglite.close();
+    }
+    expect((await readdir(cacheDir)).sort()).toEqual([pgliteImagePath({ cacheDir }), pgliteImagePath({ cacheDir, migrations: changed })].map((p) => p.slice(cacheDir.length + 1)).sort());
+  });
+
+  it('rebuilds an image that cannot be loaded instead of trusting it', async () => {
+    const cacheDir = await tempDir();
+    await writeFile(pgliteImagePath({ cacheDir }), 'not a tarball');
+    const r = await openPgliteFromImage(null, { cacheDir });
+    try {
+      expect(r.origin).toBe('built-image');
+      expect((await r.pglite.query<{ n: number }>('select count(*)::int as n from kysely_migration')).rows[0]?.n).toBe(Object.keys(migrations).length);
+    } finally {
+      await r.pglite.close();
+    }
+  });
+});
