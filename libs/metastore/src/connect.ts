@@ -11,8 +11,9 @@ import { openPgliteFromImage, type PgliteOrigin } from './pglite-image.ts';
 export type MetastoreOptions =
   | { kind: 'postgres'; url: string; poolSize?: number; schema?: string; applicationName?: string }
   /**
-   * `dataDir` null: in memory. `imageCacheDir`: a new database (in memory, or a new data folder) starts from the
-   * migrated image kept there (see pglite-image.ts) instead of running initdb and every migration.
+   * `dataDir` null: a throwaway database. `imageCacheDir`: a new database (throwaway, or a new data folder) is a
+   * copy of the migrated image kept there (see pglite-image.ts) instead of running initdb and every migration;
+   * a throwaway one then lives in a temporary folder, removed on close. Without it, a throwaway one is in memory.
    */
   | { kind: 'pglite'; dataDir: string | null; imageCacheDir?: string };
 
@@ -27,9 +28,9 @@ export interface Metastore {
 // Postgres `timestamptz` and `int8` come back as Date and string by default; counts are cast in SQL where needed.
 export async function openMetastore(opts: MetastoreOptions): Promise<Metastore> {
   if (opts.kind === 'pglite') {
-    const { pglite, origin } = await openPgliteFromImage(opts.dataDir, opts.imageCacheDir ? { cacheDir: opts.imageCacheDir } : null);
+    const { pglite, origin, cleanup } = await openPgliteFromImage(opts.dataDir, opts.imageCacheDir ? { cacheDir: opts.imageCacheDir } : null);
     const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
-    return { db, kind: 'pglite', origin, close: () => db.destroy() };
+    return { db, kind: 'pglite', origin, close: async () => { await db.destroy(); await cleanup(); } };
   }
   const schema = opts.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
@@ -26,9 +26,11 @@ describe('the migrated PGlite image', { timeout: 180_000 }, () => {
     expect(await migrateToLatest(first.db)).toEqual([]); // the builder migrated it already
     await first.db.insertInto('variable').values({ key: 'only_in_first', val: 'x' }).execute();
     await first.close();
-    expect(await readdir(cacheDir)).toEqual([`pglite-${pgliteImageKey()}.tar`]); // no temporary file left behind
+    expect(await readdir(cacheDir)).toEqual([`pglite-${pgliteImageKey()}`]); // no temporary folder left behind
 
     const second = await openMetastore({ kind: 'pglite', dataDir: null, imageCacheDir: cacheDir });
+    const folders = async () => (await readdir(tmpdir())).filter((n) => n.startsWith('windsock-store-'));
+    const during = await folders();
     try {
       expect(second.origin).toBe('image');
       expect(await migrateToLatest(second.db)).toEqual([]);
@@ -38,6 +40,9 @@ describe('the migrated PGlite image', { timeout: 180_000 }, () => {
     } finally {
       await second.close();
     }
+    // Its temporary folder is gone once it is closed.
+    const left = await folders();
+    expect(during.filter((n) => !left.includes(n)).length).toBeGreaterThanOrEqual(1);
   });
 
   it('seeds a new data folder from the image, and opens an existing one as it is', async () => {
@@ -68,19 +73,22 @@ describe('the migrated PGlite image', { timeout: 180_000 }, () => {
       expect((await next.pglite.query<{ n: string }>(`select to_regclass('image_probe')::text as n`)).rows[0]?.n).toBe('image_probe');
     } finally {
       await next.pglite.close();
+      await next.cleanup();
     }
     expect((await readdir(cacheDir)).sort()).toEqual([pgliteImagePath({ cacheDir }), pgliteImagePath({ cacheDir, migrations: changed })].map((p) => p.slice(cacheDir.length + 1)).sort());
   });
 
   it('rebuilds an image that cannot be loaded instead of trusting it', async () => {
     const cacheDir = await tempDir();
-    await writeFile(pgliteImagePath({ cacheDir }), 'not a tarball');
+    await mkdir(pgliteImagePath({ cacheDir }), { recursive: true });
+    await writeFile(join(pgliteImagePath({ cacheDir }), 'PG_VERSION'), 'not a database\n');
     const r = await openPgliteFromImage(null, { cacheDir });
     try {
       expect(r.origin).toBe('built-image');
       expect((await r.pglite.query<{ n: number }>('select count(*)::int as n from kysely_migration')).rows[0]?.n).toBe(Object.keys(migrations).length);
     } finally {
       await r.pglite.close();
+      await r.cleanup();
     }
   });
 });

@@ -1,15 +1,20 @@
 /**
  * A migrated PGlite database, built once and reused: initdb plus the migrations cost seconds (about 6 s of every
- * `dags test` before), loading their result from a tarball (uncompressed: gunzip cost more CPU than reading 30 MB) well under one. The image is kept in a cache folder
- * (`$WINDSOCK_HOME/cache`) under a key made of the PGlite version, the init parameters and the migration set
- * (names and source), so a new release or a new migration builds a new image and an old one is never used.
+ * `dags test` before), copying their result well under one. The image is a data folder kept in a cache folder
+ * (`$WINDSOCK_HOME/cache`) under a key made of the PGlite and Windsock versions, the init parameters and the
+ * migration set (names and source), so a new release or a new migration builds a new image and an old one is
+ * never used. A new store is a copy of that folder: in a temporary folder (removed when the store closes) for a
+ * throwaway store, in place for a new standalone home. A copied folder beat PGlite's loadDataDir of a dumped
+ * tarball: the same open time (~0.7 s of CPU; the copy itself ~0.1 s) without the tarball and the in-memory
+ * file system it fills (60-80 MiB of RSS).
  *
- * Writing is atomic (a temporary name, then rename): two processes that race both build, and either's complete
- * file wins. A cache file that cannot be read or loaded is rebuilt, never trusted.
+ * Building is atomic (a temporary folder, then rename): two processes that race both build, the first rename
+ * wins and the other's copy is dropped. An image that cannot be opened is rebuilt, never trusted.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, rmSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -57,78 +62,89 @@ export function pgliteImageKey(migrationSet: Record<string, Migration> = default
 }
 
 export function pgliteImagePath(opts: PgliteImageOptions): string {
-  return join(opts.cacheDir, `pglite-${pgliteImageKey(opts.migrations)}.tar`);
+  return join(opts.cacheDir, `pglite-${pgliteImageKey(opts.migrations)}`);
 }
 
-/** A fresh PGlite, in memory or on `dataDir`, started with the embedded settings. */
-export async function newPglite(dataDir: string | null, image?: Blob): Promise<PGlite> {
-  const pglite = new PGlite({
-    ...(dataDir ? { dataDir } : {}), ...(image ? { loadDataDir: image } : {}),
-    startParams: [...PGLITE_START_PARAMS], initDbStartParams: [...PGLITE_INITDB_PARAMS],
-  });
+/** A PGlite started with the embedded settings: in memory (null) or on a data folder (initdb when it is new). */
+export async function newPglite(dataDir: string | null): Promise<PGlite> {
+  const pglite = new PGlite({ ...(dataDir ? { dataDir } : {}), startParams: [...PGLITE_START_PARAMS], initDbStartParams: [...PGLITE_INITDB_PARAMS] });
   await pglite.waitReady;
   return pglite;
 }
 
-/** Runs initdb and the migrations in memory and writes the image; returns the migrated database, still open. */
-export async function buildPgliteImage(opts: PgliteImageOptions): Promise<{ pglite: PGlite; image: Blob; path: string }> {
-  const pglite = await newPglite(null);
+/** Runs initdb and the migrations in a temporary folder, then renames it to the image's path. */
+export async function buildPgliteImage(opts: PgliteImageOptions): Promise<string> {
+  const path = pgliteImagePath(opts);
+  await mkdir(opts.cacheDir, { recursive: true });
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
-    await migrateToLatest(db, opts.migrations); // not destroyed: that would close the PGlite we hand back
-    const image = await pglite.dumpDataDir('none');
-    const path = pgliteImagePath(opts);
-    await mkdir(opts.cacheDir, { recursive: true });
-    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const pglite = await newPglite(tmp);
     try {
-      await writeFile(tmp, new Uint8Array(await image.arrayBuffer()));
-      await rename(tmp, path);
-    } catch {
-      // A cache we cannot write (read-only home, full disk) only costs the next run its speed.
-      await rm(tmp, { force: true });
+      await migrateToLatest(new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) }), opts.migrations);
+    } finally {
+      await pglite.close(); // a clean shutdown: the folder is complete and consistent
     }
-    return { pglite, image, path };
-  } catch (err) {
-    await pglite.close().catch(() => {});
-    throw err;
+    // Another process may have renamed its own build there first; either one is right.
+    await rename(tmp, path).catch(async (err: NodeJS.ErrnoException) => { if (!(await isImage(path))) throw err; });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
   }
+  return path;
 }
 
-/** The cached image, or null when there is none (or it cannot be read). */
-export async function readPgliteImage(opts: PgliteImageOptions): Promise<Blob | null> {
-  try { return new Blob([new Uint8Array(await readFile(pgliteImagePath(opts)))]); } catch { return null; }
+async function isImage(path: string): Promise<boolean> {
+  try { return (await stat(join(path, 'PG_VERSION'))).isFile(); } catch { return false; }
 }
 
 export type PgliteOrigin = 'image' | 'built-image' | 'existing' | 'initdb';
 
+export interface OpenedPglite {
+  pglite: PGlite;
+  origin: PgliteOrigin;
+  /** Removes what the store leaves behind (a throwaway store's temporary folder); call after closing it. */
+  cleanup(): Promise<void>;
+}
+
+/** Temporary stores still open, removed at exit if their owner never closed them. */
+const temporary = new Set<string>();
+let exitHook = false;
+
 /**
- * Opens an embedded database: an existing data folder as it is; otherwise (in memory, or a new or empty folder)
- * a copy of the image, built first when the cache has none. A cached image that fails to load is deleted and
- * built again. Without `cacheDir`, a new database is made by initdb as PGlite does by itself.
+ * Opens an embedded database: an existing data folder as it is; otherwise (a throwaway store, `dataDir` null, or
+ * a new or empty folder) a copy of the image, built first when the cache has none. An image that fails to open
+ * is deleted and built again. Without `opts`, a new database is made by initdb (in memory for null).
  */
-export async function openPgliteFromImage(dataDir: string | null, opts: PgliteImageOptions | null): Promise<{ pglite: PGlite; origin: PgliteOrigin }> {
-  if (dataDir && await hasDatabase(dataDir)) return { pglite: await newPglite(dataDir), origin: 'existing' };
-  if (!opts) return { pglite: await newPglite(dataDir), origin: 'initdb' };
-  const cached = await readPgliteImage(opts);
-  if (cached) {
+export async function openPgliteFromImage(dataDir: string | null, opts: PgliteImageOptions | null): Promise<OpenedPglite> {
+  const none = async () => {};
+  if (dataDir && await isImage(dataDir)) return { pglite: await newPglite(dataDir), origin: 'existing', cleanup: none };
+  if (!opts) return { pglite: await newPglite(dataDir), origin: 'initdb', cleanup: none };
+  let origin: PgliteOrigin = 'image';
+  for (let attempt = 1; ; attempt++) {
+    const image = pgliteImagePath(opts);
+    if (!(await isImage(image))) { await buildPgliteImage(opts); origin = 'built-image'; }
+    const target = dataDir ?? await mkdtemp(join(tmpdir(), 'windsock-store-'));
+    if (!dataDir) trackTemporary(target);
+    const cleanup = dataDir ? none : async () => { temporary.delete(target); await rm(target, { recursive: true, force: true }); };
     try {
-      return { pglite: await newPglite(dataDir, cached), origin: 'image' };
-    } catch {
-      await rm(pgliteImagePath(opts), { force: true });
+      await cp(image, target, { recursive: true });
+      return { pglite: await newPglite(target), origin, cleanup };
+    } catch (err) {
+      await cleanup();
       if (dataDir) await emptyFolder(dataDir);
+      if (attempt >= 2) throw err;
+      await rm(image, { recursive: true, force: true });
     }
   }
-  const built = await buildPgliteImage(opts);
-  if (!dataDir) return { pglite: built.pglite, origin: 'built-image' };
-  await built.pglite.close();
-  return { pglite: await newPglite(dataDir, built.image), origin: 'built-image' };
 }
 
-async function hasDatabase(dataDir: string): Promise<boolean> {
-  try { return (await stat(join(dataDir, 'PG_VERSION'))).isFile(); } catch { return false; }
+function trackTemporary(dir: string): void {
+  temporary.add(dir);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => { for (const d of temporary) rmSync(d, { recursive: true, force: true }); });
 }
 
-/** Clears a folder a failed load half filled; only ever one that held no database before. */
+/** Clears a folder a failed copy half filled; only ever one that held no database before. */
 async function emptyFolder(dir: string): Promise<void> {
   let names: string[];
   try { names = await readdir(dir); } catch { return; }
