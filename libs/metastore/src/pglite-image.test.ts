@@ -78,6 +78,17 @@ describe('the migrated PGlite image', { timeout: 180_000 }, () => {
     expect((await readdir(cacheDir)).sort()).toEqual([pgliteImagePath({ cacheDir }), pgliteImagePath({ cacheDir, migrations: changed })].map((p) => p.slice(cacheDir.length + 1)).sort());
   });
 
+  it('two stores racing to build the image both open, and one image is kept', async () => {
+    const cacheDir = await tempDir();
+    const [a, b] = await Promise.all([openPgliteFromImage(null, { cacheDir }), openPgliteFromImage(null, { cacheDir })]);
+    try {
+      for (const r of [a, b]) expect((await r.pglite.query<{ n: number }>('select count(*)::int as n from kysely_migration')).rows[0]?.n).toBe(Object.keys(migrations).length);
+    } finally {
+      for (const r of [a, b]) { await r.pglite.close(); await r.cleanup(); }
+    }
+    expect(await readdir(cacheDir)).toEqual([`pglite-${pgliteImageKey()}`]);
+  });
+
   it('rebuilds an image that cannot be loaded instead of trusting it', async () => {
     const cacheDir = await tempDir();
     await mkdir(pgliteImagePath({ cacheDir }), { recursive: true });
