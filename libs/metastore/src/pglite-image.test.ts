@@ -89,6 +89,15 @@ describe('the migrated PGlite image', { timeout: 180_000 }, () => {
     expect(await readdir(cacheDir)).toEqual([`pglite-${pgliteImageKey()}`]);
   });
 
+  it('removes the temporary store of a process that died without closing it', async () => {
+    const orphan = join(tmpdir(), 'windsock-store-999999999-abc');
+    await mkdir(orphan, { recursive: true });
+    const r = await openPgliteFromImage(null, { cacheDir: shared });
+    await r.pglite.close();
+    await r.cleanup();
+    expect((await readdir(tmpdir())).includes('windsock-store-999999999-abc')).toBe(false);
+  });
+
   it('rebuilds an image that cannot be loaded instead of trusting it', async () => {
     const cacheDir = await tempDir();
     await mkdir(pgliteImagePath({ cacheDir }), { recursive: true });

@@ -4,7 +4,7 @@
  * (`$WINDSOCK_HOME/cache`) under a key made of the PGlite and Windsock versions, the init parameters and the
  * migration set (names and source), so a new release or a new migration builds a new image and an old one is
  * never used. A new store is a copy of that folder: in a temporary folder (removed when the store closes) for a
- * throwaway store, in place for a new standalone home. A copied folder beat PGlite's loadDataDir of a dumped
+ * throwaway store (a killed process's is removed by the next one), in place for a new standalone home. A copied folder beat PGlite's loadDataDir of a dumped
  * tarball: the same open time (~0.7 s of CPU; the copy itself ~0.1 s) without the tarball and the in-memory
  * file system it fills (60-80 MiB of RSS).
  *
@@ -122,7 +122,8 @@ export async function openPgliteFromImage(dataDir: string | null, opts: PgliteIm
   for (let attempt = 1; ; attempt++) {
     const image = pgliteImagePath(opts);
     if (!(await isImage(image))) { await buildPgliteImage(opts); origin = 'built-image'; }
-    const target = dataDir ?? await mkdtemp(join(tmpdir(), 'windsock-store-'));
+    if (!dataDir && attempt === 1) await removeOrphans();
+    const target = dataDir ?? await mkdtemp(join(tmpdir(), `${TEMP_PREFIX}${process.pid}-`));
     if (!dataDir) trackTemporary(target);
     const cleanup = dataDir ? none : async () => { temporary.delete(target); await rm(target, { recursive: true, force: true }); };
     try {
@@ -135,6 +136,23 @@ export async function openPgliteFromImage(dataDir: string | null, opts: PgliteIm
       await rm(image, { recursive: true, force: true });
     }
   }
+}
+
+const TEMP_PREFIX = 'windsock-store-';
+
+/** Removes the temporary stores of processes that died without closing them (killed: no exit hook ran). */
+async function removeOrphans(): Promise<void> {
+  let names: string[];
+  try { names = await readdir(tmpdir()); } catch { return; }
+  await Promise.all(names.map(async (name) => {
+    const pid = name.startsWith(TEMP_PREFIX) ? Number(name.slice(TEMP_PREFIX.length).split('-')[0]) : NaN;
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) return;
+    await rm(join(tmpdir(), name), { recursive: true, force: true });
+  }));
+}
+
+function isAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 function trackTemporary(dir: string): void {
