@@ -3,10 +3,10 @@
  * `dags test` before), copying their result well under one. The image is a data folder kept in a cache folder
  * (`$WINDSOCK_HOME/cache`) under a key made of the PGlite and Windsock versions, the init parameters and the
  * migration set (names and source), so a new release or a new migration builds a new image and an old one is
- * never used. A new store is a copy of that folder: in a temporary folder (removed when the store closes) for a
- * throwaway store (a killed process's is removed by the next one), in place for a new standalone home. A copied folder beat PGlite's loadDataDir of a dumped
- * tarball: the same open time (~0.7 s of CPU; the copy itself ~0.1 s) without the tarball and the in-memory
- * file system it fills (60-80 MiB of RSS).
+ * never used. A new store is a copy of that folder: in a temporary folder for a throwaway store (removed when it
+ * closes; a killed process's by the next one), in place for a new standalone home. A copied folder beat PGlite's
+ * loadDataDir of a dumped tarball: the same open time (~0.7 s of CPU; the copy itself ~0.1 s) without the tarball
+ * and the in-memory file system it fills (60-80 MiB of RSS).
  *
  * Building is atomic (a temporary folder, then rename): two processes that race both build, the first rename
  * wins and the other's copy is dropped. An image that cannot be opened is rebuilt, never trusted.
