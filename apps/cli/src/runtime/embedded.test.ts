@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ afterAll(async () => { await rm(root, { recursive: true, force: true }); });
 async function folder(name: string, files: Record<string, string>): Promise<string> {
   const dir = join(root, name);
   await rm(dir, { recursive: true, force: true });
-  await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
+  await mkdir(dir, { recursive: true });
   for (const [f, text] of Object.entries(files)) await writeFile(join(dir, f), text);
   return dir;
 }
