@@ -8,6 +8,7 @@ import { printWebBench, webserverBench } from './webserver-api.ts';
 import { printUiGrid, uiGrid } from './ui-grid.ts';
 import { formatS4, s4 } from './s4-throughput.ts';
 import { s1Distributed, s2Distributed } from './s1-s2-distributed.ts';
+import { devLoop, printDevLoop } from './dev-loop.ts';
 
 const { values } = parseArgs({ options: { tiny: { type: 'boolean', default: false } } });
 const tiny = values.tiny;
@@ -37,3 +38,7 @@ for (const latency of [20, 150]) {
   if (r3.failed > 0 || !(r3.podsPerS > 0)) { console.error('S3: pods failed or none were created'); process.exit(1); }
 }
 if (!Number.isFinite(r1.p50) || !Number.isFinite(r1s.p50) || !Number.isFinite(d1s.p50)) { console.error('S1 produced no measurements'); process.exit(1); }
+{
+  const idleSeconds = tiny ? 3 : 30;
+  printDevLoop(await devLoop({ tiny, idleSeconds, cli: new URL('../apps/cli/bin/windsock.js', import.meta.url).pathname }), idleSeconds);
+}

@@ -10,9 +10,14 @@ export interface CliEnv {
   home: string;
 }
 
+/** $WINDSOCK_HOME, default ~/windsock. */
+export function windsockHome(): string {
+  return resolve(process.env.WINDSOCK_HOME ?? join(homedir(), 'windsock'));
+}
+
 export function loadCliEnv(overrides: Partial<Record<string, Record<string, unknown>>> = {}): CliEnv {
   const env = process.env;
-  const home = resolve(env.WINDSOCK_HOME ?? join(homedir(), 'windsock'));
+  const home = windsockHome();
   const file = env.WINDSOCK_CONFIG;
   let text: string | undefined;
   if (file) {

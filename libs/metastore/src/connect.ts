@@ -4,28 +4,34 @@
  */
 import { Kysely, PostgresDialect, PGliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { PGlite } from '@electric-sql/pglite';
 import type { Database } from './schema.ts';
 import { MetastoreError } from './errors.ts';
 import { redactUrl } from '@windsock/dag-model';
+import { openPgliteFromImage, type PgliteOrigin } from './pglite-image.ts';
 
 export type MetastoreOptions =
   | { kind: 'postgres'; url: string; poolSize?: number; schema?: string; applicationName?: string }
-  | { kind: 'pglite'; dataDir: string | null };
+  /**
+   * `dataDir` null: a throwaway database. `imageCacheDir`: a new database (throwaway, or a new data folder) is a
+   * copy of the migrated image kept there (see pglite-image.ts) instead of running initdb and every migration;
+   * a throwaway one then lives in a temporary folder, removed on close. Without it, a throwaway one is in memory.
+   */
+  | { kind: 'pglite'; dataDir: string | null; imageCacheDir?: string };
 
 export interface Metastore {
   db: Kysely<Database>;
   kind: 'postgres' | 'pglite';
+  /** PGlite: where the database came from (an existing folder, the image, an image built now, or initdb). */
+  origin?: PgliteOrigin;
   close(): Promise<void>;
 }
 
 // Postgres `timestamptz` and `int8` come back as Date and string by default; counts are cast in SQL where needed.
 export async function openMetastore(opts: MetastoreOptions): Promise<Metastore> {
   if (opts.kind === 'pglite') {
-    const pglite = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
-    await pglite.waitReady;
+    const { pglite, origin, cleanup } = await openPgliteFromImage(opts.dataDir, opts.imageCacheDir ? { cacheDir: opts.imageCacheDir } : null);
     const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
-    return { db, kind: 'pglite', close: () => db.destroy() };
+    return { db, kind: 'pglite', origin, close: async () => { await db.destroy(); await cleanup(); } };
   }
   const schema = opts.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {

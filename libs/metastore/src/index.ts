@@ -6,3 +6,4 @@ export * from './dag-cache.ts';
 export * from './fernet.ts';
 export * from './history.ts';
 export * from './insert-manual-run.ts';
+export * from './pglite-image.ts';

@@ -50,7 +50,7 @@ export function registerDags(program: Command, setExit: (code: number) => void):
       const [{ waitForEvent }, { createManualRun }, { startEmbedded }, { dagsFolderOf }, { parseLogicalDate, printReport, runReport }] = await Promise.all([
         import('@windsock/queue'), import('@windsock/scheduler'), import('../runtime/embedded.ts'), import('../runtime/folder.ts'), import('../runtime/run-report.ts'),
       ]);
-      const app = await startEmbedded({ config: env.config, metastore: { kind: 'pglite', dataDir: null }, dagsFolder: dagsFolderOf(env, opts.subdir), watch: false, autoStart: false });
+      const app = await startEmbedded({ config: env.config, metastore: { kind: 'pglite', dataDir: null }, dagsFolder: dagsFolderOf(env, opts.subdir), watch: false, autoStart: false, focusDagId: dagId });
       try {
         const db = app.store.db;
         const dag = await db.selectFrom('dag').select('dag_id').where('dag_id', '=', dagId).executeTakeFirst();

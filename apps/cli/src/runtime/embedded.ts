@@ -7,11 +7,14 @@ import { DagCache, migrateToLatest, openMetastore, type Metastore, type Metastor
 import { LocalEventBus, MemoryTaskQueue } from '@windsock/queue';
 import { Scheduler, DagProcessorService } from '@windsock/scheduler';
 import { Worker } from '@windsock/worker';
-import { DagFolderProcessor, PythonDagLoader } from '@windsock/dag-parser';
+import { join } from 'node:path';
+import { DagFolderProcessor, PythonDagLoader, type DagFileLoader } from '@windsock/dag-parser';
 import { createExecutor } from './executor.ts';
 import { normalizeOptions } from './folder.ts';
 import { jobRows } from './job-rows.ts';
 import { silentLogger, type Logger, type WindsockConfig } from '@windsock/config';
+import { windsockHome } from '../config.ts';
+import { filesMentioning } from './focus.ts';
 
 export interface EmbeddedOptions {
   config: WindsockConfig;
@@ -22,6 +25,11 @@ export interface EmbeddedOptions {
   watch: boolean;
   /** Start the scheduler and worker loops at once (default true); false leaves that to the caller. */
   autoStart?: boolean;
+  /**
+   * The one DAG this store is for (`dags test`, `tasks test`): the files that mention it are parsed first, and the
+   * rest of the folder only when it is not among them.
+   */
+  focusDagId?: string;
 }
 
 export interface Embedded {
@@ -31,6 +39,8 @@ export interface Embedded {
   scheduler: Scheduler;
   worker: Worker;
   processor: DagProcessorService;
+  /** Whether a Python DAG file was parsed (only then is the Python parser, Pyodide, started). */
+  readonly pythonStarted: boolean;
   /** Starts the worker and scheduler loops (when autoStart was false). */
   run(parts?: { scheduler?: boolean; worker?: boolean }): void;
   stop(): Promise<void>;
@@ -39,7 +49,10 @@ export interface Embedded {
 export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const log = opts.logger ?? silentLogger;
   const { config } = opts;
-  const store = await openMetastore(opts.metastore);
+  // A PGlite store without a data folder of its own (dags test) starts from the migrated image in $WINDSOCK_HOME/cache.
+  const storeOptions: MetastoreOptions = opts.metastore.kind === 'pglite' && opts.metastore.imageCacheDir === undefined
+    ? { ...opts.metastore, imageCacheDir: join(windsockHome(), 'cache') } : opts.metastore;
+  const store = await openMetastore(storeOptions);
   await migrateToLatest(store.db);
   const events = new LocalEventBus();
   const queue = new MemoryTaskQueue();
@@ -52,15 +65,21 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   await refreshVariables();
   const varTimer = setInterval(() => void refreshVariables().catch(() => {}), 5000);
   varTimer.unref();
-  const python = new PythonDagLoader({
-    dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, maxMemoryMb: config.dag_processor.parser_max_memory_mb, idleReleaseSeconds: config.dag_processor.parser_idle_release_sec, operatorAliases: normalize.operatorAliases, parserOptions: normalize,
-    variables: () => variables,
+  // Made on the first Python file: a folder of YAML files never starts the Python parser.
+  let python: PythonDagLoader | null = null;
+  const lazyPython: DagFileLoader = {
+    load: (relPath, text) => (python ??= new PythonDagLoader({
+      dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, maxMemoryMb: config.dag_processor.parser_max_memory_mb,
+      idleReleaseSeconds: config.dag_processor.parser_idle_release_sec, operatorAliases: normalize.operatorAliases, parserOptions: normalize,
+      variables: () => variables,
+    })).load(relPath, text),
+  };
+  const discovery = { safeMode: config.core.dag_discovery_safe_mode, ignoreSyntax: config.core.dag_ignore_file_syntax as 'regexp' | 'glob' };
+  const makeProcessor = (include?: (relPath: string) => boolean) => new DagProcessorService({
+    db: store.db, events, dagsFolder: opts.dagsFolder, options: { pausedAtCreation: config.core.dags_are_paused_at_creation }, logger: log,
+    processor: new DagFolderProcessor({ folder: opts.dagsFolder, ...discovery, loaders: { '.py': lazyPython }, parserOptions: normalize, include }),
   });
-  const folder = new DagFolderProcessor({
-    folder: opts.dagsFolder, safeMode: config.core.dag_discovery_safe_mode, ignoreSyntax: config.core.dag_ignore_file_syntax as 'regexp' | 'glob',
-    loaders: { '.py': python }, parserOptions: normalize,
-  });
-  const processor = new DagProcessorService({ db: store.db, events, processor: folder, dagsFolder: opts.dagsFolder, options: { pausedAtCreation: config.core.dags_are_paused_at_creation }, logger: log });
+  let processor = makeProcessor();
   // Scheduler and worker share one process here, so they share one DAG cache: each DAG is read once.
   const dags = new DagCache(store.db);
   const scheduler = new Scheduler({ db: store.db, queue, events, logger: log, dags, options: {
@@ -76,7 +95,16 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     templateIdleReleaseMs: config.worker.template_idle_release_sec * 1000, templateTimeoutMs: config.worker.template_render_timeout_sec * 1000,
   } });
 
-  await processor.syncOnce();
+  const focus = opts.focusDagId;
+  const candidates = focus === undefined ? null : await filesMentioning(opts.dagsFolder, focus, discovery);
+  if (focus !== undefined && candidates && candidates.size > 0) {
+    const focused = makeProcessor((f) => candidates.has(f));
+    const { scan } = await focused.syncOnce();
+    if (scan.changed.some((r) => r.ok && r.dags.some((d) => d.dag_id === focus))) processor = focused;
+    else await processor.syncOnce();
+  } else {
+    await processor.syncOnce();
+  }
   // Nothing from an earlier process is still running: its tries are zombies now, and its queue was in memory.
   if (opts.metastore.kind === 'pglite') await scheduler.maintenance(new Date(), { heartbeatCutoff: new Date(Date.now() + 1) });
   if (opts.watch) processor.start();
@@ -90,6 +118,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   if (opts.autoStart ?? true) run();
   return {
     store, events, queue, scheduler, worker, processor, run,
+    get pythonStarted() { return python !== null; },
     async stop() {
       clearInterval(varTimer);
       await endJobRows?.();
@@ -97,7 +126,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
       await scheduler.stop();
       await worker.stop({ drain: false });
       await executor.close();
-      await python.close();
+      await python?.close();
       await events.close();
       await store.close();
     },

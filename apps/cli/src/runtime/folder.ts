@@ -31,9 +31,12 @@ export function dagsFolderOf(env: CliEnv, subdir?: string): string {
   return resolve(subdir ?? env.config.core.dags_folder);
 }
 
-/** Postgres when [database] url is set; otherwise the embedded PGlite database in $WINDSOCK_HOME/db. */
+/**
+ * Postgres when [database] url is set; otherwise the embedded PGlite database in $WINDSOCK_HOME/db, which a new
+ * home starts as a copy of the migrated image in $WINDSOCK_HOME/cache.
+ */
 export function metastoreOf(env: CliEnv): MetastoreOptions {
   const { database } = env.config;
   if (database.url) return { kind: 'postgres', url: database.url, poolSize: database.pool_size, schema: database.schema || undefined };
-  return { kind: 'pglite', dataDir: join(env.home, 'db') };
+  return { kind: 'pglite', dataDir: join(env.home, 'db'), imageCacheDir: join(env.home, 'cache') };
 }

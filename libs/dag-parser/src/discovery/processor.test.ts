@@ -121,6 +121,20 @@ describe('DagFolderProcessor.scan', () => {
     expect(again.changed.map((c) => [c.fileloc, c.ok])).toEqual([['a.py', true], ['b.py', true]]);
   });
 
+  it('parses only the files `include` accepts, and never calls the .py loader for a YAML-only folder', async () => {
+    const py = fakeLoader();
+    await put('a.yaml', 'a:\n  tasks: []\n');
+    await put('b.yaml', 'b:\n  tasks: []\n');
+    const onlyYaml = new DagFolderProcessor({ folder: root, loaders: { '.py': py }, safeMode: false });
+    expect(summary(await onlyYaml.scan()).changed).toEqual(['a.yaml', 'b.yaml']);
+    expect(py.calls).toEqual([]); // the Python loader (Pyodide) is only reached through a .py file
+
+    await put('c.py', 'dag:c');
+    const focused = new DagFolderProcessor({ folder: root, loaders: { '.py': py }, safeMode: false, include: (f) => f === 'b.yaml' });
+    expect(summary(await focused.scan())).toEqual({ changed: ['b.yaml'], deleted: [], unchanged: [] });
+    expect(py.calls).toEqual([]);
+  });
+
   it('parses YAML files with the built-in loader', async () => {
     const proc = new DagFolderProcessor({ folder: root, loaders: {} });
     await put('broken.yaml', 'a: [1,\n');

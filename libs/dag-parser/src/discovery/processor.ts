@@ -70,6 +70,11 @@ export interface DagFolderProcessorOptions {
   /** watch(): quiet time after the last event before scanning. Default 50 ms. */
   debounceMs?: number;
   onWarning?: WarnFn;
+  /**
+   * Only the files it accepts (relative paths) are parsed; the others are left alone, as if absent. `dags test`
+   * uses it to parse the file that holds its DAG and nothing else.
+   */
+  include?: (relPath: string) => boolean;
 }
 
 interface Known {
@@ -86,6 +91,7 @@ export class DagFolderProcessor {
   readonly #rescanIntervalMs: number;
   readonly #debounceMs: number;
   readonly #warn: WarnFn;
+  readonly #include: (relPath: string) => boolean;
   readonly #known = new Map<string, Known>();
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -109,6 +115,7 @@ export class DagFolderProcessor {
     this.#rescanIntervalMs = count('rescanIntervalMs', opts.rescanIntervalMs, 30_000);
     this.#debounceMs = count('debounceMs', opts.debounceMs, 50);
     this.#warn = opts.onWarning ?? (() => {});
+    this.#include = opts.include ?? (() => true);
   }
 
   /** One scan; concurrent calls run one after the other. */
@@ -127,7 +134,7 @@ export class DagFolderProcessor {
   async #scanOnce(): Promise<ScanResult> {
     const files = (await listDagFiles(this.folder, {
       safeMode: this.#safeMode, ignoreSyntax: this.#ignoreSyntax, onWarning: this.#warn,
-    })).filter((f) => this.#loaders.has(path.extname(f)));
+    })).filter((f) => this.#loaders.has(path.extname(f)) && this.#include(f));
     const present = new Set(files);
     const deleted = [...this.#known.keys()].filter((f) => !present.has(f)).sort();
     for (const f of deleted) this.#known.delete(f);
