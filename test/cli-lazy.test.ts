@@ -74,16 +74,18 @@ describe('the CLI loads what the command needs', { timeout: 300_000 }, () => {
     expect(heavyIn(u.modules)).toEqual([]);
   });
 
-  it('dags list on a YAML-only folder never loads Pyodide (a Python file does)', async () => {
+  it('dags list on a YAML-only folder never loads Pyodide; a Python file loads it only in the sandboxed parser', async () => {
     const folder = await dagFolder({ 'lazy.yaml': YAML_DAG });
     const r = await traced(['dags', 'list', '-S', folder, '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { dag_id: string }[]).map((d) => d.dag_id)).toEqual(['lazy_yaml']);
     expect(heavyIn(r.modules)).toEqual([]);
-    // The check can see Pyodide when it is loaded (in the parser's worker thread).
+    // Python files are parsed in a child process (libs/pysandbox): the command itself loads only the host side.
     const py = await dagFolder({ 'p.py': 'from airflow import DAG\nwith DAG("lazy_py", schedule=None):\n    pass\n' });
     const p = await traced(['dags', 'list', '-S', py, '-o', 'json']);
     expect(p.code, p.stderr).toBe(0);
-    expect(heavyIn(p.modules)).toEqual(['pyodide']);
+    expect((JSON.parse(p.stdout) as { dag_id: string }[]).map((d) => d.dag_id)).toEqual(['lazy_py']);
+    expect(p.modules.some((x) => x.includes('/libs/pysandbox/src/sandbox.ts'))).toBe(true);
+    expect(heavyIn(p.modules)).toEqual([]);
   });
 });
