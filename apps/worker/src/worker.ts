@@ -49,14 +49,15 @@ export interface WorkerOptions {
   templateTimeoutMs: number;
   /**
    * Boot the template interpreter when the worker starts (it takes seconds), so the first templated try does not
-   * wait for it; it is released after templateIdleReleaseMs all the same.
+   * wait for it; it is released after templateIdleReleaseMs all the same. Off by default: an idle worker holds no
+   * interpreter (about 175 MiB), and the first templated try pays the boot instead.
    */
   templateWarmUp: boolean;
 }
 
 export const defaultWorkerOptions = (): WorkerOptions => ({
   workerId: `${hostname()}-${process.pid}`, queues: ['default'], concurrency: 16, heartbeatMs: 5_000, logFlushMs: 100, followOn: true, followOnYieldMs: 1000,
-  sensitiveFields: [], templateIdleReleaseMs: 60_000, templateTimeoutMs: 10_000, templateWarmUp: true,
+  sensitiveFields: [], templateIdleReleaseMs: 60_000, templateTimeoutMs: 10_000, templateWarmUp: false,
 });
 
 interface Held {
