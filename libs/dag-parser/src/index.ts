@@ -6,7 +6,7 @@ export {
   compileParserOptions, resolveParserOptions, type ParserOptions, type ParserOptionsInput,
 } from './normalize/options.ts';
 export { createYamlLoader, loadYamlFile, YamlDagLoader } from './yaml/load.ts';
-export type { DagFileLoader } from './discovery/loader.ts';
+export type { DagFileLoader } from './loader.ts';
 export { DAG_FILE_EXTENSIONS, listDagFiles, mightContainDag, type ListDagFilesOptions } from './discovery/list.ts';
 export type { IgnoreSyntax } from './discovery/ignore.ts';
 export {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { SerializedDag } from '@windsock/dag-model';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileParseResult } from '../declaration.ts';
-import type { DagFileLoader } from './loader.ts';
+import type { DagFileLoader } from '../loader.ts';
 import { DagFolderProcessor, type ScanResult } from './processor.ts';
 
 let root: string;

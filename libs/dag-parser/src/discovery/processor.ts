@@ -26,7 +26,7 @@ import { sanitizeParseResult } from '../sanitize.ts';
 import { createYamlLoader } from '../yaml/load.ts';
 import type { IgnoreSyntax, WarnFn } from './ignore.ts';
 import { listDagFiles } from './list.ts';
-import type { DagFileLoader } from './loader.ts';
+import type { DagFileLoader } from '../loader.ts';
 
 export type ParsedFile = FileParseResult & { contentHash: string };
 

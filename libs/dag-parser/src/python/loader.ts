@@ -7,7 +7,7 @@
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DagDeclaration, FileParseResult, ImportErrorRecord } from '../declaration.ts';
-import type { DagFileLoader } from '../discovery/loader.ts';
+import type { DagFileLoader } from '../loader.ts';
 import { DagDeclarationError } from '../errors.ts';
 import { normalizeDeclaration } from '../normalize.ts';
 import { PythonParserError } from './errors.ts';

@@ -6,7 +6,7 @@
  */
 import type { SerializedDag } from '@windsock/dag-model';
 import type { FileParseResult, ImportErrorRecord } from '../declaration.ts';
-import type { DagFileLoader } from '../discovery/loader.ts';
+import type { DagFileLoader } from '../loader.ts';
 import { DagDeclarationError } from '../errors.ts';
 import { normalizeDeclaration } from '../normalize.ts';
 import { resolveParserOptions, type ParserOptions, type ParserOptionsInput } from '../normalize/options.ts';

@@ -1,8 +1,9 @@
 /**
  * The seam between the DAG folder processor and the languages: one loader per file extension.
- * The YAML loader is built in (yaml/load.ts); the Python one runs the file in Pyodide.
+ * The YAML loader is built in (yaml/load.ts); the Python one runs the file in Pyodide (python/loader.ts). It sits
+ * at the root of the lib so that discovery/, yaml/ and python/ all import it downwards.
  */
-import type { FileParseResult } from '../declaration.ts';
+import type { FileParseResult } from './declaration.ts';
 
 export interface DagFileLoader {
   /**
