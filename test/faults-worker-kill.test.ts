@@ -58,7 +58,8 @@ it('drains on SIGTERM: takes no new work, finishes the tries it holds, exits 0',
   const told = Date.now();
   leaving.child.kill('SIGTERM');
   expect(await leaving.exited).toBe(0);
-  // What it held when told to stop, it finished itself (tasks take 1 s; the grace period is 10 s).
+  // What it held when told to stop, it finished itself (tasks take 1 s, after the worker's first templated try
+  // boots the template interpreter, seconds on a loaded machine; the grace period is 60 s).
   const mine = await store.db.selectFrom('task_instance').select(['id', 'state', 'try_number', 'start_date']).where('worker_id', 'like', leavingId).execute();
   expect(mine.length).toBeGreaterThanOrEqual(held.length);
   expect(mine.every((t) => t.state === 'success' && t.try_number === 1)).toBe(true);
