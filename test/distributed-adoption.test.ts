@@ -173,8 +173,10 @@ it('hands its pods over when it shuts down past its grace period; another worker
   await eventually(() => pods.adopted.length > 0);
   pods.finish('pod-work-1');
   const done = await until('adopt_me', runId, (t) => t.state === 'success');
-  expect(pods.started).toEqual(['pod-work-1']);
-  expect(pods.adopted).toEqual(['pod-work-1']);
+  expect(pods.started).toEqual(['pod-work-1']); // started once: never a second pod
+  // Adopted by the successor; on a loaded machine a late heartbeat can hand it over once more and it is adopted
+  // again (adoption is idempotent), so count the pods adopted, not the adoptions.
+  expect([...new Set(pods.adopted)]).toEqual(['pod-work-1']);
   expect(await log(done.id, 1)).toContain('Worker leaving is shutting down; the try runs on as pod-work-1 (executor fakepod) and is handed to another worker to adopt.');
 });
 
