@@ -78,7 +78,7 @@ describe('windsock CLI', { timeout: 120_000 }, () => {
     const child = spawn(process.execPath, [BIN, 'standalone', '--dags', EXAMPLES], { env: { ...process.env, WINDSOCK_HOME: home, WINDSOCK__LOGGING__LEVEL: 'warn' }, cwd: ROOT });
     let stdout = '';
     await new Promise<void>((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`standalone did not start: ${stdout}`)), 45_000);
+      const t = setTimeout(() => rej(new Error(`standalone did not start: ${stdout}`)), 100_000);
       child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); if (stdout.includes('Press Ctrl+C')) { clearTimeout(t); res(); } });
       child.once('exit', (code) => { clearTimeout(t); rej(new Error(`standalone exited with ${code}: ${stdout}`)); });
     });
@@ -88,5 +88,5 @@ describe('windsock CLI', { timeout: 120_000 }, () => {
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     const [code, signal] = await new Promise<[number | null, string | null]>((res) => { child.once('exit', (c, s) => res([c, s])); child.kill('SIGTERM'); });
     expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
-  });
+  }, 150_000);
 });
