@@ -13,7 +13,7 @@ if (major < 24) {
 // latency. `dags test` and `tasks test` live for seconds: optimising PGlite's WebAssembly with TurboFan cost them
 // 400 MiB of peak RSS and 2-3 s of CPU that their few queries never pay back; Liftoff alone compiles it at once.
 const [command, sub] = process.argv.slice(2);
-const V8_FLAGS = command === 'webserver' || command === 'standalone' ? ['--max-semi-space-size=1']
+const V8_FLAGS = command === 'webserver' || command === 'standalone' || command === 'sandbox-scheduler' ? ['--max-semi-space-size=1']
   : (command === 'dags' || command === 'tasks') && sub === 'test' ? ['--liftoff-only'] : [];
 if (V8_FLAGS.length > 0 && !V8_FLAGS.every((f) => process.execArgv.includes(f)) && typeof process.execve === 'function') {
   process.execve(process.execPath, [process.execPath, ...process.execArgv, ...V8_FLAGS, ...process.argv.slice(1)], process.env);

@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDags } from './commands/dags.ts';
 import { registerDb } from './commands/db.ts';
+import { registerSandboxScheduler } from './commands/sandbox-scheduler.ts';
 import { registerScheduler } from './commands/scheduler.ts';
 import { registerStandalone } from './commands/standalone.ts';
 import { registerTasks } from './commands/tasks.ts';
@@ -17,7 +18,7 @@ import cliPackage from '../package.json' with { type: 'json' };
 
 type Register = (program: Command, setExit: (code: number) => void) => void;
 
-const COMMANDS: Register[] = [registerStandalone, registerDb, registerDags, registerTasks, registerUsers, registerWebserver, registerScheduler, registerWorker];
+const COMMANDS: Register[] = [registerStandalone, registerDb, registerDags, registerTasks, registerUsers, registerWebserver, registerScheduler, registerWorker, registerSandboxScheduler];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('windsock')

@@ -9,7 +9,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
 import type { EventBus } from '@windsock/queue';
 import type { Logger, WindsockConfig } from '@windsock/config';
-import { buildServer } from './server.ts';
+import { buildServer, sharedAuthenticator } from './server.ts';
+import { SandboxGateway } from './sandboxes/gateway.ts';
 import { uiApiPlugin } from './ui-api/index.ts';
 import type { WebDatabase } from './types.ts';
 
@@ -34,6 +35,16 @@ export interface WebserverOptions {
   uiDir?: string;
   /** Extra route plugins (e.g. the UI's /ui/... data endpoints); routes declare `config.perm` like ours. */
   plugins?: FastifyPluginAsync[];
+  /** Serve the sandboxes API and each sandbox under /sandboxes/<name>/ (`[sandboxes] enabled`). */
+  sandboxes?: {
+    /** Why sandboxes cannot be made here (e.g. no Postgres server), or null. */
+    unavailable: string | null;
+    dagsRoot: string;
+    /** The event bus of one sandbox (its queue prefix). */
+    events: (queuePrefix: string) => EventBus;
+    /** A sandbox was created, deleted or called while asleep: the control plane should look now. */
+    onChange: (name: string) => void;
+  };
 }
 
 export interface Webserver { url: string; close(): Promise<void> }
@@ -45,11 +56,21 @@ export async function startWebserver(o: WebserverOptions): Promise<Webserver> {
     jwtSecret = randomBytes(32).toString('base64url');
     o.logger.warn('[api_auth] jwt_secret is not set: tokens are signed with a per-process key and end when the webserver stops');
   }
+  const db = o.db as unknown as Kysely<WebDatabase>;
+  const uiDir = o.uiDir ?? DEFAULT_UI_DIR;
+  const auth = sharedAuthenticator({ db, config: o.config, jwtSecret });
+  const sb = o.sandboxes;
+  const gateway = sb && new SandboxGateway({
+    db, config: o.config, logger: o.logger, auth, events: sb.events, onWake: sb.onChange,
+    // Each sandbox: the same server over its own schema and events, its users admitted by the shared authenticator.
+    build: async (p) => buildServer({ db: p.db, events: p.events, config: o.config, logger: p.logger, fernetKey: o.fernetKey, version: WINDSOCK_VERSION, jwtSecret, uiDir, auth: p.auth, plugins: [uiApiPlugin({ db: p.db })] }),
+  });
   const { app } = await buildServer({
-    db: o.db as unknown as Kysely<WebDatabase>, events: o.events, config: o.config, logger: o.logger, fernetKey: o.fernetKey,
-    version: WINDSOCK_VERSION, jwtSecret, uiDir: o.uiDir ?? DEFAULT_UI_DIR,
+    db, events: o.events, config: o.config, logger: o.logger, fernetKey: o.fernetKey,
+    version: WINDSOCK_VERSION, jwtSecret, uiDir, auth,
     // The UI's own data endpoints (grid, graph, ...) always; extra plugins after them.
     plugins: [uiApiPlugin({ db: o.db }), ...(o.plugins ?? [])],
+    ...(sb && gateway ? { sandboxes: { gateway, api: { unavailable: sb.unavailable, dagsRoot: sb.dagsRoot, onChange: sb.onChange } } } : {}),
   });
   const address = await app.listen({ port: o.port, host: o.host });
   const url = address.replace('[::1]', 'localhost').replace('0.0.0.0', '127.0.0.1');

@@ -3,6 +3,7 @@
  * Airflow's operations, POST /auth/token, the WebSocket hub, Windsock's OpenAPI document, extra route plugins
  * (the UI's own endpoints) and, when built, the UI's files.
  */
+import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { ApiError } from './errors.ts';
 import { sendProblem, validationReply } from './http/problem.ts';
@@ -29,19 +30,39 @@ import { userRoutesV1 } from './routes/v1/users.ts';
 import { unimplementedRoutes } from './routes/unimplemented.ts';
 import { registerMasking, ServingSecrets } from './secrets.ts';
 import { registerHostileInputChecks } from './http/hostile-input.ts';
+import { sandboxRoutes, type SandboxApiOptions } from './routes/windsock/sandboxes.ts';
+import type { SandboxGateway } from './sandboxes/gateway.ts';
 import type { ApiContext } from './types.ts';
 
 export interface BuiltServer { app: FastifyInstance; auth: Authenticator; hub: LiveHub }
 
-export async function buildServer(given: Omit<ApiContext, 'secrets'> & { secrets?: ServingSecrets; jwtSecret: string; uiDir?: string; plugins?: FastifyPluginAsync[] }): Promise<BuiltServer> {
+export interface BuildOptions extends Omit<ApiContext, 'secrets'> {
+  secrets?: ServingSecrets;
+  jwtSecret: string;
+  uiDir?: string;
+  plugins?: FastifyPluginAsync[];
+  /** The authenticator to use (a sandbox's server gets the shared one, scoped); default: a new one on `db`. */
+  auth?: Authenticator;
+  /** The shared instance: requests under /sandboxes/<name>/ go to the gateway, and the sandboxes API is served. */
+  sandboxes?: { gateway: SandboxGateway; api: SandboxApiOptions };
+}
+
+/** The authenticator of the shared instance: its users, tokens and sign-in throttle. */
+export function sharedAuthenticator(ctx: Pick<BuildOptions, 'db' | 'config' | 'jwtSecret'>): Authenticator {
+  return new Authenticator(ctx.db, new TokenSigner(ctx.jwtSecret, ctx.config.api_auth.jwt_expiration_time),
+    new LoginThrottle(ctx.config.api_auth.max_failed_logins, ctx.config.api_auth.failed_login_window_sec * 1000));
+}
+
+export async function buildServer(given: BuildOptions): Promise<BuiltServer> {
   const secrets = given.secrets ?? new ServingSecrets(given.db, given.fernetKey, { sensitiveFields: given.config.core.sensitive_var_conn_names });
   const ctx = { ...given, secrets };
+  const gateway = given.sandboxes?.gateway;
   const app = Fastify({
     logger: false, bodyLimit: 1024 * 1024, trustProxy: false,
+    ...(gateway ? { serverFactory: (handler: Parameters<typeof createServer>[1] & object) => createServer((req, res) => { if (!gateway.dispatch(req, res)) handler(req, res); }) } : {}),
   });
   const ops = collectRoutes(app);
-  const auth = new Authenticator(ctx.db, new TokenSigner(ctx.jwtSecret, ctx.config.api_auth.jwt_expiration_time),
-    new LoginThrottle(ctx.config.api_auth.max_failed_logins, ctx.config.api_auth.failed_login_window_sec * 1000));
+  const auth = given.auth ?? sharedAuthenticator(ctx);
   const logTokens = new LogTokens(ctx.jwtSecret);
   registerGuard(app, auth);
   registerHostileInputChecks(app);
@@ -67,6 +88,7 @@ export async function buildServer(given: Omit<ApiContext, 'secrets'> & { secrets
   await app.register(userRoutesV1(ctx), { prefix: '/api/v1' });
   await app.register(unimplementedRoutes);
   await app.register(authTokenRoutes(auth));
+  if (given.sandboxes) await app.register(sandboxRoutes(ctx, given.sandboxes.api), { prefix: '/api/windsock/v1' });
   for (const p of ctx.plugins ?? []) await app.register(p);
   app.get('/openapi.json', { config: { public: true } }, async () => openApiDocument(ops, ctx.version));
 
@@ -85,8 +107,8 @@ export async function buildServer(given: Omit<ApiContext, 'secrets'> & { secrets
   const hub = new LiveHub({ db: ctx.db, events: ctx.events, auth, logger: ctx.logger, secrets });
   app.server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] === '/ws') void hub.upgrade(req, socket, head);
-    else socket.destroy();
+    else if (!gateway?.upgrade(req, socket, head)) socket.destroy();
   });
-  app.addHook('onClose', async () => { await hub.close(); });
+  app.addHook('onClose', async () => { await hub.close(); await gateway?.close(); });
   return { app, auth, hub };
 }

@@ -83,6 +83,26 @@ export const CONFIG_SPEC = {
     request_timeout: { kind: 'float', default: 30, doc: 'Seconds one API request may take' },
     spark_version: { kind: 'string', default: '3.5.1', doc: 'sparkVersion of SparkApplications built from SparK8sOperator' },
   },
+  sandboxes: {
+    enabled: { kind: 'bool', default: true, doc: 'Serve the sandboxes control plane (/api/windsock/v1/sandboxes, /sandboxes/<name>/...); sandboxes need a Postgres server ([database] url) and Redis' },
+    runtime: { kind: 'string', default: 'process', doc: 'Where a sandbox\'s scheduler runs: `process` (a child process of the control plane) or `kubernetes` (a Deployment in its namespace)' },
+    dags_root: { kind: 'string', default: '', doc: 'Folder under which sandbox DAG folders live; a user may name folders under `<dags_root>/<username>/` only (admins any under the root). Empty: `$WINDSOCK_HOME/sandbox-dags`' },
+    namespace_prefix: { kind: 'string', default: 'windsock-sb-', doc: 'Kubernetes namespace of sandbox NAME: this prefix + NAME' },
+    default_ttl_sec: { kind: 'int', default: 0, doc: 'Time-to-live of a sandbox created without one (0: none)' },
+    max_ttl_sec: { kind: 'int', default: 2592000, doc: 'Longest time-to-live a create or an extend may ask for' },
+    idle_sleep_sec: { kind: 'float', default: 900, doc: 'A ready sandbox with no API call, no work and no DAG due for this long has its scheduler stopped (scale to zero) until the next call, DAG change or due run (0: never)' },
+    start_timeout_sec: { kind: 'float', default: 120, doc: 'Seconds a sandbox\'s scheduler may take to start before the sandbox is failed' },
+    quota_cpu: { kind: 'string', default: '4', doc: 'ResourceQuota of a sandbox\'s namespace that asks for none: requests.cpu and limits.cpu' },
+    quota_memory: { kind: 'string', default: '8Gi', doc: 'ResourceQuota: requests.memory and limits.memory' },
+    quota_pods: { kind: 'int', default: 20, doc: 'ResourceQuota: pods' },
+    quota_gpu: { kind: 'int', default: 0, doc: 'ResourceQuota: requests.nvidia.com/gpu (0 forbids GPUs)' },
+    max_quota_cpu: { kind: 'string', default: '32', doc: 'Largest cpu quota a non-admin may ask for' },
+    max_quota_memory: { kind: 'string', default: '64Gi', doc: 'Largest memory quota a non-admin may ask for' },
+    container_default_cpu: { kind: 'string', default: '500m', doc: 'LimitRange: cpu limit of a container that sets none (request: a fifth of it)' },
+    container_default_memory: { kind: 'string', default: '512Mi', doc: 'LimitRange: memory limit of a container that sets none (request: half of it)' },
+    scheduler_image: { kind: 'string', default: 'windsock/windsock:0.1.0', doc: '`kubernetes` runtime: image of the sandbox scheduler Deployment' },
+    scheduler_memory: { kind: 'string', default: '256Mi', doc: '`kubernetes` runtime: memory limit of a sandbox scheduler' },
+  },
   webserver: {
     port: { kind: 'int', default: 8080, doc: 'HTTP port of the API and UI' },
     host: { kind: 'string', default: '0.0.0.0', doc: 'Address to listen on' },
@@ -163,6 +183,7 @@ export function compileConfig(env: Record<string, string | undefined>, fileText?
   for (const [section, keys] of Object.entries(overrides)) for (const [key, raw] of Object.entries(keys ?? {})) if (raw !== undefined) apply(section, key, raw, `--${key}`);
   const cfg = out as WindsockConfig;
   if (!['local', 'kubernetes'].includes(cfg.core.executor)) throw new ConfigError(`WINDSOCK__CORE__EXECUTOR: "${cfg.core.executor}" is not an executor; use local or kubernetes`);
+  if (!['process', 'kubernetes'].includes(cfg.sandboxes.runtime)) throw new ConfigError(`WINDSOCK__SANDBOXES__RUNTIME: "${cfg.sandboxes.runtime}" is not a sandbox runtime; use process or kubernetes`);
   if (!['auto', 'json', 'pretty'].includes(cfg.logging.format)) throw new ConfigError(`WINDSOCK__LOGGING__FORMAT must be auto, json or pretty`);
   if (!['regexp', 'glob'].includes(cfg.core.dag_ignore_file_syntax)) throw new ConfigError(`WINDSOCK__CORE__DAG_IGNORE_FILE_SYNTAX must be regexp or glob`);
   return cfg;

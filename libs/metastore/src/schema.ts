@@ -213,6 +213,30 @@ export interface JobTable {
   latest_heartbeat: Generated<Date>;
 }
 
+/** A user's sandbox (migration 0004), kept by the control plane in the shared instance's schema. */
+export interface SandboxTable {
+  name: string;
+  owner: string;
+  /** `{folder: path}` or `{git: {url, branch, subdir?}}`. */
+  dag_source: JSONColumnType<Record<string, unknown>>;
+  node_group: string | null;
+  /** `{cpu?, memory?, pods?, gpu?}` as Kubernetes quantities. */
+  quota: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  status: Generated<'pending' | 'ready' | 'failed' | 'deleting'>;
+  reason: string | null;
+  scheduler: Generated<'starting' | 'running' | 'asleep' | 'stopped'>;
+  schema_name: string;
+  namespace: string;
+  queue_prefix: string;
+  created_at: Generated<Date>;
+  ready_at: NullableTimestamp;
+  expires_at: NullableTimestamp;
+  last_active_at: Generated<Date>;
+  wake_requested_at: NullableTimestamp;
+  lease_owner: string | null;
+  lease_until: NullableTimestamp;
+}
+
 export interface Database {
   dag: DagTable;
   dag_tag: DagTagTable;
@@ -229,4 +253,5 @@ export interface Database {
   import_error: ImportErrorTable;
   log: EventLogTable;
   job: JobTable;
+  sandbox: SandboxTable;
 }

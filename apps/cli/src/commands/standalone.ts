@@ -59,9 +59,11 @@ export function registerStandalone(program: Command, _setExit: (code: number) =>
       const app = await startEmbedded({ config: { ...env.config, core: { ...env.config.core, fernet_key: fernetKey } }, metastore, dagsFolder, logger: log, watch: true });
       const jwt = env.config.api_auth.jwt_secret || (await keptSecret(env, 'jwt_secret', () => randomBytes(32).toString('base64url'))).value;
       const newPassword = await ensureAdmin(env, app.store.db);
+      const config = { ...env.config, core: { ...env.config.core, fernet_key: fernetKey }, api_auth: { ...env.config.api_auth, jwt_secret: jwt } };
+      const control = config.sandboxes.enabled ? await (await import('../runtime/control-plane.ts')).startControlPlane({ config, db: app.store.db, home: env.home, logger: log }) : null;
       const web = await startWebserver({
-        db: app.store.db, events: app.events, config: { ...env.config, api_auth: { ...env.config.api_auth, jwt_secret: jwt } },
-        logger: log, fernetKey, port: env.config.webserver.port, host: env.config.webserver.host,
+        db: app.store.db, events: app.events, config,
+        logger: log, fernetKey, port: env.config.webserver.port, host: env.config.webserver.host, ...(control ? { sandboxes: control.web } : {}),
       });
       lock?.setUrl(web.url);
       const dags = await app.store.db.selectFrom('dag').select(['dag_id', 'is_paused']).where('is_active', '=', true).execute();
@@ -79,6 +81,7 @@ export function registerStandalone(program: Command, _setExit: (code: number) =>
       ].join('\n'));
       await stopRequested;
       await web.close();
+      await control?.stop();
       await app.stop();
       lock?.release();
     });

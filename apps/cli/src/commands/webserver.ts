@@ -27,11 +27,13 @@ export function registerWebserver(program: Command, _setExit: (code: number) => 
       const store = await openMetastore(metastore);
       await migrateToLatest(store.db); // advisory-locked: safe from every process at once
       const events: EventBus = env.config.database.url ? openEventBus(env.config, log) : new LocalEventBus();
-      const web = await startWebserver({ db: store.db, events, config: env.config, logger: log, fernetKey: env.config.core.fernet_key, port: env.config.webserver.port, host: env.config.webserver.host });
+      const control = env.config.sandboxes.enabled ? await (await import('../runtime/control-plane.ts')).startControlPlane({ config: env.config, db: store.db, home: env.home, logger: log }) : null;
+      const web = await startWebserver({ db: store.db, events, config: env.config, logger: log, fernetKey: env.config.core.fernet_key, port: env.config.webserver.port, host: env.config.webserver.host, ...(control ? { sandboxes: control.web } : {}) });
       lock?.setUrl(web.url);
       process.stdout.write(`Windsock webserver on ${web.url} (API: ${web.url}/api/v2, OpenAPI: ${web.url}/openapi.json)\n`);
       await new Promise<void>((resolve) => { process.once('SIGINT', () => resolve()); process.once('SIGTERM', () => resolve()); });
       await web.close();
+      await control?.stop();
       await events.close();
       await store.close();
       lock?.release();

@@ -17,12 +17,25 @@ import { badString } from '../http/hostile-input.ts';
 
 const CACHE_MS = 5_000;
 
+/**
+ * Where a request lands: the shared instance (`name` null) or one sandbox. `admit` turns a signed-in user into
+ * what they may do there (a sandbox admits its owner and admins, and refuses everyone else as if it did not exist).
+ */
+export interface AuthScope { name: string | null; admit(p: Principal): Promise<Principal> }
+export const SHARED_SCOPE: AuthScope = { name: null, admit: async (p) => p };
+
 export class Authenticator {
   private readonly db: WebDb;
   readonly tokens: TokenSigner;
   readonly throttle: LoginThrottle;
-  private readonly cache = new Map<number, { at: number; p: Principal | null }>();
-  constructor(db: WebDb, tokens: TokenSigner, throttle: LoginThrottle) { this.db = db; this.tokens = tokens; this.throttle = throttle; }
+  readonly scope: AuthScope;
+  private readonly cache: Map<number, { at: number; p: Principal | null }>;
+  constructor(db: WebDb, tokens: TokenSigner, throttle: LoginThrottle, scope: AuthScope = SHARED_SCOPE, cache = new Map<number, { at: number; p: Principal | null }>()) {
+    this.db = db; this.tokens = tokens; this.throttle = throttle; this.scope = scope; this.cache = cache;
+  }
+
+  /** The same users, tokens and throttle, for requests to one sandbox. */
+  withScope(scope: AuthScope): Authenticator { return new Authenticator(this.db, this.tokens, this.throttle, scope, this.cache); }
 
   private async byId(id: number): Promise<Principal | null> {
     const hit = this.cache.get(id);
@@ -54,9 +67,13 @@ export class Authenticator {
   }
 
   async fromBearer(token: string): Promise<Principal> {
-    const p = await this.byId(await this.tokens.verify(token));
+    const { id, sandbox } = await this.tokens.verify(token);
+    if (sandbox !== null && sandbox !== this.scope.name) {
+      throw new ApiError('UNAUTHENTICATED', 'Unauthorized', `This token is for sandbox ${sandbox} only; sign in here for a token of this ${this.scope.name ? 'sandbox' : 'instance'}`, { 'WWW-Authenticate': 'Bearer' });
+    }
+    const p = await this.byId(id);
     if (!p) throw new ApiError('UNAUTHENTICATED', 'Unauthorized', 'The user of this token no longer exists or is inactive');
-    return p;
+    return this.scope.admit(p);
   }
 
   async authenticate(req: FastifyRequest, allowBasic: boolean): Promise<Principal> {
@@ -69,7 +86,7 @@ export class Authenticator {
       const i = decoded.indexOf(':');
       if (i < 0) throw new ApiError('UNAUTHENTICATED', 'Unauthorized', 'Malformed basic credentials', { 'WWW-Authenticate': challenge });
       const user = await this.login(decoded.slice(0, i), decoded.slice(i + 1), req.ip);
-      return (await this.byId(user.id))!;
+      return this.scope.admit((await this.byId(user.id))!);
     }
     throw new ApiError('UNAUTHENTICATED', 'Unauthorized', 'Not authenticated', { 'WWW-Authenticate': challenge });
   }

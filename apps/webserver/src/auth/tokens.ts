@@ -18,22 +18,23 @@ export class TokenSigner {
     this.expiresInSec = expiresInSec;
   }
 
-  async sign(user: { id: number; username: string; role: string }, now = Date.now()): Promise<string> {
+  /** `sandbox`: a token for that sandbox only (refused by the shared instance and by every other sandbox). */
+  async sign(user: { id: number; username: string; role: string }, now = Date.now(), sandbox: string | null = null): Promise<string> {
     const iat = Math.floor(now / 1000);
-    return new SignJWT({ username: user.username, role: user.role })
+    return new SignJWT({ username: user.username, role: user.role, ...(sandbox ? { sandbox } : {}) })
       .setProtectedHeader({ alg: 'HS512', typ: 'JWT' })
       .setSubject(String(user.id)).setIssuedAt(iat).setNotBefore(iat).setExpirationTime(iat + this.expiresInSec)
       .setAudience(AUDIENCE).setIssuer(ISSUER).setJti(randomUUID())
       .sign(this.key);
   }
 
-  /** The user id of a valid token; UNAUTHENTICATED for an expired, forged or malformed one. */
-  async verify(token: string): Promise<number> {
+  /** The user id (and sandbox, when scoped) of a valid token; UNAUTHENTICATED for an expired, forged or malformed one. */
+  async verify(token: string): Promise<{ id: number; sandbox: string | null }> {
     try {
       const { payload } = await jwtVerify(token, this.key, { audience: AUDIENCE, issuer: ISSUER, algorithms: ['HS512'] });
       const id = Number(payload.sub);
       if (!Number.isInteger(id)) throw new ApiError('UNAUTHENTICATED', 'Unauthorized', 'Invalid JWT token');
-      return id;
+      return { id, sandbox: typeof payload['sandbox'] === 'string' ? payload['sandbox'] : null };
     } catch (err) {
       if (err instanceof ApiError) throw err;
       const expired = err instanceof joseErrors.JWTExpired;

@@ -9,7 +9,7 @@ import { ApiError, type ApiErrorCode } from '../errors.ts';
 
 const TYPE_NAME: Record<number, string> = {
   400: 'BadRequest', 401: 'Unauthenticated', 403: 'PermissionDenied', 404: 'NotFound', 405: 'MethodNotAllowed',
-  409: 'AlreadyExists', 429: 'TooManyRequests', 500: 'Unknown', 501: 'NotImplemented',
+  409: 'AlreadyExists', 429: 'TooManyRequests', 500: 'Unknown', 501: 'NotImplemented', 503: 'ServiceUnavailable',
 };
 
 export interface ProblemBody { type: string; title: string; status: number; detail: string; instance?: string }

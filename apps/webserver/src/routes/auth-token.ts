@@ -13,6 +13,8 @@ export const authTokenRoutes = (auth: Authenticator): FastifyPluginAsync => asyn
   }, async (req, reply) => {
     const { username, password } = req.body as { username: string; password: string };
     const user = await auth.login(username, password, req.ip);
-    return reply.code(201).send({ access_token: await auth.tokens.sign(user), token_type: 'bearer', expires_in: auth.tokens.expiresInSec });
+    // In a sandbox: only its owner and admins get a token, and it is good for that sandbox only.
+    if (auth.scope.name !== null) await auth.scope.admit({ userId: user.id, username: user.username, role: user.role, permissions: new Set() });
+    return reply.code(201).send({ access_token: await auth.tokens.sign(user, Date.now(), auth.scope.name), token_type: 'bearer', expires_in: auth.tokens.expiresInSec });
   });
 };

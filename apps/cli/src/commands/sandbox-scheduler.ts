@@ -1,0 +1,26 @@
+/**
+ * `windsock sandbox-scheduler`: one sandbox's scheduler and worker in one process, on its own schema, queue
+ * prefix and namespace (all from its environment, set by the control plane). Not for people to run: the control
+ * plane starts it (a child process, or a Deployment's container) and stops it with SIGTERM.
+ */
+import type { Command } from 'commander';
+import { loadCliEnv } from './env.ts';
+import { untilSignal } from './worker.ts';
+
+export function registerSandboxScheduler(program: Command, _setExit: (code: number) => void): void {
+  program.command('sandbox-scheduler', { hidden: true })
+    .description('Run one sandbox\'s scheduler and worker (started by the sandboxes control plane)')
+    .action(async () => {
+      const env = await loadCliEnv();
+      const [{ createLogger }, { dagsFolderOf }, { startSandboxScheduler }] = await Promise.all([
+        import('../logger.ts'), import('../runtime/folder.ts'), import('../runtime/sandbox-scheduler.ts'),
+      ]);
+      const log = createLogger(env.config.logging.level, `windsock-sandbox-${process.env['WINDSOCK_SANDBOX'] ?? 'scheduler'}`, 'json');
+      const proc = await startSandboxScheduler({ config: env.config, dagsFolder: dagsFolderOf(env), logger: log });
+      process.send?.({ type: 'ready' });
+      const sig = await untilSignal();
+      log.info(`received ${sig}; stopping`);
+      await proc.stop();
+      process.disconnect?.();
+    });
+}

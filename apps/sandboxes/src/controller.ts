@@ -1,0 +1,223 @@
+/**
+ * The sandboxes control plane: every pass it expires sandboxes past their time-to-live, takes the leases of the
+ * sandboxes no live control plane holds, and moves each of its own one step towards what its row asks:
+ *
+ *   pending  → schema migrated, namespace objects made, scheduler started → ready (or failed, with the reason)
+ *   ready    → scheduler kept running (restarted when it dies), put to sleep when idle, woken on a call, a DAG
+ *              change or a run falling due
+ *   deleting → scheduler stopped (its tasks cancelled), namespace deleted, schema dropped, queue keys removed,
+ *              row deleted — each step idempotent, so a delete cut short is finished by the next pass
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { migrateToLatest, openMetastore, type Database } from '@windsock/metastore';
+import type { Logger, WindsockConfig } from '@windsock/config';
+import type { SchedulerHost, SchedulerLaunch } from './host.ts';
+import type { SandboxCluster } from './cluster.ts';
+import type { SandboxRow } from './types.ts';
+import { claimSandboxes, expireSandboxes, releaseLeases } from './sql/leases.ts';
+import { removeSandboxRow, setSandboxState, type SandboxChange } from './sql/set-sandbox-state.ts';
+import { sandboxActivity } from './sql/sandbox-activity.ts';
+import { dropSandboxSchema, removeQueueKeys } from './teardown.ts';
+import { folderSignature, resolveDagFolder } from './folder.ts';
+
+export interface ControllerOptions {
+  /** The shared instance's metastore (the `sandbox` table; each sandbox's tables are read by schema). */
+  db: Kysely<Database>;
+  config: WindsockConfig;
+  host: SchedulerHost;
+  /** Namespace objects, when tasks or schedulers run on Kubernetes. */
+  cluster: SandboxCluster | null;
+  dagsRoot: string;
+  logger: Logger;
+  passMs?: number;
+  leaseMs?: number;
+  /** Restarts of a dying scheduler before its sandbox is failed. */
+  maxRestarts?: number;
+}
+
+interface Memo { migrated: boolean; restarts: number; runningSince: number | null; signature: string | null; checkedAt: number }
+
+export class SandboxController {
+  readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  readonly #o: Required<Pick<ControllerOptions, 'passMs' | 'leaseMs' | 'maxRestarts'>> & ControllerOptions;
+  readonly #memo = new Map<string, Memo>();
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> | null = null;
+  #again = false;
+  #stopped = false;
+
+  constructor(o: ControllerOptions) { this.#o = { passMs: 1000, leaseMs: 30_000, maxRestarts: 3, ...o }; }
+
+  start(): void { this.#schedule(0); }
+
+  /** Runs a pass soon (a sandbox was created, deleted or called while asleep). */
+  poke(): void { if (!this.#stopped) this.#schedule(0); }
+
+  /** One pass now (tests); resolves when it is done. */
+  async pass(): Promise<void> {
+    if (this.#running) { this.#again = true; return this.#running; }
+    this.#running = this.#pass().finally(() => { this.#running = null; });
+    return this.#running;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#running;
+    await this.#o.host.close();
+    await releaseLeases(this.#o.db, this.id).catch(() => {});
+  }
+
+  #schedule(ms: number): void {
+    if (this.#stopped) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      void this.pass().catch((err: unknown) => this.#o.logger.error({ err }, 'sandbox control pass failed')).finally(() => {
+        if (this.#again) { this.#again = false; this.#schedule(0); } else this.#schedule(this.#o.passMs);
+      });
+    }, ms);
+    this.#timer.unref?.();
+  }
+
+  async #pass(): Promise<void> {
+    const expired = await expireSandboxes(this.#o.db);
+    for (const name of expired) this.#o.logger.info({ sandbox: name }, 'sandbox time-to-live expired: deleting it');
+    const rows = await claimSandboxes(this.#o.db, this.id, this.#o.leaseMs);
+    await Promise.all(rows.map((row) => this.#reconcile(row).catch(async (err: unknown) => {
+      const reason = (err as Error).message;
+      this.#o.logger.warn({ sandbox: row.name, err }, 'sandbox step failed; retrying next pass');
+      if (row.status !== 'deleting' && row.reason !== reason) await this.#set(row, { reason });
+    })));
+  }
+
+  #memoOf(name: string): Memo {
+    let m = this.#memo.get(name);
+    if (!m) this.#memo.set(name, (m = { migrated: false, restarts: 0, runningSince: null, signature: null, checkedAt: 0 }));
+    return m;
+  }
+
+  #set(row: SandboxRow, c: SandboxChange) { return setSandboxState(this.#o.db, row.name, this.id, c); }
+
+  async #reconcile(row: SandboxRow): Promise<void> {
+    switch (row.status) {
+      case 'deleting': return this.#teardown(row);
+      case 'pending': return this.#provision(row);
+      case 'ready': return this.#keep(row);
+      case 'failed': { await this.#o.host.stop(row); return; }
+      default: { const never: never = row.status; throw new Error(`unknown sandbox status ${String(never)}`); }
+    }
+  }
+
+  #launch(row: SandboxRow): SchedulerLaunch {
+    const c = this.#o.config;
+    const folder = (row.dag_source as { folder?: string }).folder;
+    if (folder === undefined) throw new Error('only folder DAG sources can be run yet');
+    const where = resolveDagFolder(this.#o.dagsRoot, folder, row.owner, true);
+    if ('error' in where) throw new Error(where.error);
+    return { env: {
+      WINDSOCK__DATABASE__URL: c.database.url, WINDSOCK__DATABASE__SCHEMA: row.schema_name, WINDSOCK__DATABASE__POOL_SIZE: '4',
+      WINDSOCK__QUEUE__PREFIX: row.queue_prefix, WINDSOCK__QUEUE__REDIS_URL: c.queue.redis_url, WINDSOCK__QUEUE__BACKEND: c.queue.backend,
+      WINDSOCK__KUBERNETES__NAMESPACE: row.namespace, WINDSOCK__CORE__DAGS_FOLDER: where.path, WINDSOCK__CORE__FERNET_KEY: c.core.fernet_key,
+      WINDSOCK__SCHEDULER__HEALTH_CHECK_PORT: '0', WINDSOCK__WORKER__HEALTH_CHECK_PORT: '0', WINDSOCK_SANDBOX: row.name,
+      // A sandbox's scheduler stops to sleep (nothing runs then) or to be deleted (what runs is cancelled): no grace.
+      WINDSOCK__WORKER__SHUTDOWN_GRACE_SEC: '2', WINDSOCK__LOGGING__LEVEL: c.logging.level,
+    } };
+  }
+
+  async #provision(row: SandboxRow): Promise<void> {
+    const memo = this.#memoOf(row.name);
+    if (!memo.migrated) {
+      const store = await openMetastore({ kind: 'postgres', url: this.#o.config.database.url, schema: row.schema_name, poolSize: 1, applicationName: `windsock-sandbox-${row.name}` });
+      try { await migrateToLatest(store.db); } finally { await store.close(); }
+      memo.migrated = true;
+    }
+    await this.#o.cluster?.ensure(row);
+    await this.#o.host.ensure(row, this.#launch(row));
+    const st = await this.#o.host.state(row);
+    if (st.state === 'running') {
+      memo.runningSince = Date.now();
+      await this.#set(row, { status: 'ready', reason: null, scheduler: 'running', ready: true, clearWake: true });
+      this.#o.logger.info({ sandbox: row.name, owner: row.owner, ms: Date.now() - new Date(row.created_at).getTime() }, 'sandbox ready');
+    } else if (st.state === 'failed') {
+      await this.#fail(row, st.reason);
+    } else if (Date.now() - new Date(row.created_at).getTime() > this.#o.config.sandboxes.start_timeout_sec * 1000) {
+      await this.#fail(row, `the scheduler did not start within ${this.#o.config.sandboxes.start_timeout_sec} s`);
+    }
+  }
+
+  async #fail(row: SandboxRow, reason: string): Promise<void> {
+    await this.#o.host.stop(row);
+    await this.#set(row, { status: 'failed', reason, scheduler: 'stopped' });
+    this.#o.logger.warn({ sandbox: row.name, reason }, 'sandbox failed');
+  }
+
+  async #keep(row: SandboxRow): Promise<void> {
+    const memo = this.#memoOf(row.name);
+    if (row.scheduler === 'asleep') return this.#maybeWake(row, memo);
+    const st = await this.#o.host.state(row);
+    if (st.state === 'absent' || st.state === 'failed') {
+      // A scheduler that died (or was hosted by a control plane now gone) is started again, a few times.
+      if (st.state === 'failed' && ++memo.restarts > this.#o.maxRestarts) return this.#fail(row, st.reason);
+      await this.#o.host.ensure(row, this.#launch(row));
+      memo.runningSince = null;
+      if (row.scheduler !== 'starting') await this.#set(row, { scheduler: 'starting' });
+      return;
+    }
+    if (st.state === 'starting') return;
+    memo.runningSince ??= Date.now();
+    if (row.scheduler !== 'running') await this.#set(row, { scheduler: 'running', clearWake: true });
+    await this.#maybeSleep(row, memo);
+  }
+
+  async #maybeSleep(row: SandboxRow, memo: Memo): Promise<void> {
+    const idleMs = this.#o.config.sandboxes.idle_sleep_sec * 1000;
+    const now = Date.now();
+    if (idleMs <= 0 || now - new Date(row.last_active_at).getTime() < idleMs || now - (memo.runningSince ?? now) < idleMs) return;
+    if (now - memo.checkedAt < Math.min(idleMs, 10_000)) return;
+    memo.checkedAt = now;
+    const a = await sandboxActivity(this.#o.db, row.schema_name);
+    if (a.busy || (a.nextDueAt && a.nextDueAt.getTime() - now < idleMs)) return;
+    memo.signature = this.#signature(row);
+    await this.#o.host.stop(row);
+    memo.runningSince = null;
+    await this.#set(row, { scheduler: 'asleep', clearWake: true });
+    this.#o.logger.info({ sandbox: row.name }, 'sandbox idle: scheduler stopped until the next call, DAG change or due run');
+  }
+
+  #signature(row: SandboxRow): string | null {
+    const folder = (row.dag_source as { folder?: string }).folder;
+    if (folder === undefined) return null;
+    const where = resolveDagFolder(this.#o.dagsRoot, folder, row.owner, true);
+    return 'path' in where ? folderSignature(where.path) : null;
+  }
+
+  async #maybeWake(row: SandboxRow, memo: Memo): Promise<void> {
+    const now = Date.now();
+    let why: string | null = row.wake_requested_at ? 'an API call' : null;
+    if (!why && now - memo.checkedAt >= 5000) {
+      memo.checkedAt = now;
+      const sig = this.#signature(row);
+      if (memo.signature !== null && sig !== memo.signature) why = 'a DAG change';
+      else if (memo.signature === null) memo.signature = sig;
+      const a = why ? null : await sandboxActivity(this.#o.db, row.schema_name);
+      if (a && (a.busy || (a.nextDueAt && a.nextDueAt.getTime() <= now + this.#o.passMs))) why = a.busy ? 'work waiting' : 'a run falling due';
+    }
+    if (!why) return;
+    await this.#o.host.ensure(row, this.#launch(row));
+    await this.#set(row, { scheduler: 'starting', clearWake: true });
+    this.#o.logger.info({ sandbox: row.name, why }, 'sandbox woken');
+  }
+
+  async #teardown(row: SandboxRow): Promise<void> {
+    await this.#o.host.stop(row);
+    if (this.#o.cluster && !(await this.#o.cluster.teardown(row))) return; // the namespace is going: next pass
+    await dropSandboxSchema(this.#o.db, row.schema_name);
+    if (this.#o.config.queue.backend === 'redis') await removeQueueKeys(this.#o.config.queue.redis_url, row.queue_prefix);
+    if (await removeSandboxRow(this.#o.db, row.name, this.id)) {
+      this.#memo.delete(row.name);
+      this.#o.logger.info({ sandbox: row.name, reason: row.reason }, 'sandbox deleted');
+    }
+  }
+}

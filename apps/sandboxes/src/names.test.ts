@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration, parseQuantity, sandboxPlaces } from './names.ts';
+
+describe('sandbox names', () => {
+  it('derives schema, namespace and queue prefix', () => {
+    expect(sandboxPlaces('alice-dev', { namespacePrefix: 'windsock-sb-', queuePrefix: 'windsock' }))
+      .toEqual({ schema: 'sb_alice_dev', namespace: 'windsock-sb-alice-dev', queuePrefix: 'windsock-sb-alice-dev' });
+  });
+  it('refuses names that are not DNS labels', () => {
+    for (const bad of ['', 'Alice', '1abc', 'a_b', 'abc-', 'a'.repeat(41), 'a/b', 'a b', '../x']) expect(() => sandboxPlaces(bad, { namespacePrefix: '', queuePrefix: 'w' })).toThrow(RangeError);
+  });
+});
+
+describe('durations and quantities', () => {
+  it('parses durations', () => {
+    expect(parseDuration('8h')).toBe(28800);
+    expect(parseDuration('30m')).toBe(1800);
+    expect(parseDuration('2d')).toBe(172800);
+    expect(parseDuration('3600')).toBe(3600);
+    expect(parseDuration('1.5h')).toBe(5400);
+    expect(parseDuration('soon')).toBeNull();
+  });
+  it('parses quantities', () => {
+    expect(parseQuantity('500m')).toBeCloseTo(0.5);
+    expect(parseQuantity('8Gi')).toBe(8 * 2 ** 30);
+    expect(parseQuantity('1.5G')).toBe(1.5e9);
+    expect(parseQuantity(4)).toBe(4);
+    expect(parseQuantity('4 cores')).toBeNull();
+    expect(parseQuantity('-1')).toBeNull();
+  });
+});
