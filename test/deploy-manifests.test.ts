@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { compileConfig, CONFIG_SPEC } from '@windsock/config';
 
@@ -17,18 +17,18 @@ type Obj = { apiVersion: string; kind: string; metadata: { name: string }; [k: s
 const objects: Obj[] = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
   .flatMap((f) => parseAllDocuments(readFileSync(join(DIR, f), 'utf8')).map((d) => d.toJS() as Obj).filter(Boolean));
 const models: Record<string, new (o: never) => { validate(): void }> = {
-  Namespace, ConfigMap, Secret, ServiceAccount, Service, Deployment, Role, RoleBinding, NetworkPolicy,
+  Namespace, ConfigMap, Secret, ServiceAccount, Service, Deployment, Role, RoleBinding, NetworkPolicy, ClusterRole, ClusterRoleBinding,
 } as unknown as Record<string, new (o: never) => { validate(): void }>;
 
 describe('deploy/kubernetes', () => {
   it('holds the objects distributed mode needs, each valid', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ConfigMap/windsock-config', 'Deployment/windsock-scheduler', 'Deployment/windsock-webserver', 'Deployment/windsock-worker',
+      'ClusterRole/windsock-control-plane', 'ClusterRole/windsock-sandbox-admin', 'ClusterRoleBinding/windsock-control-plane', 'ConfigMap/windsock-config', 'Deployment/windsock-scheduler', 'Deployment/windsock-webserver', 'Deployment/windsock-worker',
       'Namespace/windsock', 'Namespace/windsock-tasks',
       'NetworkPolicy/windsock-datastores', 'NetworkPolicy/windsock-default-deny', 'NetworkPolicy/windsock-scheduler',
       'NetworkPolicy/windsock-tasks-deny-ingress', 'NetworkPolicy/windsock-webserver', 'NetworkPolicy/windsock-worker',
       'Role/windsock-worker', 'RoleBinding/windsock-worker', 'Secret/windsock-secrets',
-      'Service/windsock-webserver', 'ServiceAccount/windsock-worker']);
+      'Service/windsock-webserver', 'ServiceAccount/windsock-control-plane', 'ServiceAccount/windsock-worker']);
     for (const o of objects) {
       const Model = models[o.kind];
       expect(Model, o.kind).toBeDefined();
@@ -67,7 +67,7 @@ describe('deploy/kubernetes', () => {
     expect([...k.resources].sort()).toEqual(readdirSync(DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort());
   });
 
-  it('runs every process unprivileged, and gives a Kubernetes token only to the worker', () => {
+  it('runs every process unprivileged, and gives a Kubernetes token only to the worker and the control plane', () => {
     type PodSpec = { automountServiceAccountToken?: boolean; securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type: string } };
       containers: { securityContext?: { allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean; capabilities?: { drop?: string[] } } }[] };
     for (const d of objects.filter((o) => o.kind === 'Deployment')) {
@@ -77,7 +77,8 @@ describe('deploy/kubernetes', () => {
       for (const c of spec.containers) {
         expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
       }
-      expect(spec.automountServiceAccountToken, d.metadata.name).toBe(d.metadata.name === 'windsock-worker' ? undefined : false);
+      // The worker (pods) and the webserver (the sandboxes control plane) call the API; nothing else gets a token.
+      expect(spec.automountServiceAccountToken, d.metadata.name).toBe(['windsock-worker', 'windsock-webserver'].includes(d.metadata.name) ? undefined : false);
     }
   });
 

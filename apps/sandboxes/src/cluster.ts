@@ -11,6 +11,8 @@ import { parseQuantity } from './names.ts';
 import type { SandboxRow } from './types.ts';
 
 export const SCHEDULER_ACCOUNT = 'windsock-scheduler';
+/** The ClusterRole (deploy/kubernetes/rbac.yaml) the control plane binds itself to inside each sandbox namespace. */
+export const SANDBOX_ADMIN_ROLE = 'windsock-sandbox-admin';
 export const TASK_ACCOUNT = 'windsock-tasks';
 
 /** Label values are 63 characters of [A-Za-z0-9._-]; a username may hold more (`@`, `+`). */
@@ -42,7 +44,13 @@ export function namespaceObjects(sb: SandboxRow, c: WindsockConfig['sandboxes'])
   const labels = sandboxLabels(sb);
   const meta = (name: string) => ({ name, namespace: sb.namespace, labels, annotations: { 'windsock.dev/owner': sb.owner } });
   const quota = quotaOf(sb, c);
+  const [cpNamespace, cpAccount] = c.control_plane_account.includes(':') ? c.control_plane_account.split(':', 2) : [null, null];
   return {
+    controlPlaneBinding: cpNamespace && cpAccount ? {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta('windsock-control-plane'),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: SANDBOX_ADMIN_ROLE },
+      subjects: [{ kind: 'ServiceAccount', name: cpAccount, namespace: cpNamespace }],
+    } satisfies k8s.V1RoleBinding : null,
     namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: sb.namespace, labels, annotations: { 'windsock.dev/owner': sb.owner } } } satisfies k8s.V1Namespace,
     quota: {
       apiVersion: 'v1', kind: 'ResourceQuota', metadata: meta('sandbox-quota'),
@@ -92,6 +100,8 @@ export class SandboxCluster {
     const ns = await this.#core.readNamespace({ name: namespace });
     if (ns.metadata?.labels?.['windsock.dev/sandbox'] !== sb.name) throw new Error(`namespace ${namespace} exists and is not this sandbox's: pick another name`);
     if (ns.metadata?.deletionTimestamp) throw new Error(`namespace ${namespace} is still being deleted (an earlier sandbox of this name): retrying`);
+    // The control plane's rights inside the namespace come from this binding (it may bind that one ClusterRole only).
+    if (o.controlPlaneBinding) await createOrKeep(() => this.#rbac.createNamespacedRoleBinding({ namespace, body: o.controlPlaneBinding! }));
     await Promise.all([
       createOrKeep(() => this.#core.createNamespacedResourceQuota({ namespace, body: o.quota })),
       createOrKeep(() => this.#core.createNamespacedLimitRange({ namespace, body: o.limits })),

@@ -101,6 +101,7 @@ export const CONFIG_SPEC = {
     container_default_cpu: { kind: 'string', default: '500m', doc: 'LimitRange: cpu limit of a container that sets none (request: a fifth of it)' },
     container_default_memory: { kind: 'string', default: '512Mi', doc: 'LimitRange: memory limit of a container that sets none (request: half of it)' },
     scheduler_image: { kind: 'string', default: 'windsock/windsock:0.1.0', doc: '`kubernetes` runtime: image of the sandbox scheduler Deployment' },
+    control_plane_account: { kind: 'string', default: '', doc: 'On Kubernetes: the control plane\'s own service account as `namespace:name`; each sandbox namespace gets a RoleBinding of it to the ClusterRole `windsock-sandbox-admin`, so its cluster-wide rights stay to namespaces and bindings (deploy/kubernetes/rbac.yaml)' },
     scheduler_memory: { kind: 'string', default: '256Mi', doc: '`kubernetes` runtime: memory limit of a sandbox scheduler' },
   },
   webserver: {
