@@ -123,6 +123,8 @@ export class SandboxController {
       WINDSOCK__SCHEDULER__HEALTH_CHECK_PORT: '0', WINDSOCK__WORKER__HEALTH_CHECK_PORT: '0', WINDSOCK_SANDBOX: row.name,
       // A sandbox's scheduler stops to sleep (nothing runs then) or to be deleted (what runs is cancelled): no grace.
       WINDSOCK__WORKER__SHUTDOWN_GRACE_SEC: '2', WINDSOCK__LOGGING__LEVEL: c.logging.level,
+      // Idle is the normal state of a sandbox: its parser and template interpreters go soon after their last use.
+      WINDSOCK__DAG_PROCESSOR__PARSER_IDLE_RELEASE_SEC: '5', WINDSOCK__WORKER__TEMPLATE_IDLE_RELEASE_SEC: '10',
     } };
   }
 
