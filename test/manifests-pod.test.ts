@@ -71,6 +71,15 @@ describe('pod manifests', () => {
     expect(other.spec.tolerations).toEqual([{ key: 'windsock.dev/node-group', operator: 'Equal', value: 'cpu_intensive_1', effect: 'NoSchedule' }]);
   });
 
+  it('a locked namespace keeps every pod in it (a sandbox\'s), refusing a task that names another', () => {
+    const locked = compileKubernetesOptions({ namespace: 'windsock-sb-alice', namespaceLocked: true });
+    expect(buildPod(launchFor({ kind: 'bash', operator: 'BashOperator', args: { bash_command: 'x' } }), locked, 'l').namespace).toBe('windsock-sb-alice');
+    expect(buildPod(launchFor({ kind: 'pod', operator: 'KubernetesPodOperator', args: { image: 'i', namespace: 'windsock-sb-alice' } }), locked, 'l').namespace).toBe('windsock-sb-alice');
+    expect(() => buildPod(launchFor({ kind: 'pod', operator: 'KubernetesPodOperator', args: { image: 'i', namespace: 'kube-system' } }), locked, 'l'))
+      .toThrow(/namespace "kube-system" is refused: this instance runs pods and Spark applications in namespace windsock-sb-alice only/);
+    expect(buildPod(launchFor({ kind: 'pod', operator: 'KubernetesPodOperator', args: { image: 'i', namespace: 'kube-system' } }), options, 'l').namespace).toBe('kube-system');
+  });
+
   it('a bash task runs in the default image', () => {
     const pod = valid(buildPod(launchFor({ kind: 'bash', operator: 'BashOperator', args: { bash_command: 'echo hi' } }), options, 'l').pod);
     expect(pod.spec.containers[0]).toMatchObject({ image: 'python:3.12-slim', command: ['bash', '-c', 'echo hi'] });

@@ -119,7 +119,7 @@ export class SandboxController {
     return { env: {
       WINDSOCK__DATABASE__URL: c.database.url, WINDSOCK__DATABASE__SCHEMA: row.schema_name, WINDSOCK__DATABASE__POOL_SIZE: '4',
       WINDSOCK__QUEUE__PREFIX: row.queue_prefix, WINDSOCK__QUEUE__REDIS_URL: c.queue.redis_url, WINDSOCK__QUEUE__BACKEND: c.queue.backend,
-      WINDSOCK__KUBERNETES__NAMESPACE: row.namespace, WINDSOCK__CORE__DAGS_FOLDER: where.path, WINDSOCK__CORE__FERNET_KEY: c.core.fernet_key,
+      WINDSOCK__KUBERNETES__NAMESPACE: row.namespace, WINDSOCK__KUBERNETES__NAMESPACE_LOCKED: 'true', WINDSOCK__CORE__DAGS_FOLDER: where.path, WINDSOCK__CORE__FERNET_KEY: c.core.fernet_key,
       WINDSOCK__SCHEDULER__HEALTH_CHECK_PORT: '0', WINDSOCK__WORKER__HEALTH_CHECK_PORT: '0', WINDSOCK_SANDBOX: row.name,
       // A sandbox's scheduler stops to sleep (nothing runs then) or to be deleted (what runs is cancelled): no grace.
       WINDSOCK__WORKER__SHUTDOWN_GRACE_SEC: '2', WINDSOCK__LOGGING__LEVEL: c.logging.level,

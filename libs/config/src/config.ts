@@ -69,6 +69,7 @@ export const CONFIG_SPEC = {
   },
   kubernetes: {
     namespace: { kind: 'string', default: 'default', doc: 'Namespace of pods and SparkApplications whose task names none' },
+    namespace_locked: { kind: 'bool', default: false, doc: 'Refuse tasks that name another namespace than `namespace` (set for sandboxes, so their pods stay in their own)' },
     registry_prefix: { kind: 'string', default: '', doc: 'Prefix turning an `image_tag` (`<repo>.<dag>.<build_folder>`) into an image (`/` added unless it ends in `/` or `:`)' },
     default_image: { kind: 'string', default: 'python:3.12-slim', doc: 'Image of bash tasks and pods that name no image' },
     node_groups: { kind: 'string', default: '', doc: 'JSON `{"group": {"nodeSelector": {...}, "tolerations": [...]}}` for `node_group`; an unlisted group gets `{node_group_label: group}` and a matching NoSchedule toleration' },

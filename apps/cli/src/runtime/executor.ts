@@ -13,7 +13,7 @@ export function createExecutor(config: WindsockConfig, dagsFolder: string): Exec
   }
   const k = config.kubernetes;
   return new KubernetesExecutor(loadDefaultKubeConfig(), {
-    namespace: k.namespace, registryPrefix: k.registry_prefix, defaultImage: k.default_image, nodeGroups: parseNodeGroups(k.node_groups),
+    namespace: k.namespace, namespaceLocked: k.namespace_locked, registryPrefix: k.registry_prefix, defaultImage: k.default_image, nodeGroups: parseNodeGroups(k.node_groups),
     nodeGroupLabel: k.node_group_label, qps: k.qps, burst: k.burst, maxConcurrentCreates: k.max_concurrent_creates,
     deleteOnSuccess: k.delete_on_success, deleteOnFailure: k.delete_on_failure, startupTimeoutMs: k.startup_timeout * 1000,
     requestRetries: k.request_retries, requestTimeoutMs: k.request_timeout * 1000, sparkVersion: k.spark_version, dagsFolder,

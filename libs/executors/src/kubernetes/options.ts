@@ -13,6 +13,8 @@ export interface NodeGroup {
 export interface KubernetesOptions {
   /** Namespace of pods and SparkApplications whose task names none. */
   namespace: string;
+  /** Only `namespace` may be used: a task naming another is refused (a sandbox's pods stay in its namespace). */
+  namespaceLocked: boolean;
   /** Turns an `image_tag` (`<repo>.<dag>.<build_folder>`) into an image: prefix + tag ('/' inserted unless it ends in '/' or ':'). */
   registryPrefix: string;
   /** Image of bash / Python tasks, which name none. */
@@ -41,7 +43,7 @@ export interface KubernetesOptions {
 }
 
 export const KUBERNETES_DEFAULTS: KubernetesOptions = {
-  namespace: 'default', registryPrefix: '', defaultImage: 'python:3.12-slim', nodeGroups: {}, nodeGroupLabel: 'windsock.dev/node-group',
+  namespace: 'default', namespaceLocked: false, registryPrefix: '', defaultImage: 'python:3.12-slim', nodeGroups: {}, nodeGroupLabel: 'windsock.dev/node-group',
   qps: 20, burst: 30, maxConcurrentCreates: 16, deleteOnSuccess: true, deleteOnFailure: true, startupTimeoutMs: 120_000,
   requestRetries: 5, requestTimeoutMs: 30_000, sparkVersion: '3.5.1', dagsFolder: '.',
 };

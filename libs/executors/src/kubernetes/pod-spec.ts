@@ -10,7 +10,7 @@ import type { TaskLaunch } from '../types.ts';
 import { reconcileAll } from './merge.ts';
 import { imageForTag, nodeGroupPlacement, type KubernetesOptions } from './options.ts';
 import { LAUNCH_ANNOTATION, makeSafeLabelValue, objectName, tryAnnotations, tryLabels, WORKER_LABEL } from './labels.ts';
-import { argError, envList, isObj, loadDocument, obj, objList, platformMounts, platformResources, str, strList, strMap, type Obj } from './task-args.ts';
+import { argError, envList, isObj, loadDocument, namespaceOf, obj, objList, platformMounts, platformResources, str, strList, strMap, type Obj } from './task-args.ts';
 
 export const BASE_CONTAINER = 'base';
 
@@ -151,7 +151,7 @@ function executorConfigLayers(launch: TaskLaunch, o: KubernetesOptions): { templ
 }
 
 export function buildPod(launch: TaskLaunch, o: KubernetesOptions, launchId: string): PodPlan {
-  const namespace = str(launch, 'namespace') ?? o.namespace;
+  const namespace = namespaceOf(launch, str(launch, 'namespace'), o);
   const name = objectName(launch.key);
   const ec = executorConfigLayers(launch, o);
   const merged = reconcileAll([ec.template, templateLayer(launch, o), operatorPod(launch, o), ec.override]);

@@ -17,6 +17,13 @@ export function argError(launch: TaskLaunch, arg: string, message: string): Exec
   return new ExecutorError('UNSUPPORTED_TASK', `task ${launch.key.taskId}: ${arg} ${message}`);
 }
 
+/** The namespace a task's object goes to: its own, else the default; refused out of a locked one. */
+export function namespaceOf(launch: TaskLaunch, own: string | undefined, o: { namespace: string; namespaceLocked: boolean }): string {
+  const ns = own ?? o.namespace;
+  if (o.namespaceLocked && ns !== o.namespace) throw argError(launch, 'namespace', `"${ns}" is refused: this instance runs pods and Spark applications in namespace ${o.namespace} only`);
+  return ns;
+}
+
 export function str(launch: TaskLaunch, arg: string): string | undefined {
   const v = launch.rendered[arg];
   if (v === undefined || v === null || v === '') return undefined;

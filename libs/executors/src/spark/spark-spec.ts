@@ -9,7 +9,7 @@
 import type { TaskLaunch } from '../types.ts';
 import { imageForTag, nodeGroupPlacement, type KubernetesOptions } from '../kubernetes/options.ts';
 import { LAUNCH_ANNOTATION, makeSafeLabelValue, objectName, tryAnnotations, tryLabels, WORKER_LABEL } from '../kubernetes/labels.ts';
-import { argError, envList, isObj, loadDocument, obj, objList, platformMounts, str, strList, strMap, type Obj } from '../kubernetes/task-args.ts';
+import { argError, envList, isObj, loadDocument, namespaceOf, obj, objList, platformMounts, str, strList, strMap, type Obj } from '../kubernetes/task-args.ts';
 
 export const SPARK_API_VERSION = 'sparkoperator.k8s.io/v1beta2';
 export const DRIVER_CONTAINER = 'spark-kubernetes-driver';
@@ -107,7 +107,7 @@ function isPlatform(launch: TaskLaunch): boolean {
 
 export function buildSparkApp(launch: TaskLaunch, o: KubernetesOptions, launchId: string): SparkPlan {
   const app = isPlatform(launch) ? fromPlatform(launch, o) : fromTemplate(launch, o);
-  const namespace = str(launch, 'namespace') ?? (isObj(app.metadata) && typeof app.metadata.namespace === 'string' ? app.metadata.namespace : o.namespace);
+  const namespace = namespaceOf(launch, str(launch, 'namespace') ?? (isObj(app.metadata) && typeof app.metadata.namespace === 'string' ? app.metadata.namespace : undefined), o);
   const name = objectName(launch.key, 63 - '-driver'.length);
   const labels = { ...tryLabels(launch.key, 'spark_kubernetes_operator'), [WORKER_LABEL]: makeSafeLabelValue(launch.workerId) };
   const meta = (isObj(app.metadata) ? app.metadata : {}) as Obj;
