@@ -40,7 +40,8 @@ export async function startFakeControlPlane(o: { readyAfter?: number; goneAfter?
     const m = /^\/api\/windsock\/v1\/sandboxes(?:\/([^/]+))?(\/extend)?$/.exec(path);
     if (!m) return problem(404, 'Not Found', `No route ${method} ${path}`);
     const name = m[1] ? decodeURIComponent(m[1]) : null;
-    const visible = (sb: FakeSandbox | undefined) => (sb && (who.admin || sb.owner === who.user) ? sb : undefined);
+    type Stored = FakeSandbox & { polls: number };
+    const visible = (sb: Stored | undefined) => (sb && (who.admin || sb.owner === who.user) ? sb : undefined);
     if (!name && method === 'GET') {
       const list = [...sandboxes.values()].filter((s) => visible(s)).map(view);
       return { status: 200, body: { sandboxes: list, total_entries: list.length } };
