@@ -16,7 +16,7 @@ import type { Metastore } from '@windsock/metastore';
 import { freshDatabase, type TestDatabase } from './support/db.ts';
 import { dagFolder, startInstance, type TestInstance } from './support/instance.ts';
 import { PASSWORD, startApi, type ApiHarness } from './support/api.ts';
-import { BIN, ROOT, windsock } from './support/cli-run.ts';
+import { BIN, ROOT, windsock, windsockInTerminal } from './support/cli-run.ts';
 
 let tdb: TestDatabase; let store: Metastore; let inst: TestInstance; let api: ApiHarness;
 let home: string; let file: string;
@@ -81,6 +81,15 @@ describe('windsock login', { timeout: 120_000 }, () => {
     expect(await readFile(file, 'utf8')).toBe(before);
   });
 
+  it('on a terminal it asks for the password without echoing it', async () => {
+    const r = await windsockInTerminal(['login', '--api-url', api.url, '--username', 'op'], base, 120, { after: 'Password for', text: `${PASSWORD}\r` });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain(`Password for op at ${api.url}: `);
+    expect(r.output).toContain(`Logged in to ${api.url} as op`);
+    expect(r.output).not.toContain(PASSWORD);
+    expect(parseYaml(await readFile(file, 'utf8'))).toMatchObject({ api_url: api.url, username: 'op' });
+  });
+
   it('without a terminal and without --password-stdin it says what to do (exit 2)', async () => {
     const r = await windsock(['login', '--api-url', api.url, '--username', 'user'], base);
     expect([r.code, r.stderr.trim()]).toEqual([2, 'windsock: no terminal to ask for the password: use --password-stdin']);
@@ -89,7 +98,7 @@ describe('windsock login', { timeout: 120_000 }, () => {
   it('logout forgets the token; then the server says to log in (exit 4)', async () => {
     const o = await windsock(['logout'], base);
     expect(o.code).toBe(0);
-    expect(parseYaml(await readFile(file, 'utf8'))).toEqual({ api_url: api.url, username: 'user' });
+    expect(parseYaml(await readFile(file, 'utf8'))).toEqual({ api_url: api.url, username: 'op' });
     const t = await windsock(['dags', 'trigger', 'cli_lines'], base);
     expect(t.code).toBe(4);
     expect(t.stderr).toContain('not logged in or the token expired: run windsock login');

@@ -1,5 +1,5 @@
 /** Runs the built `windsock` command as a child process (as a user runs it), piped or in a pseudo-terminal. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -24,11 +24,19 @@ const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
  * The command in a pseudo-terminal (util-linux `script`): stdin, stdout and stderr are the terminal, so the
  * output is both streams as a terminal shows them. COLUMNS sets the terminal's width.
  */
-export function windsockInTerminal(args: string[], env: Record<string, string | undefined> = {}, columns = 120): Promise<{ code: number; output: string }> {
+export function windsockInTerminal(args: string[], env: Record<string, string | undefined> = {}, columns = 120, typed?: { after: string; text: string }): Promise<{ code: number; output: string }> {
   const cmd = `stty cols ${columns} rows 40 2>/dev/null; exec ${[process.execPath, BIN, ...args].map(quote).join(' ')}`;
-  return new Promise((res) => {
-    execFile('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, NO_COLOR: undefined, TERM: 'xterm', ...env }, cwd: ROOT, timeout: 100_000 }, (err, stdout) => {
-      res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, output: stdout });
+  return new Promise((res, rej) => {
+    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, NO_COLOR: undefined, TERM: 'xterm', ...env }, cwd: ROOT });
+    const timer = setTimeout(() => { child.kill(); rej(new Error(`timed out: ${output}`)); }, 100_000);
+    let output = '';
+    let sent = false;
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      // Typed on the terminal once the command asks (so it is typed into the prompt, not before it).
+      if (typed && !sent && output.includes(typed.after)) { sent = true; child.stdin.write(typed.text); }
     });
+    if (!typed) child.stdin.end();
+    child.once('exit', (code) => { clearTimeout(timer); child.stdin.destroy(); res({ code: code ?? 1, output }); });
   });
 }
