@@ -124,6 +124,7 @@ describe('on a terminal (pseudo-terminal) and piped', { timeout: 120_000 }, () =
     expect(t.output).toMatch(new RegExp(`\\r\\x1b\\[K${SPINNER.source} sandbox tty-dev: pending, scheduler starting \\(\\d+s\\)`));
     expect(t.output).toMatch(/sandbox tty-dev is ready \(\d+s\)/);
     expect(t.output).toMatch(/ui_url +\| http:\/\/127\.0\.0\.1:\d+\/sandboxes\/tty-dev\//);
+    expect(t.output).toMatch(/status +\| \x1b\[32mready/); // eslint-disable-line no-control-regex
     const p = await windsock(['sandboxes', 'create', 'pipe-dev', '--dags', '/srv/dags'], env);
     expect(p.code).toBe(0);
     expect(p.stderr + p.stdout).not.toMatch(SPINNER);

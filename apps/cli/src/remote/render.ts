@@ -42,7 +42,11 @@ export function printTable(columns: string[], rows: Record<string, unknown>[], f
   const lines = tableLines(columns, cells, {
     width,
     header: colour ? (s) => ANSI.bold + s + ANSI.reset : undefined,
-    cell: colour ? (col, value, padded) => (STATE_COLUMNS.has(col) && STATE_COLOUR[value] ? STATE_COLOUR[value] + padded + ANSI.reset : padded) : undefined,
+    // A state column, or in a field | value table the value of a state field.
+    cell: colour ? (col, value, padded, row) => {
+      const stateCell = STATE_COLUMNS.has(col) || (col === 'value' && columns[0] === 'field' && STATE_COLUMNS.has(row[0] ?? ''));
+      return stateCell && STATE_COLOUR[value] ? STATE_COLOUR[value] + padded + ANSI.reset : padded;
+    } : undefined,
   });
   t.write(lines.join('\n') + '\n');
 }

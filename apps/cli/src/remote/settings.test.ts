@@ -60,6 +60,14 @@ describe('resolveTarget', () => {
     expect(resolveTarget({ apiUrl: 'http://flag:3', token: 'flag-token' }, e2)).toMatchObject({ apiUrl: 'http://flag:3', token: 'flag-token', tokenFrom: 'flag' });
   });
 
+  it('flags and environment giving URL and token leave the file unread (even one others may read)', () => {
+    const path = join(tmp(), 'cli.yaml');
+    writeFileSync(path, 'api_url: http://h\ntoken: secret\n', { mode: 0o644 });
+    chmodSync(path, 0o644);
+    expect(resolveTarget({ apiUrl: 'http://ci:1', token: 'ci' }, { WINDSOCK_CLI_CONFIG: path })).toMatchObject({ token: 'ci', tokenFrom: 'flag' });
+    expect(() => resolveTarget({ apiUrl: 'http://ci:1' }, { WINDSOCK_CLI_CONFIG: path })).toThrow(/chmod 600/);
+  });
+
   it('never sends a saved token to another server than the one it was saved for', () => {
     const env = withFile({ api_url: 'http://file:1', token: 'file-token' });
     expect(resolveTarget({ apiUrl: 'http://other:9' }, env)).toMatchObject({ token: null, tokenFrom: null });

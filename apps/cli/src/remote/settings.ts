@@ -86,7 +86,8 @@ export function checkSandboxName(name: string): string {
 /** Resolves URL, sandbox and token. `needUrl`: no URL anywhere is a usage error saying where to set one. */
 export function resolveTarget(flags: RemoteFlags, env: NodeJS.ProcessEnv = process.env): Target {
   const path = cliFilePath(env);
-  const file = readCliFile(path);
+  // The file is read only for what flags and environment leave open (a CI job passing both never touches it).
+  const file = (flags.apiUrl ?? env.WINDSOCK_API_URL) && (flags.token ?? env.WINDSOCK_API_TOKEN) ? {} : readCliFile(path);
   const rawUrl = flags.apiUrl ?? env.WINDSOCK_API_URL ?? file.api_url;
   if (!rawUrl) throw usageError(`no Windsock API URL: pass --api-url URL, set WINDSOCK_API_URL, or run windsock login --api-url URL`);
   const apiUrl = normalizeUrl(rawUrl, flags.apiUrl ? '--api-url' : env.WINDSOCK_API_URL ? 'WINDSOCK_API_URL' : `api_url in ${path}`);

@@ -34,8 +34,8 @@ export interface TableStyle {
   /** Terminal width; Infinity: never cut. */
   width: number;
   header?: (s: string) => string;
-  /** Colours one cell (already cut and padded) by its column and raw value. */
-  cell?: (column: string, value: string, padded: string) => string;
+  /** Colours one cell (already cut and padded) by its column, raw value and row. */
+  cell?: (column: string, value: string, padded: string, row: string[]) => string;
 }
 
 /** The table's lines (no trailing newline), as Airflow's CLI draws them: `a | b`, then `==+==`, then the rows. */
@@ -47,6 +47,6 @@ export function tableLines(columns: string[], rows: string[][], style: TableStyl
   return [
     line(columns, (_i, p) => (style.header ? style.header(p) : p)),
     widths.map((w) => '='.repeat(w)).join('=+='),
-    ...rows.map((r) => line(columns.map((_c, i) => r[i] ?? ''), (i, p) => (style.cell ? style.cell(columns[i]!, r[i] ?? '', p) : p))),
+    ...rows.map((r) => line(columns.map((_c, i) => r[i] ?? ''), (i, p) => (style.cell ? style.cell(columns[i]!, r[i] ?? '', p, r) : p))),
   ];
 }
