@@ -163,6 +163,18 @@ describe('dags trigger and tasks logs', { timeout: 120_000 }, () => {
     expect(Number.isNaN(Date.parse(events[0]!.timestamp))).toBe(false);
   });
 
+  it('tasks logs reads a long log to its end: past the 2000 chunks one answer holds', async () => {
+    const ti = await store.db.selectFrom('task_instance').innerJoin('dag_run', 'dag_run.id', 'task_instance.dag_run_id').select('task_instance.id')
+      .where('dag_run.run_id', '=', 'cli_follow_1').where('task_instance.task_id', '=', 'talk').executeTakeFirstOrThrow();
+    await store.db.insertInto('task_log').values(Array.from({ length: 2100 }, (_, i) => ({ task_instance_id: ti.id, try_number: 1, chunk: `extra ${i + 1}\n` }))).execute();
+    const r = await windsock(['tasks', 'logs', 'cli_lines', 'cli_follow_1', 'talk', '-o', 'plain'], withToken('Viewer'));
+    expect(r.code, r.stderr).toBe(0);
+    const extra = r.stdout.split('\n').filter((l) => l.startsWith('extra '));
+    expect(extra).toHaveLength(2100);
+    expect(extra.at(-1)).toBe('extra 2100');
+    expect(new Set(extra).size).toBe(2100);
+  });
+
   it('trigger --wait follows the run: exit 0 and the run as YAML on success; exit 1 when it failed', async () => {
     const ok = await windsock(['dags', 'trigger', 'cli_lines', '--wait', '-o', 'yaml'], withToken('Op'));
     expect(ok.code, ok.stderr).toBe(0);

@@ -56,6 +56,14 @@ describe('windsock sandboxes (against the documented contract)', { timeout: 120_
     expect([again.code, again.stderr.trim()]).toEqual([1, 'windsock: Sandbox alice-git already exists']);
   });
 
+  it('a sandbox not ready within --timeout is exit 1, saying how to look or wait longer', async () => {
+    const r = await windsock(['sandboxes', 'create', 'slow-one', '--dags', '/x', '--timeout', '0.1'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('windsock: sandbox slow-one is still pending after 0.1 s: see windsock sandboxes get slow-one, or wait longer with --timeout');
+    expect(r.stdout).toBe('');
+    cp.sandboxes.delete('slow-one');
+  });
+
   it('a sandbox that fails exits 1 with the reason', async () => {
     const r = await windsock(['sandboxes', 'create', 'broken-one', '--git-url', 'https://git.example.com/none.git'], env);
     expect(r.code).toBe(1);

@@ -3,11 +3,11 @@ import type { Command } from 'commander';
 import { remoteOptions } from './remote-options.ts';
 
 export function registerLogin(program: Command, _setExit: (code: number) => void): void {
-  remoteOptions(program.command('login'), { output: false })
+  remoteOptions(program.command('login'), { output: false, token: false })
     .description('Sign in to a running Windsock and keep the token (in ~/.config/windsock/cli.yaml, mode 0600)')
     .option('-u, --username <name>', 'user name (asked on a terminal when not given)')
     .option('--password-stdin', 'read the password from stdin (otherwise asked on the terminal without echo)')
-    .action(async (opts: { apiUrl?: string; sandbox?: string; token?: string; username?: string; passwordStdin?: boolean }) => {
+    .action(async (opts: { apiUrl?: string; sandbox?: string; username?: string; passwordStdin?: boolean }) => {
       const { login } = await import('../remote/login.ts');
       await login(opts);
     });

@@ -6,9 +6,9 @@ import type { Command } from 'commander';
 
 export interface RemoteOpts { apiUrl?: string; token?: string; sandbox?: string; output: string }
 
-export function remoteOptions(cmd: Command, o: { sandbox?: boolean; output?: boolean } = {}): Command {
-  cmd.option('--api-url <url>', 'Windsock URL (default: $WINDSOCK_API_URL, then the URL saved by windsock login)')
-    .option('--token <token>', 'API token (default: $WINDSOCK_API_TOKEN, then the token saved by windsock login)');
+export function remoteOptions(cmd: Command, o: { sandbox?: boolean; output?: boolean; token?: boolean } = {}): Command {
+  cmd.option('--api-url <url>', 'Windsock URL (default: $WINDSOCK_API_URL, then the URL saved by windsock login)');
+  if (o.token !== false) cmd.option('--token <token>', 'API token (default: $WINDSOCK_API_TOKEN, then the token saved by windsock login)');
   if (o.sandbox !== false) cmd.option('--sandbox <name>', 'talk to this sandbox of the Windsock (default: $WINDSOCK_SANDBOX)');
   if (o.output !== false) cmd.option('-o, --output <format>', 'table, json, yaml or plain', 'table');
   return cmd;

@@ -90,8 +90,13 @@ export async function logs(dagId: string, runId: string, taskId: string, opts: L
   if (!opts.follow) {
     tryNumber ??= ti.try_number;
     if (tryNumber < 1) throw new CliError(`${taskId} of ${runId} has not run yet (state ${ti.state ?? 'none'}): add --follow to wait for it`);
-    printLines(await page(tryNumber), format, write);
-    return;
+    // An answer holds a bounded number of chunks: read on with its token until one brings nothing.
+    let token: string | undefined;
+    for (;;) {
+      const p = await page(tryNumber, token);
+      if (printLines(p, format, write) === 0 || !p.continuation_token) return;
+      token = p.continuation_token;
+    }
   }
   // Follow: wait for the try to start, then print what each poll adds until the try has ended, and read until a
   // read after its end brings nothing (the last lines are written as it ends). Without --try, the latest try:

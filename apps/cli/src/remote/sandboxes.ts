@@ -87,7 +87,6 @@ export async function create(name: string, opts: CreateOpts): Promise<void> {
       while (sb.status === 'pending') {
         progress.update(`${sb.status}${sb.scheduler ? `, scheduler ${sb.scheduler}` : ''}`);
         if (Date.now() >= deadline) {
-          progress.stop();
           throw new CliError(`sandbox ${name} is still ${sb.status} after ${opts.timeout} s: see windsock sandboxes get ${name}, or wait longer with --timeout`);
         }
         await sleep(pollMs());
