@@ -5,10 +5,11 @@ export function ask(question: string, hidden: boolean): Promise<string> {
   const input = process.stdin;
   const out = process.stderr;
   if (!input.isTTY) throw new CliError(`no terminal to ask for the ${hidden ? 'password' : 'answer'}: ${hidden ? 'use --password-stdin' : 'pass it as an option'}`, EXIT.USAGE);
+  // Raw mode (the terminal echoes nothing) before the question: an answer typed as soon as it shows is never echoed.
+  input.setRawMode(true);
   out.write(question);
   return new Promise((resolve, reject) => {
     let value = '';
-    input.setRawMode(true);
     input.resume();
     input.setEncoding('utf8');
     const done = (err?: Error) => {
