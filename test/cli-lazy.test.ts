@@ -45,7 +45,7 @@ describe('the CLI loads what the command needs', { timeout: 300_000 }, () => {
   it('--help lists every command and loads none of the heavy modules', async () => {
     const r = await traced(['--help']);
     expect(r.code).toBe(0);
-    for (const cmd of ['standalone', 'db', 'dags', 'tasks', 'users', 'webserver', 'scheduler', 'worker']) expect(r.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
+    for (const cmd of ['standalone', 'db', 'dags', 'tasks', 'users', 'webserver', 'scheduler', 'worker', 'login', 'logout', 'sandboxes']) expect(r.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
     expect(r.modules.length).toBeGreaterThan(5); // the trace works
     expect(heavyIn(r.modules)).toEqual([]);
     // Sub-command help is complete too: options registered without loading the command's code.
@@ -53,6 +53,22 @@ describe('the CLI loads what the command needs', { timeout: 300_000 }, () => {
     expect(sub.stdout).toContain('--role <role>');
     expect(sub.stdout).toContain('Admin, Op, User, Viewer');
     expect(heavyIn(sub.modules)).toEqual([]);
+  });
+
+  it('the remote commands (help and a run against a server) load nothing heavy', async () => {
+    const help = await traced(['sandboxes', 'create', '--help']);
+    expect(help.stdout).toContain('--git-url <url>');
+    expect(heavyIn(help.modules)).toEqual([]);
+    const trigger = await traced(['dags', 'trigger', '--help']);
+    expect(trigger.stdout).toContain('--logical-date <iso>');
+    expect(heavyIn(trigger.modules)).toEqual([]);
+    // A real run of a remote command: it fails (nothing listens there), having loaded only the CLI's client.
+    const r = await traced(['tasks', 'logs', 'd', 'r', 't', '--api-url', 'http://127.0.0.1:1', '--token', 'x'], { WINDSOCK_CLI_CONFIG: '/nonexistent/cli.yaml' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('cannot reach Windsock at http://127.0.0.1:1');
+    expect(r.modules.some((x) => x.endsWith('/apps/cli/src/remote/runs.ts'))).toBe(true);
+    expect(r.modules.some((x) => x.includes('/libs/dag-parser/') || x.includes('/libs/metastore/'))).toBe(false);
+    expect(heavyIn(r.modules)).toEqual([]);
   });
 
   it('--version prints the version and the Node.js it runs on, loading nothing heavy', async () => {

@@ -7,7 +7,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerDags } from './commands/dags.ts';
 import { registerDb } from './commands/db.ts';
+import { registerLogin } from './commands/login.ts';
 import { registerSandboxScheduler } from './commands/sandbox-scheduler.ts';
+import { registerSandboxes } from './commands/sandboxes.ts';
 import { registerScheduler } from './commands/scheduler.ts';
 import { registerStandalone } from './commands/standalone.ts';
 import { registerTasks } from './commands/tasks.ts';
@@ -18,7 +20,8 @@ import cliPackage from '../package.json' with { type: 'json' };
 
 type Register = (program: Command, setExit: (code: number) => void) => void;
 
-const COMMANDS: Register[] = [registerStandalone, registerDb, registerDags, registerTasks, registerUsers, registerWebserver, registerScheduler, registerWorker, registerSandboxScheduler];
+const COMMANDS: Register[] = [registerStandalone, registerDb, registerDags, registerTasks, registerUsers, registerWebserver, registerScheduler, registerWorker,
+  registerLogin, registerSandboxes, registerSandboxScheduler];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('windsock')
@@ -33,12 +36,14 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    // A usage error (unknown option, missing argument) exits 2, as Airflow's CLI (argparse) does.
+    if (err instanceof CommanderError) return err.exitCode === 1 ? 2 : err.exitCode;
     // Imported here, not above: only an error needs it.
     const { ConfigError } = await import('@windsock/config');
     if (err instanceof ConfigError) { process.stderr.write(`windsock: configuration error: ${err.message}\n`); return 2; }
-    const e = err as Error & { code?: string };
+    const e = err as Error & { exitCode?: unknown };
     process.stderr.write(`windsock: ${e.message}\n`);
-    return 1;
+    // The remote commands' errors carry their exit code (remote/errors.ts: 2 usage, 3 not found, 4 auth).
+    return typeof e.exitCode === 'number' ? e.exitCode : 1;
   }
 }

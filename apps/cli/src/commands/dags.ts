@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { loadCliEnv } from './env.ts';
 import { parseOutput, printRows, type OutputFormat } from '../output.ts';
+import { remoteOptions, type RemoteOpts } from './remote-options.ts';
 
 export function registerDags(program: Command, setExit: (code: number) => void): void {
   const dags = program.command('dags').description('Manage DAGs');
@@ -36,6 +37,18 @@ export function registerDags(program: Command, setExit: (code: number) => void):
       const rows = results.flatMap((r) => (r.ok ? [] : [{ filename: r.error.filename, line: r.error.line, error: r.error.message, stack_trace: r.error.stacktrace }]));
       printRows(rows, ['filename', 'line', 'error'], format);
       if (rows.length > 0) setExit(1);
+    });
+
+  remoteOptions(dags.command('trigger <dag_id>'))
+    .description('Trigger a DAG run on a running Windsock (POST /api/v2/dags/{dag_id}/dagRuns) and print it')
+    .option('-c, --conf <json>', 'the run\'s conf (JSON object)')
+    .option('-l, --logical-date <iso>', 'the run\'s logical date (ISO 8601)')
+    .option('-r, --run-id <id>', 'the run\'s id (default: the server\'s manual__<date>)')
+    .option('--wait', 'follow the run until it ends (progress on stderr); exit 1 unless it succeeded')
+    .option('--timeout <seconds>', 'with --wait: give up after this long')
+    .action(async (dagId: string, opts: RemoteOpts & { conf?: string; logicalDate?: string; runId?: string; wait?: boolean; timeout?: string }) => {
+      const { trigger } = await import('../remote/runs.ts');
+      await trigger(dagId, opts);
     });
 
   dags.command('test <dag_id> [logical_date]')

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { loadCliEnv } from './env.ts';
 import { parseOutput, printRows } from '../output.ts';
+import type { LogsOpts } from '../remote/runs.ts';
+import { remoteOptions } from './remote-options.ts';
 
 export function registerTasks(program: Command, setExit: (code: number) => void): void {
   const tasks = program.command('tasks').description('Manage tasks');
@@ -25,6 +27,16 @@ export function registerTasks(program: Command, setExit: (code: number) => void)
         start_date: dag.start_date, end_date: dag.end_date,
       }));
       printRows(rows, ['task_id', 'operator_name', 'trigger_rule', 'downstream_task_ids'], format);
+    });
+
+  remoteOptions(tasks.command('logs <dag_id> <run_id> <task_id>'))
+    .description('Print a task instance\'s log from a running Windsock; --follow prints new lines until the try ends')
+    .option('-t, --try <n>', 'try number (default: the latest)')
+    .option('-m, --map-index <n>', 'map index of a mapped task', '-1')
+    .option('-f, --follow', 'keep printing new lines until the task instance has finished')
+    .action(async (dagId: string, runId: string, taskId: string, opts: LogsOpts) => {
+      const { logs } = await import('../remote/runs.ts');
+      await logs(dagId, runId, taskId, opts);
     });
 
   tasks.command('test <dag_id> <task_id> [logical_date]')
