@@ -179,6 +179,9 @@ describe('LimitRange', () => {
     expect(created.status?.qosClass).toBe('Burstable');
     const big = await failure(core.createNamespacedPod({ namespace: 'limited', body: pod('big', { limits: { cpu: '5' } }) }));
     expect(big).toMatchObject({ code: 403, reason: 'Forbidden', message: 'pods "big" is forbidden: maximum cpu usage per Container is 2, but limit is 5' });
+    // The defaulted limit is validated against the pod's own request, as after mutating admission upstream.
+    const greedy = await failure(core.createNamespacedPod({ namespace: 'limited', body: pod('greedy', { requests: { cpu: '1' } }) }));
+    expect(greedy).toMatchObject({ code: 422, reason: 'Invalid', message: 'Pod "greedy" is invalid: spec.containers[0].resources.requests[cpu]: Invalid value: "1": must be less than or equal to cpu limit of 500m' });
   });
 });
 
