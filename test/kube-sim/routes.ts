@@ -187,6 +187,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     const longRunning = verb === 'watch' || (target.sub === 'log' && (q.get('follow') === 'true' || q.get('follow') === '1'));
     if (!longRunning) {
       ctx.faults.enter();
+      // inFlight changed: a waitFor on counters() must hear of it.
+      setImmediate(ctx.onActivity);
       res.on('close', () => {
         ctx.faults.leave();
         ctx.onActivity();
