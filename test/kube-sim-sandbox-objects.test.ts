@@ -319,7 +319,7 @@ describe('namespace deletion', () => {
     const ns = 'doomed';
     await namespace(ns);
     await core.createNamespacedResourceQuota({ namespace: ns, body: { metadata: { name: 'q' }, spec: { hard: { pods: '10' } } } });
-    await core.createNamespacedLimitRange({ namespace: ns, body: { metadata: { name: 'l' }, spec: { limits: [{ type: 'Container', _default: { cpu: '100m' } }] } } });
+    await core.createNamespacedLimitRange({ namespace: ns, body: { metadata: { name: 'l' }, spec: { limits: [{ type: 'Container', _default: { cpu: '2' } }] } } });
     await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'tasks' } } });
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'c' } } });
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 's' } } });
@@ -329,7 +329,7 @@ describe('namespace deletion', () => {
     // The task pod takes a second to stop: the namespace stays Terminating meanwhile.
     await core.createNamespacedPod({ namespace: ns, body: pod('task', undefined, { 'sim.windsock.dev/run-ms': 'forever', 'sim.windsock.dev/sigterm-delay-ms': '1000' }) });
     await custom.createNamespacedCustomObject({ group: 'sparkoperator.k8s.io', version: 'v1beta2', namespace: ns, plural: 'sparkapplications', body: sparkApp('job') });
-    await sim.waitFor(() => sim.pods(ns).length === 3 && sim.events(ns).length > 0, { description: 'deployment pod, task pod and driver pod with events' });
+    await sim.waitFor(() => sim.pods(ns).length === 3 && sim.events(ns).length > 0, { description: 'deployment pod, task pod and driver pod with events', timeoutMs: 20_000 });
     const plurals = ['resourcequotas', 'limitranges', 'serviceaccounts', 'configmaps', 'secrets', 'roles', 'rolebindings', 'deployments', 'pods', 'sparkapplications', 'events'];
     for (const p of plurals) expect(sim.objects(p, ns).length, p).toBeGreaterThan(0);
 
