@@ -163,6 +163,14 @@ describe('config, secrets and RBAC', () => {
     const relabelled = await rbac.patchNamespacedRoleBinding({ name: 'sandbox-scheduler', namespace: ns, body: { metadata: { labels: { sandbox: 'u1' } } } }, merge);
     expect(relabelled.metadata?.labels).toEqual({ sandbox: 'u1' });
     expect((await rbac.listNamespacedRoleBinding({ namespace: ns })).items.map((b) => b.roleRef.name)).toEqual(['sandbox-scheduler']);
+
+    // Cluster-scoped twins: RBAC names are path segments (colons allowed); a ServiceAccount subject needs a namespace.
+    await rbac.createClusterRole({ body: { metadata: { name: 'windsock:sandbox-admin' }, rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['*'] }] } });
+    const ref = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'windsock:sandbox-admin' };
+    const noNs = await failure(rbac.createClusterRoleBinding({ body: { metadata: { name: 'control-plane' }, roleRef: ref, subjects: [{ kind: 'ServiceAccount', name: 'control-plane' }] } }));
+    expect(noNs.message).toBe('ClusterRoleBinding.rbac.authorization.k8s.io "control-plane" is invalid: subjects[0].namespace: Required value');
+    await rbac.createClusterRoleBinding({ body: { metadata: { name: 'control-plane' }, roleRef: ref, subjects: [{ kind: 'ServiceAccount', name: 'control-plane', namespace: 'default' }] } });
+    expect((await rbac.readClusterRoleBinding({ name: 'control-plane' })).roleRef.name).toBe('windsock:sandbox-admin');
   });
 });
 
