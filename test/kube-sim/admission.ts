@@ -5,7 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { badRequest, invalid } from './errors.ts';
-import { EVENTS, NAMESPACES, PODS, type ResourceType } from './resources.ts';
+import { defaultRequestsFromLimits, defaultSandboxObject } from './object-defaults.ts';
+import { isSandboxType, validateSandboxObject, validateSandboxUpdate } from './object-validation.ts';
+import { DEPLOYMENTS, EVENTS, NAMESPACES, PODS, type ResourceType } from './resources.ts';
 import type { CrdInfo } from './spark-schema.ts';
 import type { KubeObject, Pod, StatusCause } from './types.ts';
 import { validateMeta, validateNamespace, validatePod } from './validation.ts';
@@ -51,9 +53,22 @@ function defaultPod(pod: Pod): void {
     c.terminationMessagePath ??= '/dev/termination-log';
     c.terminationMessagePolicy ??= 'File';
     c.resources ??= {};
+    defaultRequestsFromLimits(c as unknown as Record<string, unknown>);
   }
-  const hasResources = spec.containers.some((c) => Object.keys(c.resources?.requests ?? {}).length > 0 || Object.keys(c.resources?.limits ?? {}).length > 0);
-  pod.status = { phase: 'Pending', qosClass: hasResources ? 'Burstable' : 'BestEffort' };
+  pod.status = { phase: 'Pending', qosClass: qosClass(pod) };
+}
+
+/** v1qos.GetPodQOS over cpu and memory: Guaranteed when every container's requests equal its limits. */
+export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const containers = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])];
+  const compute = (m: Record<string, unknown> | undefined): [string, unknown][] => Object.entries(m ?? {}).filter(([k]) => k === 'cpu' || k === 'memory');
+  if (containers.every((c) => compute(c.resources?.requests).length === 0 && compute(c.resources?.limits).length === 0)) return 'BestEffort';
+  const guaranteed = containers.every((c) => {
+    const limits = Object.fromEntries(compute(c.resources?.limits));
+    const requests = Object.fromEntries(compute(c.resources?.requests));
+    return limits['cpu'] !== undefined && limits['memory'] !== undefined && requests['cpu'] === limits['cpu'] && requests['memory'] === limits['memory'];
+  });
+  return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
 function fail(type: ResourceType, name: string, causes: StatusCause[]): never {
@@ -70,6 +85,10 @@ export function admitCreate(type: ResourceType, crd: CrdInfo, body: KubeObject):
   else if (type.group === crd.group && type.plural === crd.plural) {
     delete body.status;
     ({ warnings, causes } = crd.admit(body));
+  } else if (isSandboxType(type)) {
+    delete body.status;
+    defaultSandboxObject(type, body);
+    causes = validateSandboxObject(type, body);
   } else causes = validateMeta(body.metadata , type.namespaced);
   if (causes.length > 0) fail(type, name, causes);
   if (type === PODS) defaultPod(body as Pod);
@@ -133,6 +152,10 @@ export function admitUpdate(type: ResourceType, crd: CrdInfo, old: KubeObject, n
   } else if (type.group === crd.group && type.plural === crd.plural) {
     ({ warnings, causes } = crd.admit(out));
     if (JSON.stringify(out.spec) !== JSON.stringify(old.spec)) out.metadata.generation = (old.metadata.generation ?? 1) + 1;
+  } else if (isSandboxType(type)) {
+    defaultSandboxObject(type, out);
+    causes = [...validateSandboxObject(type, out), ...validateSandboxUpdate(type, old, out)];
+    if (type === DEPLOYMENTS && JSON.stringify(out.spec) !== JSON.stringify(old.spec)) out.metadata.generation = (old.metadata.generation ?? 1) + 1;
   } else causes = validateMeta(out.metadata , type.namespaced);
   if (causes.length > 0) fail(type, old.metadata.name, causes);
   return { object: out, warnings };

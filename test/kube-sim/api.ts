@@ -38,15 +38,25 @@ function asObject(body: unknown): KubeObject {
   return obj;
 }
 
+/** Admission plugins (LimitRanger, ResourceQuota...) and the types the garbage collector looks through. */
+export interface ApiPlugins {
+  /** Runs on a create after validation and defaulting; may mutate the object or throw a StatusError. */
+  admit?: (type: ResourceType, object: KubeObject, displayName: string) => void;
+  /** Namespaced types whose objects may carry ownerReferences (default: pods). */
+  ownedTypes?: () => readonly ResourceType[];
+}
+
 export class Api {
   readonly #store: Store;
   readonly #crd: CrdInfo;
   readonly #onCreate: (type: ResourceType, object: KubeObject) => void;
+  readonly #plugins: ApiPlugins;
 
-  constructor(store: Store, crd: CrdInfo, onCreate: (type: ResourceType, object: KubeObject) => void) {
+  constructor(store: Store, crd: CrdInfo, onCreate: (type: ResourceType, object: KubeObject) => void, plugins: ApiPlugins = {}) {
     this.#store = store;
     this.#crd = crd;
     this.#onCreate = onCreate;
+    this.#plugins = plugins;
   }
 
   #checkKind(type: ResourceType, obj: KubeObject): void {
@@ -75,13 +85,17 @@ export class Api {
     const obj = asObject(body);
     this.#checkKind(type, obj);
     const meta = obj.metadata;
+    // Admission errors name a generated object by its prefix (admission.extractResourceName).
+    let displayName = meta.name ?? '';
     if ((meta.name === undefined || meta.name === '') && typeof meta.generateName === 'string' && meta.generateName !== '') {
       meta.name = generateName(meta.generateName);
+      displayName = meta.generateName;
     }
     meta.name ??= '';
     for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) delete meta[k];
     this.#checkNamespace(type, obj, namespace);
     const { object, warnings } = admitCreate(type, this.#crd, obj);
+    this.#plugins.admit?.(type, object, displayName);
     const stored = this.#store.create(type.plural, type.ref, object);
     this.#onCreate(type, stored);
     return { object: stored, warnings };
@@ -115,7 +129,7 @@ export class Api {
     let patched: unknown;
     if (media === 'application/merge-patch+json') patched = mergePatch(old, body);
     else if (media === 'application/strategic-merge-patch+json') {
-      if (type.group !== '') throw unsupportedMediaType(media);
+      if (type.group === this.#crd.group && type.plural === this.#crd.plural) throw unsupportedMediaType(media);
       patched = strategicMergePatch(old, body);
     } else if (media === 'application/json-patch+json') patched = jsonPatch(old, body);
     else throw unsupportedMediaType(media);
@@ -185,16 +199,18 @@ export class Api {
     return removed;
   }
 
-  /** The garbage collector: pods owned by a deleted object are deleted too (background propagation). */
+  /** The garbage collector: objects owned by a deleted object are deleted too (background propagation). */
   #collectGarbage(owner: KubeObject): void {
     const uid = owner.metadata.uid;
     setImmediate(() => {
-      for (const pod of this.#store.list<Pod>(PODS.plural, owner.metadata.namespace)) {
-        if (!(pod.metadata.ownerReferences ?? []).some((r) => r.uid === uid) || pod.metadata.deletionTimestamp !== undefined) continue;
-        try {
-          this.delete(PODS, pod.metadata.namespace, pod.metadata.name);
-        } catch (err) {
-          if (!(err instanceof StatusError && err.httpCode === 404)) throw err;
+      for (const type of this.#plugins.ownedTypes?.() ?? [PODS]) {
+        for (const o of this.#store.list(type.plural, owner.metadata.namespace)) {
+          if (!(o.metadata.ownerReferences ?? []).some((r) => r.uid === uid) || o.metadata.deletionTimestamp !== undefined) continue;
+          try {
+            this.delete(type, o.metadata.namespace, o.metadata.name);
+          } catch (err) {
+            if (!(err instanceof StatusError && err.httpCode === 404)) throw err;
+          }
         }
       }
     });

@@ -28,7 +28,8 @@ function resourceEntries(types: readonly ResourceType[]): unknown[] {
   for (const t of types) {
     out.push({ name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: t.verbs, ...(t.shortNames.length > 0 ? { shortNames: t.shortNames } : {}) });
     for (const sub of t.subresources) {
-      out.push({ name: `${t.plural}/${sub}`, singularName: '', namespaced: t.namespaced, kind: sub === 'log' ? 'Pod' : t.kind, verbs: sub === 'log' ? ['get'] : ['get', 'patch', 'update'] });
+      const scale = sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : { kind: sub === 'log' ? 'Pod' : t.kind };
+      out.push({ name: `${t.plural}/${sub}`, singularName: '', namespaced: t.namespaced, ...scale, verbs: sub === 'log' ? ['get'] : ['get', 'patch', 'update'] });
     }
   }
   return out;
@@ -38,11 +39,14 @@ export function apiResourceList(groupVersion: string, types: readonly ResourceTy
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: resourceEntries(types) };
 }
 
-export function apiGroupList(groups: readonly ResourceType[]): unknown {
+/** One entry per API group of `types` (in order of first appearance). */
+export function apiGroupList(types: readonly ResourceType[]): unknown {
+  const seen = new Map<string, ResourceType>();
+  for (const t of types) if (!seen.has(t.group)) seen.set(t.group, t);
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: groups.map((t) => apiGroup(t)),
+    groups: [...seen.values()].map((t) => apiGroup(t)),
   };
 }
 
@@ -124,4 +128,20 @@ export function toTable(type: ResourceType, objects: readonly KubeObject[], reso
     columnDefinitions: columns,
     rows: objects.map((o) => ({ cells: cells(o), object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata } })),
   };
+}
+
+/** The columns `kubectl get` shows for the simple built-in types (printers.go, abridged). */
+export function builtinColumns(type: ResourceType): PrinterColumn[] {
+  const age = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+  if (type.kind === 'Deployment') {
+    return [
+      { name: 'Up-to-date', type: 'integer', jsonPath: '.status.updatedReplicas' },
+      { name: 'Available', type: 'integer', jsonPath: '.status.availableReplicas' },
+      { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
+      age,
+    ];
+  }
+  if (type.kind === 'Secret') return [{ name: 'Type', type: 'string', jsonPath: '.type' }, age];
+  if (type.kind === 'RoleBinding' || type.kind === 'ClusterRoleBinding') return [{ name: 'Role', type: 'string', jsonPath: '.roleRef.name' }, age];
+  return [age];
 }

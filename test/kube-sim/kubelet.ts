@@ -139,8 +139,11 @@ export class Kubelet {
   async #run(created: Pod, run: PodRun): Promise<void> {
     const signal = run.abort.signal;
     const annotations = created.metadata.annotations ?? {};
+    // A Deployment's pods are servers: they run until deleted unless their annotations say otherwise.
+    const served = (created.metadata.ownerReferences ?? []).some((r) => r.kind === 'Deployment' || r.kind === 'ReplicaSet');
+    const defaults = served ? { ...this.#settings.defaults, runMs: null } : this.#settings.defaults;
     for (const c of created.spec.containers) {
-      const r = resolveBehaviour(this.#settings.defaults, this.#settings.imageRules, annotations, created.metadata.name, c.name, c.image ?? '');
+      const r = resolveBehaviour(defaults, this.#settings.imageRules, annotations, created.metadata.name, c.name, c.image ?? '');
       // A bad sim annotation shows up as the container's CreateContainerConfigError message.
       run.behaviours.set(c.name, r.ok ? r.behaviour : { ...this.#settings.defaults, configError: `kube-sim: ${r.error}` });
     }

@@ -99,3 +99,35 @@ export function sparkApplicationsType(crd: CrdInfo): ResourceType {
     selectableFields: ['metadata.name', 'metadata.namespace'],
   });
 }
+
+function plain(plural: string, singular: string, kind: string, group: string, version: string, namespaced: boolean,
+  shortNames: string[] = [], subresources: string[] = []): ResourceType {
+  return make({
+    plural, singular, kind, listKind: `${kind}List`, group, version, namespaced, shortNames, subresources,
+    selectableFields: namespaced ? ['metadata.name', 'metadata.namespace'] : ['metadata.name'],
+  });
+}
+
+export const CONFIGMAPS = plain('configmaps', 'configmap', 'ConfigMap', '', 'v1', true, ['cm']);
+export const SECRETS = make({
+  plural: 'secrets', singular: 'secret', kind: 'Secret', listKind: 'SecretList', group: '', version: 'v1', namespaced: true,
+  shortNames: [], subresources: [], selectableFields: ['metadata.name', 'metadata.namespace', 'type'],
+  extraFields: (o) => ({ type: String(o['type'] ?? '') }),
+});
+export const SERVICEACCOUNTS = plain('serviceaccounts', 'serviceaccount', 'ServiceAccount', '', 'v1', true, ['sa']);
+export const RESOURCEQUOTAS = plain('resourcequotas', 'resourcequota', 'ResourceQuota', '', 'v1', true, ['quota'], ['status']);
+export const LIMITRANGES = plain('limitranges', 'limitrange', 'LimitRange', '', 'v1', true, ['limits']);
+export const RBAC_GROUP = 'rbac.authorization.k8s.io';
+export const ROLES = plain('roles', 'role', 'Role', RBAC_GROUP, 'v1', true);
+export const ROLEBINDINGS = plain('rolebindings', 'rolebinding', 'RoleBinding', RBAC_GROUP, 'v1', true);
+export const CLUSTERROLES = plain('clusterroles', 'clusterrole', 'ClusterRole', RBAC_GROUP, 'v1', false);
+export const CLUSTERROLEBINDINGS = plain('clusterrolebindings', 'clusterrolebinding', 'ClusterRoleBinding', RBAC_GROUP, 'v1', false);
+export const DEPLOYMENTS = plain('deployments', 'deployment', 'Deployment', 'apps', 'v1', true, ['deploy'], ['scale', 'status']);
+
+/** Everything served under /api/v1, in discovery order. */
+export const CORE_TYPES: readonly ResourceType[] = [PODS, NAMESPACES, EVENTS, CONFIGMAPS, SECRETS, SERVICEACCOUNTS, RESOURCEQUOTAS, LIMITRANGES];
+/** The built-in API groups (the Spark CRD's group is added at start). */
+export const GROUP_TYPES: readonly ResourceType[] = [DEPLOYMENTS, ROLES, ROLEBINDINGS, CLUSTERROLES, CLUSTERROLEBINDINGS];
+
+/** The types a namespace holds, besides the custom resources. */
+export const NAMESPACED_BUILTINS: readonly ResourceType[] = [...CORE_TYPES, ...GROUP_TYPES].filter((t) => t.namespaced);

@@ -6,12 +6,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Api, DeleteOptions } from './api.ts';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION, toTable, wantsTable } from './discovery.ts';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, builtinColumns, SERVER_VERSION, toTable, wantsTable } from './discovery.ts';
 import { badRequest, internalError, methodNotAllowed, pathNotFound, serviceUnavailable, StatusError, tooManyRequests, unauthorized } from './errors.ts';
 import type { Faults, RequestInfo, Verb } from './faults.ts';
 import type { Kubelet } from './kubelet.ts';
 import { serveLog, type LogStreams } from './pod-log.ts';
-import { apiVersionOf, EVENTS, NAMESPACES, PODS, type ResourceType } from './resources.ts';
+import { apiVersionOf, CORE_TYPES, GROUP_TYPES, NAMESPACES, type ResourceType } from './resources.ts';
+import { patchScale, replaceScale, scaleOf } from './scale.ts';
 import type { PrinterColumn } from './spark-schema.ts';
 import type { Store } from './store.ts';
 import type { WatchHub, WatchSink } from './watch-hub.ts';
@@ -88,7 +89,7 @@ function parseTarget(segments: string[], ctx: RouteContext): Target | null {
   if (segments[0] === 'api' && segments[1] === 'v1') [group, version, rest] = ['', 'v1', segments.slice(2)];
   else if (segments[0] === 'apis' && segments.length >= 3) [group, version, rest] = [segments[1] as string, segments[2] as string, segments.slice(3)];
   else return null;
-  const types = group === '' && version === 'v1' ? [PODS, NAMESPACES, EVENTS] : group === ctx.spark.group && version === ctx.spark.version ? [ctx.spark] : [];
+  const types = group === '' && version === 'v1' ? CORE_TYPES : groupTypes(ctx).filter((t) => t.group === group && t.version === version);
   const byPlural = (p: string | undefined): ResourceType | undefined => types.find((t) => t.plural === p);
   if (rest[0] === 'namespaces' && group === '' && (rest.length <= 2 || rest[2] === 'status' || rest[2] === 'finalize')) {
     return rest.length <= 3 ? { type: NAMESPACES, namespace: undefined, name: rest[1], sub: rest[2] } : null;
@@ -117,15 +118,22 @@ function verbOf(method: string, t: Target, q: URLSearchParams): Verb | null {
   }
 }
 
+/** The types served under /apis: the built-in groups, then the Spark CRD's. */
+function groupTypes(ctx: RouteContext): readonly ResourceType[] {
+  return [...GROUP_TYPES, ctx.spark];
+}
+
 function discovery(segments: string[], ctx: RouteContext): unknown {
   const path = `/${segments.join('/')}`;
   if (path === '/version') return SERVER_VERSION;
   if (path === '/api') return apiVersions(ctx.serverAddress);
-  if (path === '/api/v1') return apiResourceList('v1', [PODS, NAMESPACES, EVENTS]);
-  if (path === '/apis') return apiGroupList([ctx.spark]);
-  if (path === `/apis/${ctx.spark.group}`) return apiGroup(ctx.spark);
-  if (path === `/apis/${apiVersionOf(ctx.spark)}`) return apiResourceList(apiVersionOf(ctx.spark), [ctx.spark]);
-  return undefined;
+  if (path === '/api/v1') return apiResourceList('v1', CORE_TYPES);
+  if (path === '/apis') return apiGroupList(groupTypes(ctx));
+  if (segments[0] !== 'apis' || segments.length < 2 || segments.length > 3) return undefined;
+  const inGroup = groupTypes(ctx).filter((t) => t.group === segments[1] && (segments.length === 2 || t.version === segments[2]));
+  const first = inGroup[0];
+  if (first === undefined) return undefined;
+  return segments.length === 2 ? apiGroup(first) : apiResourceList(apiVersionOf(first), inGroup);
 }
 
 function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
@@ -174,11 +182,13 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
     const target = parseTarget(segments, ctx);
     if (target === null || (target.sub !== undefined && !target.type.subresources.includes(target.sub))) throw pathNotFound();
     const verb = verbOf(req.method ?? 'GET', target, q);
-    if (verb === null || (target.sub === 'log' && verb !== 'get')) throw methodNotAllowed();
+    if (verb === null || (target.sub === 'log' && verb !== 'get') || (target.sub === 'scale' && !['get', 'update', 'patch'].includes(verb))) throw methodNotAllowed();
     const info: RequestInfo = { verb, resource: target.sub === undefined ? target.type.plural : `${target.type.plural}/${target.sub}`, namespace: target.namespace, name: target.name };
     const longRunning = verb === 'watch' || (target.sub === 'log' && (q.get('follow') === 'true' || q.get('follow') === '1'));
     if (!longRunning) {
       ctx.faults.enter();
+      // inFlight changed: a waitFor on counters() must hear of it.
+      setImmediate(ctx.onActivity);
       res.on('close', () => {
         ctx.faults.leave();
         ctx.onActivity();
@@ -213,15 +223,17 @@ function dispatch(req: IncomingMessage, reply: Reply, url: URL, t: Target, verb:
   const { api, store } = ctx;
   const table = wantsTable(req.headers.accept);
   const status = t.sub === 'status';
+  const columns = t.type === ctx.spark ? ctx.printerColumns : builtinColumns(t.type);
+  if (t.sub === 'scale') return dispatchScale(reply, req, t, verb, body, ctx);
   switch (verb) {
     case 'get': {
       if (t.sub === 'log') return serveLog(reply.res, store, ctx.kubelet, ctx.logStreams, t.namespace as string, t.name as string, q);
       const obj = api.get(t.type, t.namespace, t.name as string);
-      return reply.json(200, table ? toTable(t.type, [obj], String(store.currentRv()), ctx.printerColumns) : obj);
+      return reply.json(200, table ? toTable(t.type, [obj], String(store.currentRv()), columns) : obj);
     }
     case 'list': {
       const list = api.list(t.type, t.namespace, q.get('labelSelector') ?? undefined, q.get('fieldSelector') ?? undefined);
-      return reply.json(200, table ? toTable(t.type, list.items, list.metadata.resourceVersion, ctx.printerColumns) : list);
+      return reply.json(200, table ? toTable(t.type, list.items, list.metadata.resourceVersion, columns) : list);
     }
     case 'watch': {
       const timeoutSeconds = q.get('timeoutSeconds');
@@ -259,4 +271,12 @@ function dispatch(req: IncomingMessage, reply: Reply, url: URL, t: Target, verb:
       return reply.json(200, list);
     }
   }
+}
+
+function dispatchScale(reply: Reply, req: IncomingMessage, t: Target, verb: Verb, body: unknown, ctx: RouteContext): void {
+  const ns = t.namespace as string;
+  const name = t.name as string;
+  if (verb === 'get') return reply.json(200, scaleOf(ctx.api.get(t.type, ns, name)));
+  if (verb === 'update') return reply.json(200, replaceScale(ctx.api, ns, name, body));
+  return reply.json(200, patchScale(ctx.api, ns, name, req.headers['content-type'] ?? '', body));
 }

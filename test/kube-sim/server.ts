@@ -6,9 +6,11 @@ import { EventEmitter } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { admissionPlugins } from './admission-plugins.ts';
 import { Api } from './api.ts';
 import { checkPartialBehaviour, type ContainerBehaviour } from './behaviour.ts';
 import { handleControl } from './control.ts';
+import { DeploymentController } from './deployments.ts';
 import { KubeSimError } from './errors.ts';
 import { Faults, type CountersSnapshot, type FaultMatch, type InjectedError, type Verb } from './faults.ts';
 import { Kubelet, type KubeletSettings } from './kubelet.ts';
@@ -16,7 +18,8 @@ import { kubeconfigYaml, type KubeconfigOptions } from './kubeconfig.ts';
 import { NamespaceController } from './namespaces.ts';
 import { compileKubeSimOptions, toImageRule, type CompiledKubeSimOptions, type KubeSimOptions } from './options.ts';
 import { LogStreams } from './pod-log.ts';
-import { EVENTS, NAMESPACES, PODS, sparkApplicationsType, type ResourceType } from './resources.ts';
+import { Quotas } from './quota.ts';
+import { DEPLOYMENTS, EVENTS, NAMESPACED_BUILTINS, NAMESPACES, PODS, sparkApplicationsType, type ResourceType } from './resources.ts';
 import { handleApi, type RouteContext } from './routes.ts';
 import { loadSparkCrd } from './spark-schema.ts';
 import { SparkOperator } from './spark-operator.ts';
@@ -42,6 +45,7 @@ export class KubeSim {
   readonly #kubelet: Kubelet;
   readonly #operator: SparkOperator;
   readonly #namespaces: NamespaceController;
+  readonly #controllers: { start(): void; stop(): void }[];
   readonly #settings: KubeletSettings;
   readonly #spark: ResourceType;
   readonly #activity = new EventEmitter();
@@ -49,7 +53,7 @@ export class KubeSim {
 
   private constructor(server: Server, port: number, parts: {
     store: Store; faults: Faults; watches: WatchHub; logStreams: LogStreams; kubelet: Kubelet; operator: SparkOperator;
-    namespaces: NamespaceController; settings: KubeletSettings; spark: ResourceType;
+    namespaces: NamespaceController; settings: KubeletSettings; spark: ResourceType; controllers: { start(): void; stop(): void }[];
   }) {
     this.#server = server;
     this.port = port;
@@ -61,6 +65,7 @@ export class KubeSim {
     this.#kubelet = parts.kubelet;
     this.#operator = parts.operator;
     this.#namespaces = parts.namespaces;
+    this.#controllers = parts.controllers;
     this.#settings = parts.settings;
     this.#spark = parts.spark;
     this.#activity.setMaxListeners(0);
@@ -74,22 +79,26 @@ export class KubeSim {
     const store = new Store(o.watchWindow);
     const faults = new Faults();
     const settings: KubeletSettings = { defaults: o.defaultBehaviour, imageRules: o.imageRules, nodes: o.nodes };
+    // Everything a namespace holds, in the order its deletion empties it (owners before what they own).
+    const contents = [spark, DEPLOYMENTS, ...NAMESPACED_BUILTINS.filter((t) => t !== DEPLOYMENTS && t !== PODS && t !== EVENTS), PODS, EVENTS];
+    const quotas = new Quotas(store, () => contents);
     const api = new Api(store, crd, (type, obj) => {
       if (type === PODS) faults.recordPodCreate(obj.metadata.namespace as string, obj.metadata.name);
-    });
+    }, { admit: admissionPlugins(store, quotas), ownedTypes: () => contents });
     const activity = { notify: (): void => {} };
     const kubelet = new Kubelet(store, settings, o.onError, () => activity.notify());
     const watches = new WatchHub(store, o.bookmarkIntervalMs);
     const logStreams = new LogStreams();
     const operator = new SparkOperator(store, api, spark, o.spark, o.onError);
-    const namespaces = new NamespaceController(store, api, [spark, PODS, EVENTS], o.onError);
+    const namespaces = new NamespaceController(store, api, contents, o.onError);
+    const controllers = [quotas, new DeploymentController(store, api, o.onError)];
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(o.port, o.host, () => resolve());
     });
     const port = (server.address() as AddressInfo).port;
-    const sim = new KubeSim(server, port, { store, faults, watches, logStreams, kubelet, operator, namespaces, settings, spark });
+    const sim = new KubeSim(server, port, { store, faults, watches, logStreams, kubelet, operator, namespaces, settings, spark, controllers });
     activity.notify = () => sim.#activity.emit('tick');
     const ctx: RouteContext = {
       api, store, kubelet, watches, logStreams, faults, spark, printerColumns: crd.printerColumns, token: o.token,
@@ -106,6 +115,7 @@ export class KubeSim {
     });
     kubelet.start();
     operator.start();
+    for (const c of controllers) c.start();
     namespaces.start(o.namespaces);
     return sim;
   }
@@ -123,6 +133,7 @@ export class KubeSim {
     this.#closed = true;
     this.#activity.emit('close');
     this.#operator.stop();
+    for (const c of this.#controllers) c.stop();
     this.#kubelet.stop();
     this.#namespaces.stop();
     this.#watches.dropAll('destroy');
@@ -232,6 +243,15 @@ export class KubeSim {
 
   events(namespace?: string): KubeObject[] {
     return this.#store.list(EVENTS.plural, namespace);
+  }
+
+  /** Objects of any served resource by plural (`'deployments'`, `'resourcequotas'`, `'serviceaccounts'`…). */
+  objects(resource: string, namespace?: string): KubeObject[] {
+    return this.#store.list(resource, namespace);
+  }
+
+  object(resource: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.#store.get(resource, namespace, name);
   }
 
   /** The lines a live pod's container has written so far (undefined once the pod is gone). */

@@ -72,17 +72,21 @@ export function ajvErrorsToCauses(errors: readonly AjvLikeError[], root: unknown
   });
 }
 
-function invalidValue(field: string, value: unknown, why: string): StatusCause {
+export function invalidValue(field: string, value: unknown, why: string): StatusCause {
   return { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(value)}: ${why}`, field };
 }
 
 /** The ObjectMeta checks every resource gets (apimachinery ValidateObjectMeta). */
-export function validateMeta(metadata: object, namespaced: boolean): StatusCause[] {
+export function validateMeta(metadata: object, namespaced: boolean, nameRule: 'subdomain' | 'path-segment' = 'subdomain'): StatusCause[] {
   const meta = metadata as Record<string, unknown>;
   const causes: StatusCause[] = [];
   const name = meta['name'];
   if (typeof name !== 'string' || name === '') {
     causes.push({ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' });
+  } else if (nameRule === 'path-segment') {
+    // RBAC names (path.IsValidPathSegmentName): anything but "." / ".." and names containing "/" or "%".
+    const bad = name === '.' || name === '..' ? `may not be '${name}'` : name.includes('/') ? "may not contain '/'" : name.includes('%') ? "may not contain '%'" : null;
+    if (bad !== null) causes.push(invalidValue('metadata.name', name, bad));
   } else if (!DNS1123_SUBDOMAIN.test(name) || name.length > 253) {
     causes.push(invalidValue('metadata.name', name, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"));
   }
@@ -110,7 +114,7 @@ function validateLabels(labels: unknown): StatusCause[] {
   return causes;
 }
 
-function modelCauses(validate: () => void, root: unknown): StatusCause[] {
+export function modelCauses(validate: () => void, root: unknown): StatusCause[] {
   try {
     validate();
     return [];
