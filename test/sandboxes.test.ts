@@ -5,100 +5,23 @@
  * was killed half-way) leaves no schema, queue key or process behind; an idle sandbox sleeps and wakes on a call.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
-import { Redis } from 'ioredis';
-import { compileConfig, silentLogger } from '@windsock/config';
-import { generateFernetKey, type Metastore } from '@windsock/metastore';
-import { LocalEventBus } from '@windsock/queue';
-import { createUser, startWebserver, type Webserver } from '@windsock/webserver';
-import { startControlPlane, type ControlPlane } from '../apps/cli/src/runtime/control-plane.ts';
-import { freshDatabase, REDIS_URL, type TestDatabase } from './support/db.ts';
+import { PLATFORM_PASSWORD as PASSWORD, startPlatform, until, yamlChain as chain, type Platform } from './support/platform.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of many shapes, read by the assertions
-type Json = any;
-const PASSWORD = 'sandbox pass';
-const chain = (dagId: string, word: string) => `${dagId}:
-  schedule: null
-  is_paused_upon_creation: false
-  default_args: { start_date: 2024-01-01 }
-  tasks:
-    - task_id: hello
-      operator: airflow.operators.bash.BashOperator
-      bash_command: 'echo "${word} from {{ dag.dag_id }}"'
-    - task_id: bye
-      operator: airflow.operators.bash.BashOperator
-      bash_command: 'echo bye'
-      dependencies: [hello]
-`;
-
-let tdb: TestDatabase, store: Metastore, web: Webserver, control: ControlPlane, root: string, home: string;
-const prefix = `wstest${randomBytes(3).toString('hex')}`;
-const tokens: Record<string, string> = {};
-
-async function call(path: string, o: { method?: string; token?: string; body?: unknown } = {}): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${web.url}${path}`, {
-    method: o.method ?? 'GET',
-    headers: { ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: o.body === undefined ? undefined : JSON.stringify(o.body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const ready = (name: string, token: string) => until(`${name} ready`, async () => {
-  const r = await call(`/api/windsock/v1/sandboxes/${name}`, { token });
-  if (r.body?.status === 'failed') throw new Error(`sandbox failed: ${r.body.reason}`);
-  return r.body?.status === 'ready' ? r.body : null;
-});
-const gone = (name: string, token: string) => until(`${name} gone`, async () => (await call(`/api/windsock/v1/sandboxes/${name}`, { token })).status === 404, 60_000);
-const schemaExists = async (schema: string) => ((await sql<{ n: number }>`select count(*)::int as n from pg_namespace where nspname = ${schema}`.execute(store.db)).rows[0]!.n > 0);
-async function redisKeys(p: string): Promise<string[]> {
-  const r = new Redis(REDIS_URL);
-  try { return await r.keys(`${p}:*`); } finally { r.disconnect(); }
-}
+let p: Platform;
+let tokens: Record<string, string>;
+let call: Platform['call'], ready: Platform['ready'], gone: Platform['gone'], schemaExists: Platform['schemaExists'], redisKeys: Platform['redisKeys'];
+let store: Platform['store'];
 
 beforeAll(async () => {
-  tdb = await freshDatabase();
-  store = await tdb.open(5);
-  root = await mkdtemp(join(tmpdir(), 'ws-sb-root-'));
-  home = await mkdtemp(join(tmpdir(), 'ws-sb-home-'));
-  for (const [user, dag, word] of [['alice', 'alice_chain', 'hello'], ['bob', 'bob_chain', 'howdy']] as const) {
-    await mkdir(join(root, user, 'dags'), { recursive: true });
-    await writeFile(join(root, user, 'dags', `${dag}.yaml`), chain(dag, word));
-  }
-  const config = compileConfig({
-    WINDSOCK__DATABASE__URL: tdb.url, WINDSOCK__QUEUE__REDIS_URL: REDIS_URL, WINDSOCK__QUEUE__PREFIX: prefix, WINDSOCK__CORE__FERNET_KEY: generateFernetKey(),
-    WINDSOCK__SANDBOXES__DAGS_ROOT: root, WINDSOCK__API_AUTH__JWT_SECRET: randomBytes(32).toString('hex'), WINDSOCK__LOGGING__LEVEL: 'warn',
-    WINDSOCK__SANDBOXES__IDLE_SLEEP_SEC: '3', WINDSOCK__WORKER__SHUTDOWN_GRACE_SEC: '2',
+  p = await startPlatform({
+    users: { alice: 'User', bob: 'User', root: 'Admin', vera: 'Viewer' },
+    dags: { alice: { 'alice_chain.yaml': chain('alice_chain', 'hello') }, bob: { 'bob_chain.yaml': chain('bob_chain', 'howdy') } },
+    env: { WINDSOCK__SANDBOXES__IDLE_SLEEP_SEC: '3' },
   });
-  control = await startControlPlane({ config, db: store.db, home, logger: silentLogger });
-  web = await startWebserver({ db: store.db, events: new LocalEventBus(), config, logger: silentLogger, fernetKey: config.core.fernet_key, port: 0, host: '127.0.0.1', sandboxes: control.web });
-  for (const [name, role] of [['alice', 'User'], ['bob', 'User'], ['root', 'Admin'], ['vera', 'Viewer']] as const) {
-    await createUser(store.db, { username: name, password: PASSWORD, role });
-    tokens[name] = (await call('/auth/token', { method: 'POST', body: { username: name, password: PASSWORD } })).body.access_token;
-  }
+  ({ tokens, call, ready, gone, schemaExists, redisKeys, store } = p);
 }, 60_000);
 
-afterAll(async () => {
-  await web?.close();
-  await control?.stop();
-  await store?.close();
-  await tdb?.drop();
-});
+afterAll(async () => { await p?.close(); });
 
 describe('sandboxes', { timeout: 180_000 }, () => {
   it('two users each get a sandbox, run their own DAGs and cannot touch the other\'s', async () => {

@@ -13,7 +13,7 @@ export function registerSandboxes(program: Command, _setExit: (code: number) => 
 
   remoteOptions(sb.command('create <name>'), { sandbox: false })
     .description('Create a sandbox and wait until it is ready (progress on stderr; the sandbox on stdout)')
-    .option('--dags <folder>', 'DAG folder the sandbox runs (a path the Windsock can read)')
+    .option('--dags <folder>', 'DAG folder the sandbox runs, on the server: under its sandboxes\' DAG root (relative to it, or absolute)')
     .option('--git-url <url>', 'Git repository of the DAGs (instead of --dags)')
     .option('--branch <branch>', 'branch of --git-url', 'main')
     .option('--subdir <dir>', 'folder of the DAGs inside the repository')

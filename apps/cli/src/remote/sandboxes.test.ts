@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { absolute, createBody, type Sandbox } from './sandboxes.ts';
 
 describe('sandboxes create: the request body of the contract', () => {
-  it('a folder (made absolute), TTL in seconds, node group, only the quota given', () => {
-    expect(createBody('alice-dev', { dags: 'dags', ttl: '8h', nodeGroup: 'cpu_intensive_1', cpu: '4', pods: '20' }, '/home/alice/proj')).toEqual({
-      name: 'alice-dev', dag_source: { folder: '/home/alice/proj/dags' }, ttl_seconds: 28_800, node_group: 'cpu_intensive_1', quota: { cpu: '4', pods: 20 },
+  it('a folder on the server (sent as written), TTL in seconds, node group, only the quota given', () => {
+    expect(createBody('alice-dev', { dags: 'alice/dags', ttl: '8h', nodeGroup: 'cpu_intensive_1', cpu: '4', pods: '20' })).toEqual({
+      name: 'alice-dev', dag_source: { folder: 'alice/dags' }, ttl_seconds: 28_800, node_group: 'cpu_intensive_1', quota: { cpu: '4', pods: 20 },
     });
   });
 

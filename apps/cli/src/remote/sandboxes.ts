@@ -6,7 +6,6 @@
  */
 import type { RemoteOpts } from '../commands/remote-options.ts';
 import { ApiClient, seg } from './client.ts';
-import { resolve } from 'node:path';
 import { CliError, usageError } from './errors.ts';
 import { parseDuration } from './duration.ts';
 import { pollMs, Progress, sleep } from './progress.ts';
@@ -58,12 +57,13 @@ const count = (v: string | undefined, flag: string) => {
 };
 
 /** The POST body for `sandboxes create`; usage errors for contradicting or missing options. */
-export function createBody(name: string, o: Omit<CreateOpts, 'output' | 'wait' | 'timeout'>, cwd = process.cwd()): Record<string, unknown> {
+export function createBody(name: string, o: Omit<CreateOpts, 'output' | 'wait' | 'timeout'>): Record<string, unknown> {
   checkSandboxName(name);
   if (o.dags && o.gitUrl) throw usageError('give --dags FOLDER or --git-url URL, not both');
   if (!o.dags && !o.gitUrl) throw usageError('say where the DAGs come from: --dags FOLDER, or --git-url URL [--branch B] [--subdir D]');
   const dag_source = o.dags
-    ? { folder: resolve(cwd, o.dags) }
+    // A folder on the server, under its sandboxes' DAG root: sent as written (relative to that root, or absolute).
+    ? { folder: o.dags }
     : { git: { url: o.gitUrl, branch: o.branch ?? 'main', ...(o.subdir ? { subdir: o.subdir } : {}) } };
   const quota = Object.fromEntries(Object.entries({ cpu: o.cpu, memory: o.memory, pods: count(o.pods, '--pods'), gpu: count(o.gpu, '--gpu') }).filter(([, v]) => v !== undefined));
   return {

@@ -86,6 +86,8 @@ export function checkSandboxName(name: string): string {
 /** Resolves URL, sandbox and token. `needUrl`: no URL anywhere is a usage error saying where to set one. */
 export function resolveTarget(flags: RemoteFlags, env: NodeJS.ProcessEnv = process.env): Target {
   const path = cliFilePath(env);
+  // Set but empty is unset, as shells and CI templates leave them.
+  env = { ...env, WINDSOCK_API_URL: env.WINDSOCK_API_URL || undefined, WINDSOCK_API_TOKEN: env.WINDSOCK_API_TOKEN || undefined };
   // The file is read only for what flags and environment leave open (a CI job passing both never touches it).
   const file = (flags.apiUrl ?? env.WINDSOCK_API_URL) && (flags.token ?? env.WINDSOCK_API_TOKEN) ? {} : readCliFile(path);
   const rawUrl = flags.apiUrl ?? env.WINDSOCK_API_URL ?? file.api_url;
