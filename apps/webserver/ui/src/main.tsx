@@ -4,7 +4,7 @@ import { useEffect } from 'preact/hooks';
 import './styles.css';
 import { setUnauthorizedHandler, signOut, token, username } from './api.ts';
 import { startLive, stopLive, useLiveStatus } from './live.ts';
-import { match, navigate, usePath } from './router.ts';
+import { currentPath, match, navigate, usePath } from './router.ts';
 import { Link } from './components/ui.tsx';
 import { Login } from './pages/login.tsx';
 import { DagListPage } from './pages/dag-list.tsx';
@@ -46,7 +46,7 @@ function Routes({ path }: { path: string }) {
 function App() {
   const path = usePath();
   const signedIn = !!token();
-  useEffect(() => { setUnauthorizedHandler(() => navigate(`/login?next=${encodeURIComponent(location.pathname)}`)); }, []);
+  useEffect(() => { setUnauthorizedHandler(() => navigate(`/login?next=${encodeURIComponent(currentPath().split('?')[0]!)}`)); }, []);
   useEffect(() => {
     if (!signedIn && !path.startsWith('/login')) navigate(`/login?next=${encodeURIComponent(path)}`, true);
     if (signedIn) startLive();
