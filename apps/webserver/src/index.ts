@@ -61,7 +61,7 @@ export async function startWebserver(o: WebserverOptions): Promise<Webserver> {
   const auth = sharedAuthenticator({ db, config: o.config, jwtSecret });
   const sb = o.sandboxes;
   const gateway = sb && new SandboxGateway({
-    db, config: o.config, logger: o.logger, auth, events: sb.events, onWake: sb.onChange,
+    db, config: o.config, logger: o.logger, auth, events: sb.events, onWake: sb.onChange, uiDir,
     // Each sandbox: the same server over its own schema and events, its users admitted by the shared authenticator.
     build: async (p) => buildServer({ db: p.db, events: p.events, config: o.config, logger: p.logger, fernetKey: o.fernetKey, version: WINDSOCK_VERSION, jwtSecret, uiDir, auth: p.auth, plugins: [uiApiPlugin({ db: p.db })] }),
   });

@@ -4,7 +4,12 @@
  * when idle. A request's path loses its `/sandboxes/<name>` prefix on the way in, so an Airflow client works
  * against a sandbox by changing only its base URL. The users are the shared instance's; a sandbox admits its
  * owner and admins (with an admin's rights inside it) and answers 404 to everyone else, as if it did not exist.
+ * A browser loading a page of a sandbox that is missing, starting or failed gets the UI all the same (with the
+ * 404/503/409 status), which then says so in words; every other request gets the problem JSON.
  */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -15,6 +20,7 @@ import { getSandbox, touchSandbox, type SandboxRow } from '@windsock/sandboxes/s
 import type { Kysely } from 'kysely';
 import { ApiError } from '../errors.ts';
 import { problemBody } from '../http/problem.ts';
+import { isApiPath } from '../static.ts';
 import type { Authenticator } from '../auth/guard.ts';
 import type { LiveHub } from '../live/ws.ts';
 import type { Principal, WebDatabase, WebDb } from '../types.ts';
@@ -38,6 +44,8 @@ export interface GatewayOptions {
   /** A sleeping sandbox was called: the control plane wakes it. */
   onWake?: (name: string) => void;
   idleCloseMs?: number;
+  /** The UI's built files, for a page load of a sandbox that cannot answer itself. */
+  uiDir?: string;
 }
 
 interface Mounted { parts: Promise<SandboxServerParts>; store: Metastore; events: EventBus; usedAt: number; touchedAt: number }
@@ -58,13 +66,26 @@ export class SandboxGateway {
   dispatch(req: IncomingMessage, res: ServerResponse): boolean {
     const m = PATH.exec((req.url ?? '/').split('?')[0]!) ?? (req.url?.startsWith('/sandboxes/') ? [] : null);
     if (!m) return false;
-    void this.#serve(req, res, m[1], m[2]).catch((err: unknown) => {
+    void this.#serve(req, res, m[1], m[2]).catch(async (err: unknown) => {
       const e = err instanceof ApiError ? err : new ApiError('UNKNOWN', 'Internal Server Error', 'The server could not complete the request; see its log');
       if (!(err instanceof ApiError)) this.#o.logger.error({ err, url: req.url }, 'sandbox request failed');
-      if (!res.headersSent) {
-        res.writeHead(e.status, { 'content-type': 'application/problem+json', ...e.headers }).end(JSON.stringify(problemBody(e.status, e.title, e.message)));
-      }
+      if (res.headersSent) return;
+      if (m[1] && this.#pageLoad(req, m[2]) && (await this.#sendUi(res, e.status))) return;
+      res.writeHead(e.status, { 'content-type': 'application/problem+json', ...e.headers }).end(JSON.stringify(problemBody(e.status, e.title, e.message)));
     });
+    return true;
+  }
+
+  /** A browser asking for a page of the UI (not the API, not a file): what it gets is the UI's index.html. */
+  #pageLoad(req: IncomingMessage, rest: string | undefined): boolean {
+    return req.method === 'GET' && !!this.#o.uiDir && /\btext\/html\b/.test(req.headers.accept ?? '') && !isApiPath(rest || '/') && !/^\/ui(\/|$)/.test(rest || '/');
+  }
+
+  async #sendUi(res: ServerResponse, status: number): Promise<boolean> {
+    const index = join(this.#o.uiDir!, 'index.html');
+    if (!(await stat(index).then((s) => s.isFile(), () => false))) return false;
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
+    createReadStream(index).on('error', () => res.destroy()).pipe(res);
     return true;
   }
 

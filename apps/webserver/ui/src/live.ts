@@ -1,5 +1,5 @@
 /**
- * Live updates: one WebSocket to the server's /ws for the whole tab, fanned out to the pages by event name
+ * Live updates: one WebSocket to the server's /ws (a sandbox's `<base>/ws`) for the whole tab, fanned out to the pages by event name
  * (`ti:queued`, `ti:running`, `ti:finished`, `dagrun:created`, `dagrun:finished`, `dags:changed`, and `log` for
  * tailed tries). The server sends `{type, event?, ...payload}`; handlers get the message and its name.
  * Nothing polls. If the socket drops it reconnects with backoff, and announces `resync` so each page refetches
@@ -7,6 +7,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { token } from './api.ts';
+import { BASE } from './base.ts';
 
 export type LiveStatus = 'connecting' | 'live' | 'offline';
 export type LiveEvent = Record<string, unknown>;
@@ -34,7 +35,7 @@ function connect(): void {
   const t = token();
   if (!t || !wanted) return;
   setStatus('connecting');
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BASE}/ws`;
   // The JWT rides in the subprotocol list: browsers cannot set headers on a WebSocket, and a query string
   // would land in access logs.
   const ws = new WebSocket(url, ['windsock', `bearer.${t}`]);

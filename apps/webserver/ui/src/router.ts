@@ -1,18 +1,27 @@
-/** A tiny history router: real paths (the server falls back to index.html), links are real <a> elements. */
+/**
+ * A tiny history router: real paths (the server falls back to index.html), links are real <a> elements. Pages
+ * speak in app paths (`/dags/x`); inside a sandbox the address bar and every href carry its base in front.
+ */
 import { useEffect, useState } from 'preact/hooks';
+import { stripBase, withBase } from './base.ts';
 
 const listeners = new Set<() => void>();
 
+/** The app path of the page's address. */
+export function currentPath(): string { return stripBase(location.pathname) + location.search; }
+
+/** Goes to an app path (`/dags?x=1`), inside the base. */
 export function navigate(path: string, replace = false): void {
-  if (path === location.pathname + location.search) return;
-  if (replace) history.replaceState(null, '', path); else history.pushState(null, '', path);
+  if (path === currentPath()) return;
+  const url = withBase(path);
+  if (replace) history.replaceState(null, '', url); else history.pushState(null, '', url);
   for (const l of listeners) l();
 }
 
 export function usePath(): string {
-  const [path, setPath] = useState(location.pathname + location.search);
+  const [path, setPath] = useState(currentPath);
   useEffect(() => {
-    const update = () => setPath(location.pathname + location.search);
+    const update = () => setPath(currentPath());
     listeners.add(update);
     addEventListener('popstate', update);
     return () => { listeners.delete(update); removeEventListener('popstate', update); };
@@ -39,5 +48,5 @@ export function onLinkClick(e: MouseEvent): void {
   const a = (e.currentTarget as HTMLAnchorElement);
   if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey || a.target) return;
   e.preventDefault();
-  navigate(a.getAttribute('href')!);
+  navigate(stripBase(a.getAttribute('href')!));
 }

@@ -39,3 +39,10 @@ export interface TiDetails {
   rendered_fields: Record<string, unknown> | null; tries: TryRow[]; xcoms: { key: string; value: unknown; timestamp: string }[];
   task: { trigger_rule: string; retries: number; args: Record<string, unknown>; template_fields: string[]; doc_md: string | null } | null;
 }
+
+/** A sandbox as `/api/windsock/v1/sandboxes` shows it. */
+export interface Sandbox {
+  name: string; owner: string; status: 'pending' | 'ready' | 'failed' | 'deleting'; reason: string | null;
+  dag_source: Record<string, unknown>; scheduler: 'starting' | 'running' | 'asleep' | 'stopped';
+  created_at: string; ready_at: string | null; expires_at: string | null; last_active_at: string; api_url: string; ui_url: string;
+}

@@ -1,11 +1,13 @@
 /** Small shared pieces: links, state badges, the pause switch, a modal dialog, and a data-loading hook. */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { withBase } from '../base.ts';
 import { onLinkClick } from '../router.ts';
 import { stateColor, stateLabel } from '../states.ts';
 
+/** A link to an app path (`/dags/x`): its href carries the base, so a new tab stays in the same sandbox. */
 export function Link(props: { href: string; class?: string; children: ComponentChildren; title?: string; 'aria-current'?: 'page' | undefined }) {
-  return <a {...props} onClick={onLinkClick}>{props.children}</a>;
+  return <a {...props} href={withBase(props.href)} onClick={onLinkClick}>{props.children}</a>;
 }
 
 export function StateBadge({ state }: { state: string | null | undefined }) {

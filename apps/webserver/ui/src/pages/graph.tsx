@@ -6,6 +6,7 @@
 import dagre from '@dagrejs/dagre';
 import { useMemo, useState } from 'preact/hooks';
 import { enc, get } from '../api.ts';
+import { withBase } from '../base.ts';
 import { useLive, type LiveEvent } from '../live.ts';
 import { navigate, onLinkClick, query } from '../router.ts';
 import { stateColor, stateLabel, summarise } from '../states.ts';
@@ -144,7 +145,7 @@ export function GraphView({ dagId, path }: { dagId: string; path: string }) {
               return <a key={n.id} href="#" role="button" aria-expanded="false" aria-label={`Expand group ${n.group}: ${stateLabel(s)}`} class="g-node" data-state={s ?? 'none'} onClick={(e) => { e.preventDefault(); toggle(n.group!); }}>{body}</a>;
             }
             const href = data.run ? `${base}/runs/${enc(data.run.run_id)}/tasks/${enc(n.tasks[0]!)}` : `${base}/graph`;
-            return <a key={n.id} href={href} class="g-node" data-task={n.tasks[0]} data-state={s ?? 'none'} aria-label={`${n.tasks[0]}: ${stateLabel(s)}`} onClick={onLinkClick}>{body}</a>;
+            return <a key={n.id} href={withBase(href)} class="g-node" data-task={n.tasks[0]} data-state={s ?? 'none'} aria-label={`${n.tasks[0]}: ${stateLabel(s)}`} onClick={onLinkClick}>{body}</a>;
           })}
         </svg>
       </div>
