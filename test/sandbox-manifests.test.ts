@@ -34,7 +34,8 @@ describe('sandbox manifests', () => {
     for (const m of all) expect(() => m.validate()).not.toThrow();
     expect(o.namespace.metadata.labels).toMatchObject({ 'windsock.dev/sandbox': 'alice-dev', 'windsock.dev/owner': 'alice_example.com' });
     expect(o.namespace.metadata.annotations['windsock.dev/owner']).toBe('alice@example.com');
-    expect(o.quota.spec.hard).toMatchObject({ 'limits.cpu': '2', 'requests.memory': '4Gi', pods: '20', 'requests.nvidia.com/gpu': '0' });
+    expect(o.quota.spec.hard).toEqual({ 'requests.cpu': '2', 'requests.memory': '4Gi', 'limits.memory': '4Gi', pods: '20', 'requests.nvidia.com/gpu': '0' });
+    expect(o.limits.spec.limits[0]!._default).toEqual({ memory: '512Mi' });
     expect(o.limits.spec.limits[0]!.defaultRequest).toEqual({ cpu: '100m', memory: '256Mi' });
     expect(s.deployment.spec!.template.spec!.nodeSelector).toEqual({ 'windsock.dev/node-group': 'cpu_intensive_1' });
     expect(o.taskAccount.automountServiceAccountToken).toBe(false);

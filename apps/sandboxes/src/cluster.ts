@@ -54,12 +54,13 @@ export function namespaceObjects(sb: SandboxRow, c: WindsockConfig['sandboxes'])
     namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: sb.namespace, labels, annotations: { 'windsock.dev/owner': sb.owner } } } satisfies k8s.V1Namespace,
     quota: {
       apiVersion: 'v1', kind: 'ResourceQuota', metadata: meta('sandbox-quota'),
-      spec: { hard: { 'requests.cpu': quota.cpu, 'limits.cpu': quota.cpu, 'requests.memory': quota.memory, 'limits.memory': quota.memory, pods: String(quota.pods), 'requests.nvidia.com/gpu': String(quota.gpu) } },
+      // CPU is bounded by requests only: a CPU limit would throttle, and the platform's operators set none.
+      spec: { hard: { 'requests.cpu': quota.cpu, 'requests.memory': quota.memory, 'limits.memory': quota.memory, pods: String(quota.pods), 'requests.nvidia.com/gpu': String(quota.gpu) } },
     } satisfies k8s.V1ResourceQuota,
     limits: {
       apiVersion: 'v1', kind: 'LimitRange', metadata: meta('sandbox-limits'),
       spec: { limits: [{ type: 'Container',
-        _default: { cpu: c.container_default_cpu, memory: c.container_default_memory },
+        _default: { memory: c.container_default_memory },
         defaultRequest: { cpu: fraction(c.container_default_cpu, 5, 'cpu'), memory: fraction(c.container_default_memory, 2, 'memory') } }] },
     } satisfies k8s.V1LimitRange,
     taskAccount: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(TASK_ACCOUNT), automountServiceAccountToken: false } satisfies k8s.V1ServiceAccount,

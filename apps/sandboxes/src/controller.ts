@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { migrateToLatest, openMetastore, type Database } from '@windsock/metastore';
-import type { Logger, WindsockConfig } from '@windsock/config';
+import { configToEnv, type Logger, type WindsockConfig } from '@windsock/config';
 import type { SchedulerHost, SchedulerLaunch } from './host.ts';
 import type { SandboxCluster } from './cluster.ts';
 import type { SandboxRow } from './types.ts';
@@ -117,6 +117,8 @@ export class SandboxController {
     const where = resolveDagFolder(this.#o.dagsRoot, folder, row.owner, true);
     if ('error' in where) throw new Error(where.error);
     return { env: {
+      // The platform's own settings (executor, Kubernetes, worker…), then what makes this instance the sandbox.
+      ...configToEnv(c, ['api_auth', 'sandboxes', 'webserver']),
       WINDSOCK__DATABASE__URL: c.database.url, WINDSOCK__DATABASE__SCHEMA: row.schema_name, WINDSOCK__DATABASE__POOL_SIZE: '4',
       WINDSOCK__QUEUE__PREFIX: row.queue_prefix, WINDSOCK__QUEUE__REDIS_URL: c.queue.redis_url, WINDSOCK__QUEUE__BACKEND: c.queue.backend,
       WINDSOCK__KUBERNETES__NAMESPACE: row.namespace, WINDSOCK__KUBERNETES__NAMESPACE_LOCKED: 'true', WINDSOCK__CORE__DAGS_FOLDER: where.path, WINDSOCK__CORE__FERNET_KEY: c.core.fernet_key,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileConfig, ConfigError, operatorAliases } from './config.ts';
+import { compileConfig, ConfigError, configToEnv, operatorAliases } from './config.ts';
 
 describe('compileConfig', () => {
   it('has Airflow-like defaults', () => {
@@ -28,5 +28,13 @@ describe('compileConfig', () => {
     const c = compileConfig({ WINDSOCK__CORE__OPERATOR_ALIASES: 'dsp.operators.K8sOperator=windsock.operators.K8sOperator' });
     expect(operatorAliases(c)).toEqual({ 'dsp.operators.K8sOperator': 'windsock.operators.K8sOperator' });
     expect(() => operatorAliases(compileConfig({ WINDSOCK__CORE__OPERATOR_ALIASES: 'nonsense' }))).toThrow(/from=to/);
+  });
+});
+
+describe('configToEnv', () => {
+  it('round-trips through compileConfig, lists and all', () => {
+    const cfg = compileConfig({ WINDSOCK__CORE__EXECUTOR: 'kubernetes', WINDSOCK__WORKER__QUEUES: 'gpu,default', WINDSOCK__KUBERNETES__QPS: '7.5' });
+    expect(compileConfig(configToEnv(cfg))).toEqual(cfg);
+    expect(Object.keys(configToEnv(cfg, ['api_auth'])).some((k) => k.startsWith('WINDSOCK__API_AUTH__'))).toBe(false);
   });
 });

@@ -93,13 +93,13 @@ export const CONFIG_SPEC = {
     max_ttl_sec: { kind: 'int', default: 2592000, doc: 'Longest time-to-live a create or an extend may ask for' },
     idle_sleep_sec: { kind: 'float', default: 900, doc: 'A ready sandbox with no API call, no work and no DAG due for this long has its scheduler stopped (scale to zero) until the next call, DAG change or due run (0: never)' },
     start_timeout_sec: { kind: 'float', default: 120, doc: 'Seconds a sandbox\'s scheduler may take to start before the sandbox is failed' },
-    quota_cpu: { kind: 'string', default: '4', doc: 'ResourceQuota of a sandbox\'s namespace that asks for none: requests.cpu and limits.cpu' },
+    quota_cpu: { kind: 'string', default: '4', doc: 'ResourceQuota of a sandbox\'s namespace that asks for none: requests.cpu (CPU is not limited, only requested)' },
     quota_memory: { kind: 'string', default: '8Gi', doc: 'ResourceQuota: requests.memory and limits.memory' },
     quota_pods: { kind: 'int', default: 20, doc: 'ResourceQuota: pods' },
     quota_gpu: { kind: 'int', default: 0, doc: 'ResourceQuota: requests.nvidia.com/gpu (0 forbids GPUs)' },
     max_quota_cpu: { kind: 'string', default: '32', doc: 'Largest cpu quota a non-admin may ask for' },
     max_quota_memory: { kind: 'string', default: '64Gi', doc: 'Largest memory quota a non-admin may ask for' },
-    container_default_cpu: { kind: 'string', default: '500m', doc: 'LimitRange: cpu limit of a container that sets none (request: a fifth of it)' },
+    container_default_cpu: { kind: 'string', default: '500m', doc: 'LimitRange: a fifth of it is the cpu request of a container that sets none (no cpu limit is set)' },
     container_default_memory: { kind: 'string', default: '512Mi', doc: 'LimitRange: memory limit of a container that sets none (request: half of it)' },
     scheduler_image: { kind: 'string', default: 'windsock/windsock:0.1.0', doc: '`kubernetes` runtime: image of the sandbox scheduler Deployment' },
     control_plane_account: { kind: 'string', default: '', doc: 'On Kubernetes: the control plane\'s own service account as `namespace:name`; each sandbox namespace gets a RoleBinding of it to the ClusterRole `windsock-sandbox-admin`, so its cluster-wide rights stay to namespaces and bindings (deploy/kubernetes/rbac.yaml)' },
@@ -198,4 +198,18 @@ export function operatorAliases(cfg: WindsockConfig): Record<string, string> {
     if (i <= 0) throw new ConfigError(`[core] operator_aliases: "${p}" is not a from=to pair`);
     return [p.slice(0, i).trim(), p.slice(i + 1).trim()];
   }));
+}
+
+/**
+ * The configuration as `WINDSOCK__SECTION__KEY` variables (lists comma-joined): what a child process started by
+ * this one (a sandbox's scheduler) is given, so it runs with the same settings whatever file or variables they
+ * came from. Sections in `except` are left out.
+ */
+export function configToEnv(cfg: WindsockConfig, except: ReadonlyArray<keyof WindsockConfig> = []): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [section, keys] of Object.entries(cfg) as [keyof WindsockConfig, Record<string, unknown>][]) {
+    if (except.includes(section)) continue;
+    for (const [key, value] of Object.entries(keys)) env[`WINDSOCK__${section.toUpperCase()}__${key.toUpperCase()}`] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  return env;
 }
