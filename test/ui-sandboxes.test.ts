@@ -19,22 +19,11 @@ import { createUser, startWebserver, type Webserver } from '@windsock/webserver'
 import { startControlPlane, type ControlPlane } from '../apps/cli/src/runtime/control-plane.ts';
 import { freshDatabase, REDIS_URL, type TestDatabase } from './support/db.ts';
 import { ensureUiBuilt, launchChromium } from '../bench/ui-harness.ts';
+import { yamlChain } from './support/platform.ts';
 
 const PASSWORD = 'sandbox ui pass';
 const NAME = 'alice-ui';
-const DAG = `alice_chain:
-  schedule: null
-  is_paused_upon_creation: false
-  default_args: { start_date: 2024-01-01 }
-  tasks:
-    - task_id: hello
-      operator: airflow.operators.bash.BashOperator
-      bash_command: 'echo "hello from {{ dag.dag_id }}"'
-    - task_id: bye
-      operator: airflow.operators.bash.BashOperator
-      bash_command: 'echo bye'
-      dependencies: [hello]
-`;
+const DAG = yamlChain('alice_chain', 'hello');
 
 let tdb: TestDatabase, store: Metastore, web: Webserver, bare: Webserver, control: ControlPlane, root: string, home: string;
 let browser: Browser, alice: Page;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseQuantity, sandboxPlaces } from './names.ts';
+import { parseQuantity, sandboxPlaces } from './names.ts';
 
 describe('sandbox names', () => {
   it('derives schema, namespace and queue prefix', () => {
@@ -11,15 +11,7 @@ describe('sandbox names', () => {
   });
 });
 
-describe('durations and quantities', () => {
-  it('parses durations', () => {
-    expect(parseDuration('8h')).toBe(28800);
-    expect(parseDuration('30m')).toBe(1800);
-    expect(parseDuration('2d')).toBe(172800);
-    expect(parseDuration('3600')).toBe(3600);
-    expect(parseDuration('1.5h')).toBe(5400);
-    expect(parseDuration('soon')).toBeNull();
-  });
+describe('quantities', () => {
   it('parses quantities', () => {
     expect(parseQuantity('500m')).toBeCloseTo(0.5);
     expect(parseQuantity('8Gi')).toBe(8 * 2 ** 30);

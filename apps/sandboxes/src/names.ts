@@ -13,14 +13,6 @@ export function sandboxPlaces(name: string, o: { namespacePrefix: string; queueP
   return { schema: `sb_${name.replace(/-/g, '_')}`, namespace: `${o.namespacePrefix}${name}`.slice(0, 63), queuePrefix: `${o.queuePrefix}-sb-${name}` };
 }
 
-/** `8h`, `30m`, `2d`, `90s`, `3600` → seconds; null when it is not a duration. */
-export function parseDuration(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$/i.exec(text);
-  if (!m) return null;
-  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2]!.toLowerCase() as '' | 's' | 'm' | 'h' | 'd' | 'w'];
-  return Math.round(Number(m[1]) * unit);
-}
-
 const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
 const DECIMAL: Record<string, number> = { m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
 

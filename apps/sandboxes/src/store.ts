@@ -5,4 +5,4 @@ export { requestDelete } from './sql/request-delete.ts';
 export { extendSandbox } from './sql/extend-sandbox.ts';
 export { touchSandbox } from './sql/touch-sandbox.ts';
 export { sandboxView, type SandboxRow, type SandboxView, type DagSource } from './types.ts';
-export { SANDBOX_NAME, SANDBOX_NAME_RULE, sandboxPlaces, parseDuration, parseQuantity } from './names.ts';
+export { SANDBOX_NAME, SANDBOX_NAME_RULE, sandboxPlaces, parseQuantity } from './names.ts';
