@@ -21,6 +21,8 @@ export interface ProcessHostOptions {
   /** Seconds a stopping child has before SIGKILL. */
   stopGraceMs?: number;
   logger: Logger;
+  /** A scheduler became ready or exited: the control plane looks now rather than at its next pass. */
+  onChange?: () => void;
 }
 
 function tail(file: string, lines: number): string {
@@ -44,11 +46,11 @@ export class ProcessHost implements SchedulerHost {
     closeSync(fd);
     const child: Child = { proc, ready: false, exit: null, stopping: false, log };
     this.#children.set(sb.name, child);
-    proc.on('message', (m: unknown) => { if ((m as { type?: string }).type === 'ready') child.ready = true; });
+    proc.on('message', (m: unknown) => { if ((m as { type?: string }).type === 'ready') { child.ready = true; this.#o.onChange?.(); } });
     proc.on('exit', (code, signal) => {
       const last = tail(log, 5);
       child.exit = `the sandbox scheduler exited (${signal ?? `code ${code}`})${last ? `: ${last}` : ''}`;
-      if (!child.stopping) this.#o.logger.warn({ sandbox: sb.name, code, signal }, 'sandbox scheduler exited');
+      if (!child.stopping) { this.#o.logger.warn({ sandbox: sb.name, code, signal }, 'sandbox scheduler exited'); this.#o.onChange?.(); }
     });
     proc.on('error', (err) => { child.exit = `the sandbox scheduler could not start: ${err.message}`; });
     this.#o.logger.info({ sandbox: sb.name, pid: proc.pid, log }, 'sandbox scheduler started');
