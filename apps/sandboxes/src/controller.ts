@@ -134,6 +134,9 @@ export class SandboxController {
       memo.migrated = true;
     }
     await this.#o.cluster?.ensure(row);
+    // A scheduler that already exited (a failed first clone exits within seconds) fails the sandbox: not restarted.
+    const before = await this.#o.host.state(row);
+    if (before.state === 'failed') return this.#fail(row, before.reason);
     await this.#o.host.ensure(row, this.#launch(row));
     const st = await this.#o.host.state(row);
     if (st.state === 'running') {
