@@ -73,7 +73,7 @@ beforeAll(async () => {
   const config = compileConfig({
     WINDSOCK__DATABASE__URL: tdb.url, WINDSOCK__QUEUE__REDIS_URL: REDIS_URL, WINDSOCK__QUEUE__PREFIX: prefix, WINDSOCK__CORE__FERNET_KEY: generateFernetKey(),
     WINDSOCK__SANDBOXES__DAGS_ROOT: home, WINDSOCK__API_AUTH__JWT_SECRET: randomBytes(32).toString('hex'), WINDSOCK__LOGGING__LEVEL: 'warn',
-    WINDSOCK__SANDBOXES__IDLE_SLEEP_SEC: '0', WINDSOCK__WORKER__SHUTDOWN_GRACE_SEC: '2',
+    WINDSOCK__SANDBOXES__IDLE_SLEEP_SEC: '3', WINDSOCK__WORKER__SHUTDOWN_GRACE_SEC: '2',
     WINDSOCK__SANDBOXES__GIT_SYNC_INTERVAL_SEC: '1', WINDSOCK__SANDBOXES__GIT_CREDENTIALS_FILE: credentials,
   });
   control = await startControlPlane({ config, db: store.db, home, logger: silentLogger });
@@ -134,6 +134,16 @@ describe('sandboxes from a git branch', { timeout: 180_000 }, () => {
     expect(run.status).toBe(200);
     const runPath = `/sandboxes/alice-git/api/v2/dags/second_dag/dagRuns/${encodeURIComponent(run.body.dag_run_id as string)}`;
     await until('second_dag run success', async () => (await call(runPath)).body.state === 'success');
+  });
+
+  it('a sleeping git sandbox wakes when its branch moves on the server', async () => {
+    // Idle (no call to its API), it sleeps; its branch's head is checked at most every 30 s meanwhile.
+    await until('alice-git asleep', async () => (await statusOf('alice-git')).scheduler === 'asleep', 60_000);
+    repo.commit('dev', { 'dags/third.yaml': dag('third_dag') }, 'third DAG');
+    const pushed = Date.now();
+    await until('alice-git woken', async () => (await statusOf('alice-git')).scheduler !== 'asleep', 90_000);
+    console.log(`alice-git woken ${Date.now() - pushed} ms after the push`);
+    await until('third_dag listed', async () => (await dagIds('alice-git')).includes('third_dag'), 60_000);
   });
 
   it('a branch that does not exist fails the sandbox, the reason naming the branch', async () => {
