@@ -21,6 +21,7 @@ import { removeSandboxRow, setSandboxState, type SandboxChange } from './sql/set
 import { sandboxActivity } from './sql/sandbox-activity.ts';
 import { dropSandboxSchema, removeQueueKeys } from './teardown.ts';
 import { folderSignature, resolveDagFolder } from './folder.ts';
+import { gitLaunchEnv, gitSourceOf, RemoteHeads } from './git-source.ts';
 
 export interface ControllerOptions {
   /** The shared instance's metastore (the `sandbox` table; each sandbox's tables are read by schema). */
@@ -43,12 +44,16 @@ export class SandboxController {
   readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   readonly #o: Required<Pick<ControllerOptions, 'passMs' | 'leaseMs' | 'maxRestarts'>> & ControllerOptions;
   readonly #memo = new Map<string, Memo>();
+  readonly #heads: RemoteHeads;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
   #again = false;
   #stopped = false;
 
-  constructor(o: ControllerOptions) { this.#o = { passMs: 1000, leaseMs: 30_000, maxRestarts: 3, ...o }; }
+  constructor(o: ControllerOptions) {
+    this.#o = { passMs: 1000, leaseMs: 30_000, maxRestarts: 3, ...o };
+    this.#heads = new RemoteHeads(o.config.sandboxes, o.logger);
+  }
 
   start(): void { this.#schedule(0); }
 
@@ -112,22 +117,29 @@ export class SandboxController {
 
   #launch(row: SandboxRow): SchedulerLaunch {
     const c = this.#o.config;
-    const folder = (row.dag_source as { folder?: string }).folder;
-    if (folder === undefined) throw new Error('only folder DAG sources can be run yet');
-    const where = resolveDagFolder(this.#o.dagsRoot, folder, row.owner, true);
-    if ('error' in where) throw new Error(where.error);
+    const git = gitSourceOf(row);
+    // A git source: the scheduler fetches the branch itself (a pod cannot see this disk); a folder: the path.
+    const source = git ? gitLaunchEnv(git, c.sandboxes) : { WINDSOCK__CORE__DAGS_FOLDER: this.#folderOf(row) };
     return { env: {
       // The platform's own settings (executor, Kubernetes, worker…), then what makes this instance the sandbox.
-      ...configToEnv(c, ['api_auth', 'sandboxes', 'webserver']),
+      ...configToEnv(c, ['api_auth', 'sandboxes', 'webserver']), ...source,
       WINDSOCK__DATABASE__URL: c.database.url, WINDSOCK__DATABASE__SCHEMA: row.schema_name, WINDSOCK__DATABASE__POOL_SIZE: '4',
       WINDSOCK__QUEUE__PREFIX: row.queue_prefix, WINDSOCK__QUEUE__REDIS_URL: c.queue.redis_url, WINDSOCK__QUEUE__BACKEND: c.queue.backend,
-      WINDSOCK__KUBERNETES__NAMESPACE: row.namespace, WINDSOCK__KUBERNETES__NAMESPACE_LOCKED: 'true', WINDSOCK__CORE__DAGS_FOLDER: where.path, WINDSOCK__CORE__FERNET_KEY: c.core.fernet_key,
+      WINDSOCK__KUBERNETES__NAMESPACE: row.namespace, WINDSOCK__KUBERNETES__NAMESPACE_LOCKED: 'true', WINDSOCK__CORE__FERNET_KEY: c.core.fernet_key,
       WINDSOCK__SCHEDULER__HEALTH_CHECK_PORT: '0', WINDSOCK__WORKER__HEALTH_CHECK_PORT: '0', WINDSOCK_SANDBOX: row.name,
       // A sandbox's scheduler stops to sleep (nothing runs then) or to be deleted (what runs is cancelled): no grace.
       WINDSOCK__WORKER__SHUTDOWN_GRACE_SEC: '2', WINDSOCK__LOGGING__LEVEL: c.logging.level,
       // Idle is the normal state of a sandbox: its parser and template interpreters go soon after their last use.
       WINDSOCK__DAG_PROCESSOR__PARSER_IDLE_RELEASE_SEC: '5', WINDSOCK__WORKER__TEMPLATE_IDLE_RELEASE_SEC: '10',
     } };
+  }
+
+  #folderOf(row: SandboxRow): string {
+    const folder = (row.dag_source as { folder?: string }).folder;
+    if (folder === undefined) throw new Error('this sandbox\'s DAG source is neither a folder nor a git branch');
+    const where = resolveDagFolder(this.#o.dagsRoot, folder, row.owner, true);
+    if ('error' in where) throw new Error(where.error);
+    return where.path;
   }
 
   async #provision(row: SandboxRow): Promise<void> {
@@ -138,6 +150,9 @@ export class SandboxController {
       memo.migrated = true;
     }
     await this.#o.cluster?.ensure(row);
+    // A scheduler that already exited (a failed first clone exits within seconds) fails the sandbox: not restarted.
+    const before = await this.#o.host.state(row);
+    if (before.state === 'failed') return this.#fail(row, before.reason);
     await this.#o.host.ensure(row, this.#launch(row));
     const st = await this.#o.host.state(row);
     if (st.state === 'running') {
@@ -183,14 +198,17 @@ export class SandboxController {
     memo.checkedAt = now;
     const a = await sandboxActivity(this.#o.db, row.schema_name);
     if (a.busy || (a.nextDueAt && a.nextDueAt.getTime() - now < idleMs)) return;
-    memo.signature = this.#signature(row);
+    memo.signature = await this.#signature(row);
     await this.#o.host.stop(row);
     memo.runningSince = null;
     await this.#set(row, { scheduler: 'asleep', clearWake: true });
     this.#o.logger.info({ sandbox: row.name }, 'sandbox idle: scheduler stopped until the next call, DAG change or due run');
   }
 
-  #signature(row: SandboxRow): string | null {
+  /** What changes when the sandbox's DAGs do: its branch's head on the server, or its folder's files. */
+  async #signature(row: SandboxRow): Promise<string | null> {
+    const git = gitSourceOf(row);
+    if (git) return this.#heads.head(row.name, git);
     const folder = (row.dag_source as { folder?: string }).folder;
     if (folder === undefined) return null;
     const where = resolveDagFolder(this.#o.dagsRoot, folder, row.owner, true);
@@ -202,7 +220,7 @@ export class SandboxController {
     let why: string | null = row.wake_requested_at ? 'an API call' : null;
     if (!why && now - memo.checkedAt >= 5000) {
       memo.checkedAt = now;
-      const sig = this.#signature(row);
+      const sig = await this.#signature(row);
       if (memo.signature !== null && sig !== memo.signature) why = 'a DAG change';
       else if (memo.signature === null) memo.signature = sig;
       const a = why ? null : await sandboxActivity(this.#o.db, row.schema_name);
@@ -221,6 +239,7 @@ export class SandboxController {
     if (this.#o.config.queue.backend === 'redis') await removeQueueKeys(this.#o.config.queue.redis_url, row.queue_prefix);
     if (await removeSandboxRow(this.#o.db, row.name, this.id)) {
       this.#memo.delete(row.name);
+      this.#heads.forget(row.name);
       this.#o.logger.info({ sandbox: row.name, reason: row.reason }, 'sandbox deleted');
     }
   }

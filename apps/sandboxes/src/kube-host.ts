@@ -3,8 +3,8 @@
  * namespace, under its service account, with its settings in a Secret there. Sleep is a scale to zero. It is
  * `running` once its pod is available and it heart-beats in its schema's `job` table.
  *
- * Not yet: the DAG folder does not reach the pod (a folder source lives on the control plane's disk; a pod needs
- * a git source, which comes with [dag_sources]), so on this runtime a sandbox's scheduler sees the image's folder.
+ * A folder source lives on the control plane's disk, which the pod cannot see (it gets the image's folder): on
+ * this runtime give sandboxes a git source, which the pod clones and follows itself (credentials in the Secret).
  */
 import * as k8s from '@kubernetes/client-node';
 import type { Kysely } from 'kysely';

@@ -104,6 +104,8 @@ export const CONFIG_SPEC = {
     scheduler_image: { kind: 'string', default: 'windsock/windsock:0.1.0', doc: '`kubernetes` runtime: image of the sandbox scheduler Deployment' },
     control_plane_account: { kind: 'string', default: '', doc: 'On Kubernetes: the control plane\'s own service account as `namespace:name`; each sandbox namespace gets a RoleBinding of it to the ClusterRole `windsock-sandbox-admin`, so its cluster-wide rights stay to namespaces and bindings (deploy/kubernetes/rbac.yaml)' },
     scheduler_memory: { kind: 'string', default: '256Mi', doc: '`kubernetes` runtime: memory limit of a sandbox scheduler' },
+    git_sync_interval_sec: { kind: 'float', default: 30, doc: 'A sandbox whose DAGs come from a git branch fetches it this often (its scheduler does, over HTTP); a sleeping one is woken when the branch moves, checked at most every 30 s' },
+    git_credentials_file: { kind: 'string', default: '', doc: 'YAML or JSON file mapping git URL prefixes to `{username, password}` or `{token}` for sandboxes\' git sources (longest prefix wins); read at each scheduler start, never logged' },
   },
   webserver: {
     port: { kind: 'int', default: 8080, doc: 'HTTP port of the API and UI' },

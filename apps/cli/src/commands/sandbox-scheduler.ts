@@ -1,7 +1,8 @@
 /**
  * `windsock sandbox-scheduler`: one sandbox's scheduler and worker in one process, on its own schema, queue
- * prefix and namespace (all from its environment, set by the control plane). Not for people to run: the control
- * plane starts it (a child process, or a Deployment's container) and stops it with SIGTERM.
+ * prefix and namespace, with its DAGs from a folder or a git branch (all from its environment, set by the control
+ * plane). Not for people to run: the control plane starts it (a child process, or a Deployment's container) and
+ * stops it with SIGTERM.
  */
 import type { Command } from 'commander';
 import { loadCliEnv } from './env.ts';
@@ -12,11 +13,14 @@ export function registerSandboxScheduler(program: Command, _setExit: (code: numb
     .description('Run one sandbox\'s scheduler and worker (started by the sandboxes control plane)')
     .action(async () => {
       const env = await loadCliEnv();
-      const [{ createLogger }, { dagsFolderOf }, { startSandboxScheduler }] = await Promise.all([
-        import('../logger.ts'), import('../runtime/folder.ts'), import('../runtime/sandbox-scheduler.ts'),
+      const [{ createLogger }, { dagsFolderOf }, { startSandboxScheduler }, { gitSourceFromEnv }] = await Promise.all([
+        import('../logger.ts'), import('../runtime/folder.ts'), import('../runtime/sandbox-scheduler.ts'), import('../runtime/sandbox-git.ts'),
       ]);
-      const log = createLogger(env.config.logging.level, `windsock-sandbox-${process.env['WINDSOCK_SANDBOX'] ?? 'scheduler'}`, 'json');
-      const proc = await startSandboxScheduler({ config: env.config, dagsFolder: dagsFolderOf(env), logger: log });
+      const name = process.env['WINDSOCK_SANDBOX'] ?? 'scheduler';
+      const log = createLogger(env.config.logging.level, `windsock-sandbox-${name}`, 'json');
+      // A git source is cloned before anything starts; a failed clone exits non-zero with the reason, last on stderr.
+      const git = gitSourceFromEnv(process.env);
+      const proc = await startSandboxScheduler({ config: env.config, dagsFolder: dagsFolderOf(env), logger: log, git, name });
       process.send?.({ type: 'ready' });
       const sig = await untilSignal();
       log.info(`received ${sig}; stopping`);

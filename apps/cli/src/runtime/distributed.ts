@@ -26,6 +26,8 @@ export interface DistributedProcess {
   health(): Promise<HealthReport>;
   /** Clean shutdown: stop taking work, finish or hand over what is held, close connections. */
   stop(): Promise<void>;
+  /** The scheduler's DAG processor: scan the DAG folder now (its checkout was swapped). */
+  rescanDags?(): Promise<void>;
 }
 
 export interface HealthReport { healthy: boolean; [component: string]: unknown }
@@ -122,6 +124,7 @@ export async function startSchedulerProcess(opts: { config: WindsockConfig; dags
   return {
     healthPort: (server.address() as { port: number }).port,
     health: report,
+    rescanDags: async () => { await processor.syncOnce(); },
     async stop() {
       clearInterval(varTimer);
       processor.stop();

@@ -10,6 +10,7 @@ import {
   SANDBOX_NAME, SANDBOX_NAME_RULE, type SandboxRow,
 } from '@windsock/sandboxes/store';
 import { resolveDagFolder } from '@windsock/sandboxes/folder';
+import { checkGitSource } from '@windsock/dag-sources/validate';
 import { ApiError } from '../../errors.ts';
 import { page } from '../../http/paging.ts';
 import { audit } from '../../audit.ts';
@@ -32,7 +33,9 @@ const Quota = Type.Object({
 }, { additionalProperties: false });
 const Source = Type.Union([
   Type.Object({ folder: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
-  Type.Object({ git: Type.Object({ url: Type.String({ minLength: 1 }), branch: Type.String({ minLength: 1 }), subdir: Type.Optional(Type.String()) }, { additionalProperties: false }) }, { additionalProperties: false }),
+  Type.Object({ git: Type.Object({
+    url: Type.String({ minLength: 1, maxLength: 2048 }), branch: Type.String({ minLength: 1, maxLength: 255 }), subdir: Type.Optional(Type.String({ maxLength: 1024 })),
+  }, { additionalProperties: false }) }, { additionalProperties: false }),
 ]);
 const CreateBody = Type.Object({
   name: Type.String({ maxLength: 40 }),
@@ -90,20 +93,25 @@ export const sandboxRoutes = (ctx: ApiContext, o: SandboxApiOptions): FastifyPlu
       if (!admin) throw new ApiError('PERMISSION_DENIED', 'Forbidden', 'Only an admin may create a sandbox for another user');
       if (!(await userExists(db, owner))) throw bad(`owner: no user named ${owner}`);
     }
+    let dagSource: Record<string, unknown> = b.dag_source;
     if ('git' in b.dag_source) {
-      throw new ApiError('NOT_IMPLEMENTED', 'Not Implemented', 'Sandboxes from a git branch need the DAG sources of [dag_sources], not built yet; use {"folder": ...}');
+      // The sandbox's scheduler fetches the branch over HTTP(S); a file: or ssh: URL, a bad ref or a ".." is refused.
+      const git = checkGitSource(b.dag_source.git);
+      if ('error' in git) throw bad(`dag_source.git.${git.error}`);
+      dagSource = { git: git.source };
+    } else {
+      const folder = resolveDagFolder(o.dagsRoot, b.dag_source.folder, owner, admin);
+      if ('error' in folder) throw bad(`dag_source.folder: ${folder.error}`);
     }
-    const folder = resolveDagFolder(o.dagsRoot, b.dag_source.folder, owner, admin);
-    if ('error' in folder) throw bad(`dag_source.folder: ${folder.error}`);
     const ttl = b.ttl_seconds === undefined ? (c.default_ttl_sec || null) : b.ttl_seconds;
     if (ttl !== null && ttl > c.max_ttl_sec) throw bad(`ttl_seconds: at most ${c.max_ttl_sec}`);
     const places = sandboxPlaces(b.name, { namespacePrefix: c.namespace_prefix, queuePrefix: config.queue.prefix });
     const row = await insertSandbox(db, {
-      name: b.name, owner, dagSource: b.dag_source, nodeGroup: b.node_group ?? null, quota: b.quota ? checkQuota(b.quota, admin, c) : null,
+      name: b.name, owner, dagSource, nodeGroup: b.node_group ?? null, quota: b.quota ? checkQuota(b.quota, admin, c) : null,
       schema: places.schema, namespace: places.namespace, queuePrefix: places.queuePrefix, ttlSeconds: ttl,
     });
     if (!row) throw new ApiError('ALREADY_EXISTS', 'Conflict', `A sandbox named ${b.name} already exists`);
-    await audit(db, req, { event: 'sandbox.create', extra: { name: b.name, owner, dag_source: b.dag_source } });
+    await audit(db, req, { event: 'sandbox.create', extra: { name: b.name, owner, dag_source: dagSource } });
     o.onChange(b.name);
     return reply.code(201).send(sandboxView(row));
   });

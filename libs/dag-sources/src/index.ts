@@ -1,0 +1,7 @@
+/**
+ * Where DAG files come from besides a local folder: a branch of a git repository, synced over HTTP into a folder
+ * that is swapped atomically. Used by sandboxes (one branch each); built to carry several sources later.
+ */
+export { syncRepo, remoteHead, checkoutPath, describeGitError, GitSyncError, type GitSyncErrorCode, type RemoteBranch, type SyncOptions, type SyncResult } from './git-sync.ts';
+export { credentialsFor, loadGitCredentials, parseGitCredentials, TOKEN_USERNAME, type GitAuth, type GitCredential } from './credentials.ts';
+export { checkGitSource, gitUrlProblem, isValidBranch, normalizeSubdir, type GitSource } from './validate.ts';
