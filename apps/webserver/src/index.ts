@@ -70,7 +70,7 @@ export async function startWebserver(o: WebserverOptions): Promise<Webserver> {
     version: WINDSOCK_VERSION, jwtSecret, uiDir, auth,
     // The UI's own data endpoints (grid, graph, ...) always; extra plugins after them.
     plugins: [uiApiPlugin({ db: o.db }), ...(o.plugins ?? [])],
-    ...(sb && gateway ? { sandboxes: { gateway, api: { unavailable: sb.unavailable, dagsRoot: sb.dagsRoot, onChange: sb.onChange } } } : {}),
+    ...(sb && gateway ? { sandboxes: { gateway, api: { unavailable: sb.unavailable, dagsRoot: sb.dagsRoot, onChange: (name: string) => { gateway.forget(name); sb.onChange(name); } } } } : {}),
   });
   const address = await app.listen({ port: o.port, host: o.host });
   const url = address.replace('[::1]', 'localhost').replace('0.0.0.0', '127.0.0.1');

@@ -27,7 +27,8 @@ import type { Principal, WebDatabase, WebDb } from '../types.ts';
 import { sandboxPrincipal } from './admit.ts';
 
 const PATH = /^\/sandboxes\/([a-z][a-z0-9-]{0,39})(\/[^]*)?$/;
-const ROW_CACHE_MS = 2000;
+// Short: another webserver may delete a sandbox, and a request must not reach its dropped schema for long.
+const ROW_CACHE_MS = 500;
 const TOUCH_EVERY_MS = 5000;
 
 export interface SandboxServerParts { app: FastifyInstance; hub: LiveHub }
@@ -109,7 +110,7 @@ export class SandboxGateway {
   }
 
   /** Forgets what it knows of a sandbox (deleted, or changed by the control plane). */
-  forget(name: string): void { this.#rows.delete(name); }
+  forget(name: string): void { this.#rows.delete(name); void this.#unmount(name); }
 
   async #row(name: string): Promise<SandboxRow | null> {
     const hit = this.#rows.get(name);
