@@ -11,8 +11,8 @@ import { migrateToLatest, openMetastore, type Metastore } from '@windsock/metast
 import { openEventBus } from './event-bus.ts';
 import { jobRows } from './job-rows.ts';
 import { BullMqTaskQueue, redactRedisUrl, type EventBus } from '@windsock/queue';
-import { DagProcessorService, Scheduler } from '@windsock/scheduler';
-import { Worker } from '@windsock/worker';
+import { compileSchedulerOptions, DagProcessorService, Scheduler } from '@windsock/scheduler';
+import { compileWorkerOptions, shutdownGraceMs, Worker } from '@windsock/worker';
 import type { Executor } from '@windsock/executors';
 import { DagFolderProcessor, PythonDagLoader } from '@windsock/dag-parser';
 import { ConfigError, type Logger, type WindsockConfig } from '@windsock/config';
@@ -102,11 +102,7 @@ export async function startSchedulerProcess(opts: { config: WindsockConfig; dags
     loaders: { '.py': python }, parserOptions: normalize,
   });
   const processor = new DagProcessorService({ db: base.store.db, events: base.events, processor: folder, dagsFolder: opts.dagsFolder, options: { pausedAtCreation: config.core.dags_are_paused_at_creation }, logger: log });
-  const reconcileMs = config.scheduler.reconcile_interval * 1000;
-  const scheduler = new Scheduler({ db: base.store.db, queue: base.queue, events: base.events, logger: log, options: {
-    parallelism: config.core.parallelism, tickMs: config.scheduler.tick_ms, heartbeatTimeoutMs: config.scheduler.task_instance_heartbeat_timeout * 1000,
-    queuedTimeoutMs: config.scheduler.task_queued_timeout * 1000, maintenanceMs: reconcileMs, requeueAfterMs: reconcileMs,
-  } });
+  const scheduler = new Scheduler({ db: base.store.db, queue: base.queue, events: base.events, logger: log, options: compileSchedulerOptions(config, { metastore: 'postgres', queue: 'shared' }) });
   await processor.syncOnce();
   processor.start();
   scheduler.start();
@@ -140,11 +136,8 @@ export async function startWorkerProcess(opts: { config: WindsockConfig; dagsFol
   const { config, logger: log } = opts;
   const base = await openBase(config, 'worker', log);
   const executor = opts.executor ?? createExecutor(config, opts.dagsFolder);
-  const worker = new Worker({ db: base.store.db, queue: base.queue, events: base.events, executor, logger: log, fernetKey: config.core.fernet_key || null, options: {
-    workerId: `${hostname()}-${process.pid}`, concurrency: config.worker.concurrency, queues: config.worker.queues, heartbeatMs: config.worker.heartbeat_sec * 1000, followOn: config.scheduler.schedule_after_task_execution,
-    sensitiveFields: config.core.sensitive_var_conn_names,
-    templateIdleReleaseMs: config.worker.template_idle_release_sec * 1000, templateTimeoutMs: config.worker.template_render_timeout_sec * 1000,
-  } });
+  const worker = new Worker({ db: base.store.db, queue: base.queue, events: base.events, executor, logger: log, fernetKey: config.core.fernet_key || null,
+    options: compileWorkerOptions(config, { workerId: `${hostname()}-${process.pid}` }) });
   worker.start();
   let draining = false;
   const report = async (): Promise<HealthReport> => {
@@ -163,7 +156,7 @@ export async function startWorkerProcess(opts: { config: WindsockConfig; dagsFol
     async stop() {
       draining = true;
       log.info({ active_tries: worker.activeTries, grace_sec: config.worker.shutdown_grace_sec }, 'worker stopping: no new work; finishing what it holds');
-      await worker.stop({ drain: true, graceMs: config.worker.shutdown_grace_sec * 1000 });
+      await worker.stop({ drain: true, graceMs: shutdownGraceMs(config) });
       await executor.close(); // pods handed over run on: the kubernetes executor only stops watching them
       await endJobRows();
       await closeServer(server);

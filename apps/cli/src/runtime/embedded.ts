@@ -5,8 +5,8 @@
  */
 import { DagCache, migrateToLatest, openMetastore, type Metastore, type MetastoreOptions } from '@windsock/metastore';
 import { LocalEventBus, MemoryTaskQueue } from '@windsock/queue';
-import { Scheduler, DagProcessorService } from '@windsock/scheduler';
-import { Worker } from '@windsock/worker';
+import { Scheduler, DagProcessorService, compileSchedulerOptions } from '@windsock/scheduler';
+import { Worker, compileWorkerOptions } from '@windsock/worker';
 import { join } from 'node:path';
 import { DagFolderProcessor, PythonDagLoader, type DagFileLoader } from '@windsock/dag-parser';
 import { createExecutor } from './executor.ts';
@@ -82,18 +82,10 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   let processor = makeProcessor();
   // Scheduler and worker share one process here, so they share one DAG cache: each DAG is read once.
   const dags = new DagCache(store.db);
-  const scheduler = new Scheduler({ db: store.db, queue, events, logger: log, dags, options: {
-    parallelism: config.core.parallelism, tickMs: config.scheduler.tick_ms, heartbeatTimeoutMs: config.scheduler.task_instance_heartbeat_timeout * 1000,
-    // PGlite has one connection: paced passes leave it to the worker between them (see SchedulerOptions).
-    analyzeMs: store.kind === 'pglite' ? 5000 : 0, passGapFactor: store.kind === 'pglite' ? 0.5 : 0, queuedTimeoutMs: config.scheduler.task_queued_timeout * 1000,
-    maintenanceMs: config.scheduler.reconcile_interval * 1000,
-  } });
+  // PGlite has one connection: paced passes leave it to the worker between them (see compileSchedulerOptions).
+  const scheduler = new Scheduler({ db: store.db, queue, events, logger: log, dags, options: compileSchedulerOptions(config, { metastore: store.kind, queue: 'memory' }) });
   const executor = createExecutor(config, opts.dagsFolder);
-  const worker = new Worker({ db: store.db, queue, events, executor, logger: log, dags, fernetKey: config.core.fernet_key || null, options: {
-    concurrency: config.worker.concurrency, queues: config.worker.queues, heartbeatMs: config.worker.heartbeat_sec * 1000, followOn: config.scheduler.schedule_after_task_execution,
-    sensitiveFields: config.core.sensitive_var_conn_names,
-    templateIdleReleaseMs: config.worker.template_idle_release_sec * 1000, templateTimeoutMs: config.worker.template_render_timeout_sec * 1000,
-  } });
+  const worker = new Worker({ db: store.db, queue, events, executor, logger: log, dags, fernetKey: config.core.fernet_key || null, options: compileWorkerOptions(config) });
 
   const focus = opts.focusDagId;
   const candidates = focus === undefined ? null : await filesMentioning(opts.dagsFolder, focus, discovery);
