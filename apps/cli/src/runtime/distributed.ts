@@ -11,12 +11,11 @@ import { migrateToLatest, openMetastore, type Metastore } from '@windsock/metast
 import { openEventBus } from './event-bus.ts';
 import { jobRows } from './job-rows.ts';
 import { BullMqTaskQueue, redactRedisUrl, type EventBus } from '@windsock/queue';
-import { compileSchedulerOptions, DagProcessorService, Scheduler } from '@windsock/scheduler';
+import { compileSchedulerOptions, Scheduler } from '@windsock/scheduler';
 import { compileWorkerOptions, shutdownGraceMs, Worker } from '@windsock/worker';
 import type { Executor } from '@windsock/executors';
-import { DagFolderProcessor, PythonDagLoader } from '@windsock/dag-parser';
 import { ConfigError, type Logger, type WindsockConfig } from '@windsock/config';
-import { normalizeOptions } from './folder.ts';
+import { startDagProcessing } from './dag-processing.ts';
 import { createExecutor } from './executor.ts';
 
 export interface DistributedProcess {
@@ -87,24 +86,10 @@ const closeServer = (s: Server) => new Promise<void>((r) => { s.closeAllConnecti
 export async function startSchedulerProcess(opts: { config: WindsockConfig; dagsFolder: string; logger: Logger; healthHost?: string }): Promise<DistributedProcess> {
   const { config, logger: log } = opts;
   const base = await openBase(config, 'scheduler', log);
-  const normalize = normalizeOptions(config);
   // Variable.get in DAG files reads a snapshot of the variables, refreshed every few seconds (as standalone does).
-  let variables: Record<string, string> = {};
-  const refreshVariables = async () => {
-    variables = Object.fromEntries((await base.store.db.selectFrom('variable').select(['key', 'val']).execute()).map((v) => [v.key, v.val]));
-  };
-  await refreshVariables();
-  const varTimer = setInterval(() => void refreshVariables().catch(() => {}), 5000);
-  varTimer.unref();
-  const python = new PythonDagLoader({ dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, maxMemoryMb: config.dag_processor.parser_max_memory_mb, idleReleaseSeconds: config.dag_processor.parser_idle_release_sec, operatorAliases: normalize.operatorAliases, parserOptions: normalize, variables: () => variables });
-  const folder = new DagFolderProcessor({
-    folder: opts.dagsFolder, safeMode: config.core.dag_discovery_safe_mode, ignoreSyntax: config.core.dag_ignore_file_syntax as 'regexp' | 'glob',
-    loaders: { '.py': python }, parserOptions: normalize,
-  });
-  const processor = new DagProcessorService({ db: base.store.db, events: base.events, processor: folder, dagsFolder: opts.dagsFolder, options: { pausedAtCreation: config.core.dags_are_paused_at_creation }, logger: log });
+  const dagProcessing = await startDagProcessing({ config, db: base.store.db, events: base.events, dagsFolder: opts.dagsFolder, logger: log });
   const scheduler = new Scheduler({ db: base.store.db, queue: base.queue, events: base.events, logger: log, options: compileSchedulerOptions(config, { metastore: 'postgres', queue: 'shared' }) });
-  await processor.syncOnce();
-  processor.start();
+  dagProcessing.start();
   scheduler.start();
   const stuckAfterMs = Math.max(60_000, 20 * config.scheduler.tick_ms);
   const report = async (): Promise<HealthReport> => {
@@ -119,12 +104,10 @@ export async function startSchedulerProcess(opts: { config: WindsockConfig; dags
     healthPort: (server.address() as { port: number }).port,
     health: report,
     async stop() {
-      clearInterval(varTimer);
-      processor.stop();
+      await dagProcessing.stop();
       await scheduler.stop(); // finishes the pass in flight; every step is its own guarded commit
       await endJobRows();
       await closeServer(server);
-      await python.close();
       await base.close();
       log.info('scheduler stopped');
     },
