@@ -1,40 +1,34 @@
 /** /api/v2 pools: list, get, create, patch, delete (the default pool cannot be deleted or renamed). */
 import type { FastifyPluginAsync } from 'fastify';
-import { Type } from '@sinclair/typebox';
-import { sql } from 'kysely';
+import { Type, type Static } from '@sinclair/typebox';
 import { ApiError, notFound } from '../../errors.ts';
 import { orderBy, page } from '../../http/paging.ts';
 import { poolV2 } from '../../serialize/v2.ts';
-import { poolUsage } from '../../queries/pools.ts';
+import { listPools, POOL_ORDER, poolUsage, readPool } from '../../queries/pools.ts';
 import { audit } from '../../audit.ts';
 import type { ApiContext } from '../../types.ts';
 import { Nullable, Paging, StrArray } from './schemas.ts';
 
 const NameParams = Type.Object({ pool_name: Type.String() });
+const List = Type.Object({ ...Paging, pool_name_pattern: Type.Optional(Type.String()) });
 
 export const poolRoutesV2 = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
   const { db } = ctx;
   const limits = { max: ctx.config.api.maximum_page_limit, fallback: ctx.config.api.fallback_page_limit };
   const one = async (name: string) => {
-    const p = await db.selectFrom('slot_pool').selectAll().where('pool', '=', name).executeTakeFirst();
+    const p = await readPool(db, name);
     if (!p) throw notFound('Pool', `The Pool with name: \`${name}\` was not found`);
     return poolV2(p, (await poolUsage(db, [name])).get(name)!);
   };
 
-  app.get('/pools', { config: { perm: 'read:pool' }, schema: { querystring: Type.Object({ ...Paging, pool_name_pattern: Type.Optional(Type.String()) }) } }, async (req) => {
-    const q = req.query as { pool_name_pattern?: string; order_by?: string; limit?: number; offset?: number };
-    let b = db.selectFrom('slot_pool');
-    if (q.pool_name_pattern) b = b.where('pool', 'ilike', `%${q.pool_name_pattern}%`);
-    const total = await b.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
-    let rows = b.selectAll();
-    for (const o of orderBy(q.order_by, { id: 'id', name: 'pool', pool: 'pool', slots: 'slots', description: 'description', include_deferred: 'include_deferred' }, 'id')) rows = rows.orderBy(sql.ref(o.column), o.direction);
-    const pg = page(q, limits);
-    const list = await rows.limit(pg.limit).offset(pg.offset).execute();
-    const usage = await poolUsage(db, list.map((p) => p.pool));
-    return { pools: list.map((p) => poolV2(p, usage.get(p.pool)!)), total_entries: total.n };
+  app.get<{ Querystring: Static<typeof List> }>('/pools', { config: { perm: 'read:pool' }, schema: { querystring: List } }, async (req) => {
+    const q = req.query;
+    const { rows, total } = await listPools(db, { namePattern: q.pool_name_pattern }, page(q, limits), orderBy(q.order_by, POOL_ORDER, 'id'));
+    const usage = await poolUsage(db, rows.map((p) => p.pool));
+    return { pools: rows.map((p) => poolV2(p, usage.get(p.pool)!)), total_entries: total };
   });
 
-  app.get('/pools/:pool_name', { config: { perm: 'read:pool' }, schema: { params: NameParams } }, async (req) => one((req.params as { pool_name: string }).pool_name));
+  app.get<{ Params: Static<typeof NameParams> }>('/pools/:pool_name', { config: { perm: 'read:pool' }, schema: { params: NameParams } }, async (req) => one(req.params.pool_name));
 
   app.post('/pools', {
     config: { perm: 'create:pool' },
