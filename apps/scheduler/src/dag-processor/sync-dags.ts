@@ -2,11 +2,12 @@
  * Writes the DAG processor's results to the metastore: per file, its DAGs (dag, dag_tag, serialized_dag,
  * dag_code) or its import error, in one transaction. A DAG that left its file, or whose file was deleted, is
  * deactivated; a file with an import error keeps its DAGs' last good version (as Airflow does) and flags them.
- * The statements are in sql/, one file each, with their guards.
+ * Each DAG passes dag-model's parseSerializedDag first. The statements are in sql/, one file each, with their guards.
  * Returns the ids of the DAGs whose serialized form changed.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
+import { parseSerializedDag } from '@windsock/dag-model';
 import { sanitizeParseResult, sanitizeText, type FileParseResult } from '@windsock/dag-parser';
 import { deleteDagCode, storeDagCode } from './sql/dag-code.ts';
 import { clearImportErrors, writeImportError } from './sql/import-errors.ts';
@@ -64,7 +65,10 @@ async function storeFile(db: Kysely<Database>, result: FileParseResult, rawSourc
     await clearImportErrors(trx, [result.fileloc]);
     const mine: string[] = [];
     const present = new Set<string>();
-    for (const dag of result.dags) {
+    for (const parsed of result.dags) {
+      // The edge where a serialized DAG enters the metastore: whatever built it, it is checked here, and a DAG
+      // that fails (DagValidationError) makes the file an import error below instead of a row nothing can run.
+      const dag = parseSerializedDag(parsed);
       present.add(dag.dag_id);
       if (await upsertDag(trx, dag, pausedAtCreation, now)) mine.push(dag.dag_id);
     }
