@@ -6,6 +6,7 @@ import { orderBy, page } from '../../http/paging.ts';
 import { poolV2 } from '../../serialize/v2.ts';
 import { listPools, POOL_ORDER, poolUsage, readPool } from '../../queries/pools.ts';
 import { audit } from '../../audit.ts';
+import { createPool, deletePool, updatePool, type PoolFields } from '../../sql/pools.ts';
 import type { ApiContext } from '../../types.ts';
 import { Nullable, Paging, StrArray } from './schemas.ts';
 
@@ -35,9 +36,8 @@ export const poolRoutesV2 = (ctx: ApiContext): FastifyPluginAsync => async (app)
     schema: { body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 256 }), slots: Type.Integer({ minimum: -1 }), description: Type.Optional(Nullable(Type.String())), include_deferred: Type.Optional(Type.Boolean()), team_name: Type.Optional(Nullable(Type.String())) }, { additionalProperties: false }) },
   }, async (req, reply) => {
     const b = req.body as { name: string; slots: number; description?: string | null; include_deferred?: boolean };
-    const p = await db.insertInto('slot_pool').values({ pool: b.name, slots: b.slots, description: b.description ?? null, include_deferred: b.include_deferred ?? false })
-      .onConflict((oc) => oc.column('pool').doNothing()).returning('pool').executeTakeFirst();
-    if (!p) throw new ApiError('ALREADY_EXISTS', 'Conflict', `The Pool with name: \`${b.name}\` already exists`);
+    const created = await createPool(db, { pool: b.name, slots: b.slots, description: b.description ?? null, include_deferred: b.include_deferred ?? false });
+    if (!created) throw new ApiError('ALREADY_EXISTS', 'Conflict', `The Pool with name: \`${b.name}\` already exists`);
     await audit(db, req, { event: 'pool.create', extra: b });
     return reply.code(201).send(await one(b.name));
   });
@@ -52,14 +52,13 @@ export const poolRoutesV2 = (ctx: ApiContext): FastifyPluginAsync => async (app)
     const want = (f: string) => !mask || mask.includes(f);
     const rename = b.pool ?? b.name;
     if (pool_name === 'default_pool' && rename && rename !== pool_name) throw new ApiError('BAD_REQUEST', 'Bad Request', 'Only slots and included_deferred can be modified on Default Pool');
-    const set: { pool?: string; slots?: number; description?: string | null; include_deferred?: boolean } = {};
+    const set: PoolFields = {};
     if (rename && (want('pool') || want('name'))) set.pool = rename;
     if (b.slots != null && want('slots')) set.slots = b.slots;
     if ('description' in b && want('description')) set.description = b.description ?? null;
     if (b.include_deferred != null && want('include_deferred')) set.include_deferred = b.include_deferred;
     if (Object.keys(set).length) {
-      const res = await db.updateTable('slot_pool').set(set).where('pool', '=', pool_name).executeTakeFirst();
-      if (res.numUpdatedRows === 0n) throw notFound('Pool', `The Pool with name: \`${pool_name}\` was not found`);
+      if (!await updatePool(db, pool_name, set)) throw notFound('Pool', `The Pool with name: \`${pool_name}\` was not found`);
     }
     await audit(db, req, { event: 'pool.edit', extra: { pool: pool_name, ...set } });
     return one(set.pool ?? pool_name);
@@ -68,8 +67,7 @@ export const poolRoutesV2 = (ctx: ApiContext): FastifyPluginAsync => async (app)
   app.delete('/pools/:pool_name', { config: { perm: 'delete:pool' }, schema: { params: NameParams } }, async (req, reply) => {
     const { pool_name } = req.params as { pool_name: string };
     if (pool_name === 'default_pool') throw new ApiError('BAD_REQUEST', 'Bad Request', 'Default Pool can\'t be deleted');
-    const res = await db.deleteFrom('slot_pool').where('pool', '=', pool_name).executeTakeFirst();
-    if (res.numDeletedRows === 0n) throw notFound('Pool', `The Pool with name: \`${pool_name}\` was not found`);
+    if (!await deletePool(db, pool_name)) throw notFound('Pool', `The Pool with name: \`${pool_name}\` was not found`);
     await audit(db, req, { event: 'pool.delete', extra: { pool: pool_name } });
     return reply.code(204).send();
   });
