@@ -11,8 +11,8 @@ import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import { DagCache, type CachedDag, type Database } from '@windsock/metastore';
 import type { Consumer, EventBus, TaskJob, TaskQueue } from '@windsock/queue';
-import type { ExecutionHandle, Executor, TaskLaunch } from '@windsock/executors';
-import { failedTryOutcome, followOnCandidates, SecretsMasker } from '@windsock/dag-model';
+import type { ExecutionHandle, Executor } from '@windsock/executors';
+import { addConnectionSecrets, addVariableSecret, failedTryOutcome, followOnCandidates, SecretsMasker, ts as pyIso } from '@windsock/dag-model';
 import { silentLogger, type Logger } from '@windsock/config';
 import { ClaimBatcher, type Claimed } from './sql/claim-try.ts';
 import { FinishBatcher, type FinishTry } from './sql/finish-try.ts';
@@ -21,10 +21,9 @@ import { readConnection } from './sql/read-connection.ts';
 import { handOverTry } from './sql/hand-over-try.ts';
 import { storedLogLines } from './sql/stored-log.ts';
 import { TryLogWriter } from './log-writer.ts';
-import type { ContextDeps } from './context.ts';
-import { prepareTry, type PrepareDeps } from './prepare-try.ts';
-import { storeExternalExecutorId } from './sql/try-fields.ts';
+import { buildContext, resolveXComArgs, type ContextDeps } from './context.ts';
 import { acquireTemplateRenderer, type TemplateRenderer } from './templates.ts';
+import { templateDataFetcher } from './template-data.ts';
 
 export interface WorkerOptions {
   workerId: string;
@@ -61,9 +60,6 @@ export const defaultWorkerOptions = (): WorkerOptions => ({
   sensitiveFields: [], templateIdleReleaseMs: 60_000, templateTimeoutMs: 10_000, templateWarmUp: false,
 });
 
-/** How a try that ran ended, before the retry-or-fail decision. */
-interface Ended { outcome: 'success' | 'failed'; xcom: unknown }
-
 interface Held {
   job: TaskJob; handle: ExecutionHandle | null; cancelled: string | null;
   /** Resolves when the try was handed to another worker: this one stops waiting for it without recording an end. */
@@ -81,7 +77,6 @@ export class Worker {
   private readonly claims: ClaimBatcher;
   private readonly finishes: FinishBatcher;
   private readonly readConnection: ContextDeps['readConnection'];
-  private readonly prepareDeps: PrepareDeps;
   private readonly templates: TemplateRenderer;
   private readonly releaseTemplates: () => void;
   private readonly held = new Map<string, Held>();
@@ -107,8 +102,6 @@ export class Worker {
     const fernetKey = deps.fernetKey ?? null;
     this.readConnection = (connId) => readConnection(this.db, fernetKey, connId);
     ({ renderer: this.templates, release: this.releaseTemplates } = acquireTemplateRenderer({ idleReleaseMs: this.opts.templateIdleReleaseMs, timeoutMs: this.opts.templateTimeoutMs }));
-    this.prepareDeps = { db: this.db, readConnection: this.readConnection, templates: this.templates, workerId: this.opts.workerId,
-      executorName: this.executor.name, retryDb: (fn) => this.retryDb(fn) };
   }
 
   get workerId(): string { return this.opts.workerId; }
@@ -210,73 +203,85 @@ export class Worker {
 
   /** Runs one claimed try to its end and records it; returns the follow-on started in its slot, if any. */
   private async runTry(claimed: Claimed, after: string | null): Promise<Claimed | null> {
-    const { ti } = claimed;
+    const { ti, run } = claimed;
     const job: TaskJob = { tiId: ti.id, dagId: ti.dag_id, taskId: ti.task_id, runId: ti.run_id, mapIndex: ti.map_index, tryNumber: ti.try_number, queue: ti.queue, priority: ti.priority_weight };
     let release!: () => void;
     const released = new Promise<null>((r) => { release = () => r(null); });
     const held: Held = { job, handle: null, cancelled: null, release, released };
+    /** Set only on a try handed over by a worker that stopped while its pod ran on (see hand-over-*.ts). */
+    const adoptFrom = ti.external_executor_id;
     this.held.set(ti.id, held);
     this.events.emit('ti:running', { tiId: ti.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, tryNumber: ti.try_number });
     // Airflow's secrets masker, one per try: what the try reads from connections and sensitive variables is
     // registered while its templates render, and reads `***` in its stored log and rendered fields.
     const secrets = new SecretsMasker({ sensitiveFields: this.opts.sensitiveFields });
     const logs = new TryLogWriter(this.db, ti.id, ti.try_number, { flushMs: this.opts.logFlushMs, onFlush: () => this.events.emit('log:chunk', { tiId: ti.id, tryNumber: ti.try_number }), redact: (l) => secrets.redactText(l) });
-    let ended: Ended = { outcome: 'failed', xcom: undefined };
+    let outcome: 'success' | 'failed' = 'failed';
+    let xcom: unknown;
     let dag: CachedDag | null = null;
     try {
-      dag = await this.retryDb(() => this.dags.get(ti.dag_id));
-      const launch = await prepareTry(this.prepareDeps, claimed, dag, after, secrets, logs);
-      const result = await this.execute(held, launch, ti.external_executor_id, logs);
+      const cached = await this.retryDb(() => this.dags.get(ti.dag_id));
+      dag = cached;
+      const task = cached?.tasks.get(ti.task_id);
+      if (!cached || !task) throw new Error(`task ${ti.task_id} is no longer in DAG ${ti.dag_id}`);
+      // The worker's own opening lines wait up to a second for the task's output or end, which store them with it.
+      if (adoptFrom === null) logs.write(`Starting attempt ${ti.try_number} of ${ti.max_tries + 1}${after !== null ? ` (started by its worker as soon as ${after} ended)` : ''}`, { lazy: true });
+      else logs.write(`Adopting attempt ${ti.try_number}, still running as ${adoptFrom} (worker ${this.opts.workerId})`, { lazy: true });
+      logs.write(`Executing <Task(${task.operator}): ${task.task_id}> on ${run.logical_date ? pyIso(run.logical_date) : run.run_id} (worker ${this.opts.workerId}, executor ${this.executor.name})`, { lazy: true });
+      // Every connection and variable the try reads has its secrets masked in its log and rendered fields.
+      const readConnection = async (connId: string) => {
+        const c = await this.readConnection(connId);
+        if (c) addConnectionSecrets(secrets, c);
+        return c;
+      };
+      const ctx = await this.retryDb(() => buildContext({ db: this.db, readConnection }, cached.dag, task, run, ti.try_number, ti.map_index));
+      const { rendered: templated, renderedFields, read } = await this.templates.renderArgs(task.args, task.template_fields, {
+        context: ctx.json, native: cached.dag.render_template_as_native_obj,
+        ti: { dag_id: ti.dag_id, task_id: ti.task_id, run_id: ti.run_id, try_number: ti.try_number, map_index: ti.map_index },
+      }, templateDataFetcher({ db: this.db, readConnection }, run.id));
+      for (const [key, value] of Object.entries(read.variables)) addVariableSecret(secrets, key, value);
+      const rendered = resolveXComArgs(templated, ctx.xcoms, ti.dag_id) as Record<string, unknown>;
+      if (Object.keys(renderedFields).length > 0) {
+        const masked = secrets.redact(renderedFields);
+        await this.retryDb(() => this.db.updateTable('task_instance').set({ rendered_fields: JSON.stringify(masked) }).where('id', '=', ti.id).execute());
+      }
+      const launch = {
+        key: { tiId: ti.id, dagId: ti.dag_id, taskId: ti.task_id, runId: ti.run_id, mapIndex: ti.map_index, tryNumber: ti.try_number },
+        dag: cached.dag, task, rendered, workerId: this.opts.workerId, context: ctx.json, xcoms: ctx.xcoms,
+        timeoutMs: task.execution_timeout !== null ? task.execution_timeout * 1000 : null,
+        env: airflowContextEnv(ti.dag_id, ti.task_id, run.run_id, run.logical_date, ti.try_number, task.owner),
+        maskLine: (l: string) => secrets.redactText(l),
+      };
+      const handle = adoptFrom === null ? await this.executor.start(launch, logs)
+        : await this.executor.adopt?.({ ...launch, storedLog: await this.retryDb(() => storedLogLines(this.db, ti.id, ti.try_number)) }, adoptFrom, logs) ?? null;
+      if (handle === null) {
+        throw new Error(`could not adopt ${adoptFrom}: ${this.executor.adopt ? 'it is gone' : `executor ${this.executor.name} cannot adopt running tries`}; handling the try as a zombie`);
+      }
+      held.handle = handle;
+      if (held.cancelled) void handle.cancel(held.cancelled);
+      if (handle.externalId && handle.externalId !== adoptFrom) await this.retryDb(() => this.db.updateTable('task_instance').set({ external_executor_id: handle.externalId }).where('id', '=', ti.id).execute());
+      const result = await Promise.race([handle.result, held.released]);
       if (result === null) { // handed over: another worker adopts it and records its end
         await this.flushLogs(logs);
         this.held.delete(ti.id);
         return null;
       }
-      ended = result;
+      outcome = result.outcome;
+      xcom = result.xcom;
+      if (result.outcome === 'success') logs.write('Task finished with success');
+      else logs.write(`Task failed${result.reason ? ` (${result.reason})` : ''}${result.exitCode !== null ? `, exit code ${result.exitCode}` : ''}`);
     } catch (err) {
       logs.write(`Task failed: ${(err as Error).message}`);
       this.log.warn({ err, ti_id: ti.id }, 'task failed before or while running');
     }
-    return this.record(claimed, held, ended, dag, logs);
-  }
-
-  /**
-   * Starts the try through the executor (or adopts it, when it was handed over while its pod ran on: `adoptFrom`)
-   * and waits for its end. Returns null when the try was handed to another worker meanwhile.
-   */
-  private async execute(held: Held, launch: TaskLaunch, adoptFrom: string | null, logs: TryLogWriter): Promise<Ended | null> {
-    const tiId = launch.key.tiId;
-    const handle = adoptFrom === null ? await this.executor.start(launch, logs)
-      : await this.executor.adopt?.({ ...launch, storedLog: await this.retryDb(() => storedLogLines(this.db, tiId, launch.key.tryNumber)) }, adoptFrom, logs) ?? null;
-    if (handle === null) {
-      throw new Error(`could not adopt ${adoptFrom}: ${this.executor.adopt ? 'it is gone' : `executor ${this.executor.name} cannot adopt running tries`}; handling the try as a zombie`);
-    }
-    held.handle = handle;
-    if (held.cancelled) void handle.cancel(held.cancelled);
-    const externalId = handle.externalId;
-    if (externalId && externalId !== adoptFrom) await this.retryDb(() => storeExternalExecutorId(this.db, tiId, externalId));
-    const result = await Promise.race([handle.result, held.released]);
-    if (result === null) return null;
-    if (result.outcome === 'success') logs.write('Task finished with success');
-    else logs.write(`Task failed${result.reason ? ` (${result.reason})` : ''}${result.exitCode !== null ? `, exit code ${result.exitCode}` : ''}`);
-    return { outcome: result.outcome, xcom: result.xcom };
-  }
-
-  /**
-   * Records how the try ended: success, or what failedTryOutcome (dag-model) decides for a failure — up for retry
-   * or failed — with the log's last lines, the XCom and, in the slot it frees, a follow-on.
-   */
-  private async record(claimed: Claimed, held: Held, ended: Ended, dag: CachedDag | null, logs: TryLogWriter): Promise<Claimed | null> {
-    const { ti, run } = claimed;
     const now = new Date();
-    const { state, retryAt } = ended.outcome === 'success' ? { state: 'success' as const, retryAt: null }
+    const { state, retryAt } = outcome === 'success' ? { state: 'success' as const, retryAt: null }
       : failedTryOutcome((await this.dags.get(ti.dag_id))?.tasks.get(ti.task_id), { dagId: ti.dag_id, taskId: ti.task_id, logicalDate: run.logical_date ?? run.run_after, tryNumber: ti.try_number, maxTries: ti.max_tries }, now);
     if (retryAt !== null) logs.write(`Marking task as UP_FOR_RETRY. Next try at ${retryAt.toISOString()}`);
     if (state === 'failed') logs.write('Marking task as FAILED.');
     if (state === 'success') logs.write('Marking task as SUCCESS.');
     const logChunk = await logs.takeRest();
     const followOn = state !== 'up_for_retry' && !held.cancelled && dag ? this.followOnAsk(ti, run.id, dag) : undefined;
-    const xcom = ended.xcom;
     const { state: final, next } = await this.retryDb(() => this.finishes.finish({
       tiId: ti.id, tryNumber: ti.try_number, state, nextRetryAt: retryAt, logChunk, followOn,
       xcom: xcom !== undefined ? { dagRunId: run.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index, value: xcom } : undefined,
@@ -319,4 +324,14 @@ export class Worker {
       }
     }
   }
+}
+
+/** The AIRFLOW_CTX_* variables Airflow gives every task (context_to_airflow_vars; no DAG_EMAIL: emails are not kept). */
+function airflowContextEnv(dagId: string, taskId: string, runId: string, logicalDate: Date | null, tryNumber: number, owner: string | null): Record<string, string> {
+  return {
+    ...(owner ? { AIRFLOW_CTX_DAG_OWNER: owner } : {}),
+    AIRFLOW_CTX_DAG_ID: dagId, AIRFLOW_CTX_TASK_ID: taskId, AIRFLOW_CTX_DAG_RUN_ID: runId,
+    AIRFLOW_CTX_LOGICAL_DATE: logicalDate ? pyIso(logicalDate) : '', AIRFLOW_CTX_EXECUTION_DATE: logicalDate ? pyIso(logicalDate) : '',
+    AIRFLOW_CTX_TRY_NUMBER: String(tryNumber),
+  };
 }
