@@ -8,3 +8,4 @@ export { startQueuedRuns } from './sql/start-queued-runs.ts';
 export { staleQueuedJobs } from './sql/stale-queued-jobs.ts';
 export { failStuckQueued, type StuckQueuedHandled } from './sql/fail-stuck-queued.ts';
 export { startJob, beatJobs, endJobs } from './sql/job-heartbeat.ts';
+export { compileSchedulerOptions, type SchedulerSetting } from './options.ts';

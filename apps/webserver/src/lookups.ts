@@ -15,6 +15,13 @@ export async function loadSerialized(db: WebDb, dagId: string): Promise<Serializ
   return s.data;
 }
 
+/** The serialized DAG with its hash, for a new run to record which version it ran. */
+export async function loadSerializedVersion(db: WebDb, dagId: string): Promise<{ data: SerializedDag; dag_hash: string }> {
+  const s = await db.selectFrom('serialized_dag').select(['data', 'dag_hash']).where('dag_id', '=', dagId).executeTakeFirst();
+  if (!s) throw notFound('DAG', `The Dag with ID: \`${dagId}\` was not found`);
+  return s;
+}
+
 export async function tagsOf(db: WebDb, dagIds: string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>(dagIds.map((id) => [id, []]));
   if (dagIds.length === 0) return out;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidTransitionError } from './errors.ts';
 import {
-  assertDagRunTransition, assertTiTransition, canTransitionDagRun, canTransitionTi, clearedTiState, isDagRunFinished,
+  assertDagRunTransition, assertTiTransition, canTransitionDagRun, canTransitionTi, clearedTiState, dagRunSourcesOf, isDagRunFinished,
+  restartedOnClear, tiSourcesOf,
 } from './state-machine.ts';
 import type { DagRunState, TiStateOrNone } from './states.ts';
 import { DAG_RUN_STATES, TI_STATES } from './states.ts';
@@ -87,5 +88,21 @@ describe('DAG run transitions', () => {
 
   it('finished states', () => {
     expect(DAG_RUN_STATES.filter(isDagRunFinished)).toEqual(['success', 'failed']);
+  });
+});
+
+describe('guards derived from the table (the webserver\'s set-state and clear statements)', () => {
+  it('a user may mark a task instance from any other state, also from no status', () => {
+    expect(tiSourcesOf('success')).toEqual([null, ...TI_STATES.filter((s) => s !== 'success')]);
+    expect(tiSourcesOf('skipped')).not.toContain('skipped');
+  });
+
+  it('a DAG run may be marked or queued again from any other state', () => {
+    expect(dagRunSourcesOf('queued')).toEqual(['running', 'success', 'failed']);
+    expect(dagRunSourcesOf('failed')).toEqual(['queued', 'running', 'success']);
+  });
+
+  it('only a running task instance is restarted when cleared', () => {
+    expect(restartedOnClear()).toEqual(['running']);
   });
 });

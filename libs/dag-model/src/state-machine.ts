@@ -12,7 +12,7 @@
  */
 import { InvalidTransitionError } from './errors.ts';
 import type { DagRunState, TiState, TiStateOrNone } from './states.ts';
-import { TI_STATES } from './states.ts';
+import { DAG_RUN_STATES, TI_STATES } from './states.ts';
 
 /** Table key of a task-instance state: `none` stands for null ("no status"). */
 export type TiStateKey = TiState | 'none';
@@ -87,12 +87,30 @@ export function canTransitionDagRun(from: DagRunState, to: DagRunState): boolean
   return DAG_RUN_TRANSITIONS[from].has(to);
 }
 
+/**
+ * The states a task instance may move to `to` from, as the guard of a guarded update (`where state in …`);
+ * `null` among them when "no status" is one.
+ */
+export function tiSourcesOf(to: TiStateOrNone): TiStateOrNone[] {
+  return ([null, ...TI_STATES] as TiStateOrNone[]).filter((from) => canTransitionTi(from, to));
+}
+
+/** The states a DAG run may move to `to` from, as the guard of a guarded update. */
+export function dagRunSourcesOf(to: DagRunState): DagRunState[] {
+  return DAG_RUN_STATES.filter((from) => canTransitionDagRun(from, to));
+}
+
 export function assertTiTransition(from: TiStateOrNone, to: TiStateOrNone): void {
   if (!canTransitionTi(from, to)) throw new InvalidTransitionError('task_instance', from, to);
 }
 
 export function assertDagRunTransition(from: DagRunState, to: DagRunState): void {
   if (!canTransitionDagRun(from, to)) throw new InvalidTransitionError('dag_run', from, to);
+}
+
+/** The states a cleared task instance leaves for `restarting` rather than no status (its worker must stop it). */
+export function restartedOnClear(): TiState[] {
+  return TI_STATES.filter((s) => clearedTiState(s) === 'restarting');
 }
 
 /**

@@ -11,12 +11,11 @@ import { migrateToLatest, openMetastore, type Metastore } from '@windsock/metast
 import { openEventBus } from './event-bus.ts';
 import { jobRows } from './job-rows.ts';
 import { BullMqTaskQueue, redactRedisUrl, type EventBus } from '@windsock/queue';
-import { DagProcessorService, Scheduler } from '@windsock/scheduler';
-import { Worker } from '@windsock/worker';
+import { compileSchedulerOptions, Scheduler } from '@windsock/scheduler';
+import { compileWorkerOptions, shutdownGraceMs, Worker } from '@windsock/worker';
 import type { Executor } from '@windsock/executors';
-import { DagFolderProcessor, PythonDagLoader } from '@windsock/dag-parser';
 import { ConfigError, type Logger, type WindsockConfig } from '@windsock/config';
-import { normalizeOptions } from './folder.ts';
+import { startDagProcessing } from './dag-processing.ts';
 import { createExecutor } from './executor.ts';
 
 export interface DistributedProcess {
@@ -89,28 +88,10 @@ const closeServer = (s: Server) => new Promise<void>((r) => { s.closeAllConnecti
 export async function startSchedulerProcess(opts: { config: WindsockConfig; dagsFolder: string; logger: Logger; healthHost?: string }): Promise<DistributedProcess> {
   const { config, logger: log } = opts;
   const base = await openBase(config, 'scheduler', log);
-  const normalize = normalizeOptions(config);
   // Variable.get in DAG files reads a snapshot of the variables, refreshed every few seconds (as standalone does).
-  let variables: Record<string, string> = {};
-  const refreshVariables = async () => {
-    variables = Object.fromEntries((await base.store.db.selectFrom('variable').select(['key', 'val']).execute()).map((v) => [v.key, v.val]));
-  };
-  await refreshVariables();
-  const varTimer = setInterval(() => void refreshVariables().catch(() => {}), 5000);
-  varTimer.unref();
-  const python = new PythonDagLoader({ dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, maxMemoryMb: config.dag_processor.parser_max_memory_mb, idleReleaseSeconds: config.dag_processor.parser_idle_release_sec, operatorAliases: normalize.operatorAliases, parserOptions: normalize, variables: () => variables });
-  const folder = new DagFolderProcessor({
-    folder: opts.dagsFolder, safeMode: config.core.dag_discovery_safe_mode, ignoreSyntax: config.core.dag_ignore_file_syntax as 'regexp' | 'glob',
-    loaders: { '.py': python }, parserOptions: normalize,
-  });
-  const processor = new DagProcessorService({ db: base.store.db, events: base.events, processor: folder, dagsFolder: opts.dagsFolder, options: { pausedAtCreation: config.core.dags_are_paused_at_creation }, logger: log });
-  const reconcileMs = config.scheduler.reconcile_interval * 1000;
-  const scheduler = new Scheduler({ db: base.store.db, queue: base.queue, events: base.events, logger: log, options: {
-    parallelism: config.core.parallelism, tickMs: config.scheduler.tick_ms, heartbeatTimeoutMs: config.scheduler.task_instance_heartbeat_timeout * 1000,
-    queuedTimeoutMs: config.scheduler.task_queued_timeout * 1000, maintenanceMs: reconcileMs, requeueAfterMs: reconcileMs,
-  } });
-  await processor.syncOnce();
-  processor.start();
+  const dagProcessing = await startDagProcessing({ config, db: base.store.db, events: base.events, dagsFolder: opts.dagsFolder, logger: log });
+  const scheduler = new Scheduler({ db: base.store.db, queue: base.queue, events: base.events, logger: log, options: compileSchedulerOptions(config, { metastore: 'postgres', queue: 'shared' }) });
+  dagProcessing.start();
   scheduler.start();
   const stuckAfterMs = Math.max(60_000, 20 * config.scheduler.tick_ms);
   const report = async (): Promise<HealthReport> => {
@@ -126,12 +107,10 @@ export async function startSchedulerProcess(opts: { config: WindsockConfig; dags
     health: report,
     rescanDags: async () => { await processor.syncOnce(); },
     async stop() {
-      clearInterval(varTimer);
-      processor.stop();
+      await dagProcessing.stop();
       await scheduler.stop(); // finishes the pass in flight; every step is its own guarded commit
       await endJobRows();
       await closeServer(server);
-      await python.close();
       await base.close();
       log.info('scheduler stopped');
     },
@@ -143,11 +122,8 @@ export async function startWorkerProcess(opts: { config: WindsockConfig; dagsFol
   const { config, logger: log } = opts;
   const base = await openBase(config, 'worker', log);
   const executor = opts.executor ?? createExecutor(config, opts.dagsFolder);
-  const worker = new Worker({ db: base.store.db, queue: base.queue, events: base.events, executor, logger: log, fernetKey: config.core.fernet_key || null, options: {
-    workerId: `${hostname()}-${process.pid}`, concurrency: config.worker.concurrency, queues: config.worker.queues, heartbeatMs: config.worker.heartbeat_sec * 1000, followOn: config.scheduler.schedule_after_task_execution,
-    sensitiveFields: config.core.sensitive_var_conn_names,
-    templateIdleReleaseMs: config.worker.template_idle_release_sec * 1000, templateTimeoutMs: config.worker.template_render_timeout_sec * 1000,
-  } });
+  const worker = new Worker({ db: base.store.db, queue: base.queue, events: base.events, executor, logger: log, fernetKey: config.core.fernet_key || null,
+    options: compileWorkerOptions(config, { workerId: `${hostname()}-${process.pid}` }) });
   worker.start();
   let draining = false;
   const report = async (): Promise<HealthReport> => {
@@ -166,7 +142,7 @@ export async function startWorkerProcess(opts: { config: WindsockConfig; dagsFol
     async stop() {
       draining = true;
       log.info({ active_tries: worker.activeTries, grace_sec: config.worker.shutdown_grace_sec }, 'worker stopping: no new work; finishing what it holds');
-      await worker.stop({ drain: true, graceMs: config.worker.shutdown_grace_sec * 1000 });
+      await worker.stop({ drain: true, graceMs: shutdownGraceMs(config) });
       await executor.close(); // pods handed over run on: the kubernetes executor only stops watching them
       await endJobRows();
       await closeServer(server);

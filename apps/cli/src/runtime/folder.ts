@@ -1,6 +1,6 @@
 /** Reading a DAG folder without a metastore (for `dags list` and friends), and where the metastore lives. */
 import { join, resolve } from 'node:path';
-import { DagFolderProcessor, PythonDagLoader, type FileParseResult } from '@windsock/dag-parser';
+import { DagFolderProcessor, PythonDagLoader, type DagFileLoader, type FileParseResult, type IgnoreSyntax } from '@windsock/dag-parser';
 import { operatorAliases, type WindsockConfig } from '@windsock/config';
 import type { MetastoreOptions } from '@windsock/metastore';
 import type { CliEnv } from '../config.ts';
@@ -13,15 +13,29 @@ export function normalizeOptions(config: WindsockConfig) {
   };
 }
 
-export async function parseFolder(config: WindsockConfig, dagsFolder: string): Promise<FileParseResult[]> {
+/** The Python DAG loader as the configuration sets it; `variables` is what `Variable.get` in a DAG file reads. */
+export function pythonLoaderOf(config: WindsockConfig, dagsFolder: string, variables: () => Record<string, string>): PythonDagLoader {
   const normalize = normalizeOptions(config);
-  const python = new PythonDagLoader({ dagFolder: dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, maxMemoryMb: config.dag_processor.parser_max_memory_mb, idleReleaseSeconds: config.dag_processor.parser_idle_release_sec, operatorAliases: normalize.operatorAliases, parserOptions: normalize, variables: () => ({}) });
+  return new PythonDagLoader({
+    dagFolder: dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, maxMemoryMb: config.dag_processor.parser_max_memory_mb,
+    idleReleaseSeconds: config.dag_processor.parser_idle_release_sec, operatorAliases: normalize.operatorAliases, parserOptions: normalize, variables,
+  });
+}
+
+/** How the configuration says DAG files are found ([core] dag_discovery_safe_mode, dag_ignore_file_syntax). */
+export function discoveryOf(config: WindsockConfig): { safeMode: boolean; ignoreSyntax: IgnoreSyntax } {
+  return { safeMode: config.core.dag_discovery_safe_mode, ignoreSyntax: config.core.dag_ignore_file_syntax as IgnoreSyntax };
+}
+
+/** The folder processor over `dagsFolder`, Python files read by `python`; `include` narrows it to some files. */
+export function folderProcessorOf(config: WindsockConfig, dagsFolder: string, python: DagFileLoader, include?: (relPath: string) => boolean): DagFolderProcessor {
+  return new DagFolderProcessor({ folder: dagsFolder, ...discoveryOf(config), loaders: { '.py': python }, parserOptions: normalizeOptions(config), include });
+}
+
+export async function parseFolder(config: WindsockConfig, dagsFolder: string): Promise<FileParseResult[]> {
+  const python = pythonLoaderOf(config, dagsFolder, () => ({}));
   try {
-    const folder = new DagFolderProcessor({
-      folder: dagsFolder, safeMode: config.core.dag_discovery_safe_mode, ignoreSyntax: config.core.dag_ignore_file_syntax as 'regexp' | 'glob',
-      loaders: { '.py': python }, parserOptions: normalize,
-    });
-    return (await folder.scan()).changed;
+    return (await folderProcessorOf(config, dagsFolder, python).scan()).changed;
   } finally {
     await python.close();
   }

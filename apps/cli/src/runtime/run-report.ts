@@ -1,21 +1,19 @@
 /** What `dags test` and `tasks test` print about a run: states, durations and each task's log tail. */
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
+import { readRunForReport, readTryLog } from './sql/run-report.ts';
 
 export interface TiReport { task_id: string; state: string | null; try_number: number; start_date: string | null; end_date: string | null; duration: number | null; log: string }
 
 export async function runReport(db: Kysely<Database>, dagRunId: number, taskIds?: string[]): Promise<{ dag_id: string; run_id: string; state: string; logical_date: string | null; task_instances: TiReport[] }> {
-  const run = await db.selectFrom('dag_run').selectAll().where('id', '=', dagRunId).executeTakeFirstOrThrow();
-  let q = db.selectFrom('task_instance').selectAll().where('dag_run_id', '=', dagRunId);
-  if (taskIds) q = q.where('task_id', 'in', taskIds);
-  const tis = await q.orderBy('start_date', (ob) => ob.asc().nullsLast()).orderBy('task_id').execute();
+  const { run, tis } = await readRunForReport(db, dagRunId, taskIds);
   const out: TiReport[] = [];
   for (const ti of tis) {
-    const chunks = await db.selectFrom('task_log').select('chunk').where('task_instance_id', '=', ti.id).where('try_number', '=', ti.try_number).orderBy('id').execute();
+    const log = await readTryLog(db, ti.id, ti.try_number);
     out.push({
       task_id: ti.task_id, state: ti.state, try_number: ti.try_number,
       start_date: ti.start_date?.toISOString() ?? null, end_date: ti.end_date?.toISOString() ?? null,
-      duration: ti.duration, log: chunks.map((c) => c.chunk).join(''),
+      duration: ti.duration, log,
     });
   }
   return { dag_id: run.dag_id, run_id: run.run_id, state: run.state, logical_date: run.logical_date?.toISOString() ?? null, task_instances: out };

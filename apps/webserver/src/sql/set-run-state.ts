@@ -2,12 +2,13 @@
  * Marks a DAG run success, failed or queued (the API's PATCH dagRun), with its task instances, as Airflow's
  * set_dag_run_state_to_*: success → every unfinished task instance success; failed → running ones failed and
  * the other unfinished ones skipped; queued → the run waits for the scheduler again (tasks untouched).
- * Guard: one statement; the run row must be in another state, and only unfinished task instances are touched.
+ * Guard: one statement; the run must be in a state the DAG-run table (dag-model's state-machine.ts) lets move to
+ * the new one — any other state — and only unfinished task instances are touched.
  * Returns the run (or undefined when it was already in that state) and the task instances changed, with the
  * state each had (running ones must be cancelled on their workers).
  */
 import { sql } from 'kysely';
-import type { DagRunState } from '@windsock/dag-model';
+import { dagRunSourcesOf, type DagRunState } from '@windsock/dag-model';
 import type { WebDb } from '../types.ts';
 
 const UNFINISHED = `(state is null or state in ('scheduled','queued','running','up_for_retry','up_for_reschedule','deferred','restarting'))`;
@@ -19,7 +20,7 @@ export async function setRunState(db: WebDb, dagRunId: number, to: Extract<DagRu
     with run as (
       update dag_run set state = ${to}, end_date = ${endDate}, updated_at = ${now},
         queued_at = case when ${to} = 'queued' then ${now}::timestamptz else queued_at end
-      where id = ${dagRunId} and state <> ${to} returning id
+      where id = ${dagRunId} and state = any(${dagRunSourcesOf(to)}::text[]) returning id
     ), old as (
       select id, state from task_instance where dag_run_id in (select id from run) and ${sql.raw(UNFINISHED)} and ${to} <> 'queued'
       for update

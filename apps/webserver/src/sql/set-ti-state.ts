@@ -1,19 +1,24 @@
 /**
  * Marks task instances success, failed or skipped (the API's PATCH taskInstance / updateTaskInstancesState).
- * Guard: one statement over the chosen ids, rows locked, only rows not already in that state. A running one
+ * Guard: one statement over the chosen ids, rows locked, only rows in a state the task-instance table
+ * (dag-model's state-machine.ts) lets move to the new state — every other state. A running one
  * keeps its try number; its worker finds the row no longer `running` and stops the process (the `ti:cancel`
  * event makes that immediate). Returns each changed task instance with the state it had.
  */
 import { sql } from 'kysely';
+import { tiSourcesOf } from '@windsock/dag-model';
 import type { WebDb } from '../types.ts';
 
 export type MarkState = 'success' | 'failed' | 'skipped';
 
 export async function setTiState(db: WebDb, tiIds: string[], to: MarkState, now = new Date()) {
   if (tiIds.length === 0) return [];
+  const sources = tiSourcesOf(to);
+  const named = sources.filter((s) => s !== null);
+  const fromNone = sources.includes(null);
   const res = await sql<{ id: string; prev: string | null; task_id: string; dag_run_id: number; try_number: number }>`
     with old as (
-      select id, state from task_instance where id = any(${tiIds}::uuid[]) and state is distinct from ${to} for update
+      select id, state from task_instance where id = any(${tiIds}::uuid[]) and (state = any(${named}::text[]) or (${fromNone} and state is null)) for update
     )
     update task_instance t set state = ${to}, end_date = ${now}, updated_at = ${now},
       start_date = coalesce(t.start_date, ${now}::timestamptz),

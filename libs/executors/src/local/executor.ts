@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionHandle, ExecutionResult, Executor, LogSink, TaskLaunch } from '../types.ts';
 import { ExecutorError } from '../types.ts';
-import { localCommandFor } from './command.ts';
+import { localCommandFor, type LocalCommand } from './command.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { PYTHON_RUNNER_PATH } from '../python/spec.ts';
 import { DEFAULT_TASK_ENV_ALLOWLIST, taskEnv } from './task-env.ts';
@@ -53,6 +53,11 @@ while :; do wait "$task"; code=$?; kill -0 "$task" 2>/dev/null || break; done
 kill -KILL "$watch" 2>/dev/null
 exit "$code"`;
 
+/** What a try runs: its working folder, command, user and environment. */
+interface Prepared { dir: string; command: LocalCommand; runAs: OsUser | null; env: Record<string, string>; xcomPath: string }
+
+const nothingToRun = (): ExecutionHandle => ({ result: Promise.resolve({ outcome: 'success', exitCode: null, reason: null }), cancel: async () => {}, externalId: null });
+
 export class LocalExecutor implements Executor {
   readonly name = 'local';
   private readonly killGraceMs: number;
@@ -88,20 +93,23 @@ export class LocalExecutor implements Executor {
     return user;
   }
 
-  async start(launch: TaskLaunch, log: LogSink): Promise<ExecutionHandle> {
-    // EmptyOperator runs nothing: no working folder to make and remove.
-    if (launch.task.kind === 'empty') return { result: Promise.resolve({ outcome: 'success', exitCode: null, reason: null }), cancel: async () => {}, externalId: null };
+  /**
+   * The try's working folder (its files written, owned by the user it runs as), command and environment; null when
+   * there is nothing to run. The folder is removed again when this throws.
+   */
+  private async prepare(launch: TaskLaunch, log: LogSink): Promise<Prepared | null> {
     const dir = await mkdtemp(join(tmpdir(), 'windsock-task-'));
+    const gone = () => rm(dir, { recursive: true, force: true });
     let command;
     try {
       command = localCommandFor(launch, { dir, pythonBin: this.pythonBin, runnerPath: PYTHON_RUNNER_PATH, pythonPath: this.pythonPath });
     } catch (err) {
-      await rm(dir, { recursive: true, force: true });
+      await gone();
       throw err;
     }
     if (command === null) {
-      await rm(dir, { recursive: true, force: true });
-      return { result: Promise.resolve({ outcome: 'success', exitCode: null, reason: null }), cancel: async () => {}, externalId: null };
+      await gone();
+      return null;
     }
     for (const n of command.notes) log.write(n);
     for (const [name, content] of Object.entries(command.files ?? {})) await writeFile(join(dir, name), content);
@@ -110,7 +118,7 @@ export class LocalExecutor implements Executor {
     try {
       runAs = this.userFor(launch);
     } catch (err) {
-      await rm(dir, { recursive: true, force: true });
+      await gone();
       throw err;
     }
     if (runAs) for (const p of [dir, ...Object.keys(command.files ?? {}).map((n) => join(dir, n))]) await chown(p, runAs.uid, runAs.gid);
@@ -119,6 +127,15 @@ export class LocalExecutor implements Executor {
       identity: runAs ? { USER: runAs.name, LOGNAME: runAs.name, HOME: runAs.home } : undefined,
       windsockEnv: { ...launch.env, WINDSOCK_XCOM_PATH: xcomPath },
     });
+    return { dir, command, runAs, env, xcomPath };
+  }
+
+  async start(launch: TaskLaunch, log: LogSink): Promise<ExecutionHandle> {
+    // EmptyOperator runs nothing: no working folder to make and remove.
+    if (launch.task.kind === 'empty') return nothingToRun();
+    const prepared = await this.prepare(launch, log);
+    if (prepared === null) return nothingToRun();
+    const { dir, command, runAs, env, xcomPath } = prepared;
     if (runAs) log.write(`Running as user ${runAs.name} (uid ${runAs.uid})`);
     const child = spawn('/bin/sh', ['-c', WATCHDOG, 'windsock-task', String(Math.ceil(this.killGraceMs / 1000)), command.file, ...command.args],
       { cwd: command.cwd ?? dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}) });
@@ -164,27 +181,10 @@ export class LocalExecutor implements Executor {
         (child.stdio[3] as { destroy?: () => void } | null)?.destroy?.();
         // The leader is gone; make sure nothing it started outlives it when we stopped it.
         if (stopReason !== null) signalGroup(child.pid, 'SIGKILL');
-        void (async () => {
-          let xcom: unknown;
-          try {
-            xcom = JSON.parse(await readFile(xcomPath, 'utf8'));
-          } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log.write(`ignoring ${'WINDSOCK_XCOM_PATH'}: not valid JSON (${(e as Error).message})`);
-          }
-          if (stopReason !== null) {
-            finish(resolve, { outcome: 'failed', exitCode: code, reason: stopReason });
-          } else if (code === 127 && missingCommand(command.file, env.PATH)) {
-            log.write(notFound);
-            finish(resolve, { outcome: 'failed', exitCode: null, reason: 'launch_failed' });
-          } else if (code === 0) {
-            if (xcom === undefined && command.pushLastLine && lastLine !== undefined) xcom = lastLine;
-            finish(resolve, { outcome: 'success', exitCode: 0, reason: null, ...(xcom !== undefined ? { xcom } : {}) });
-          } else {
-            if (signal) log.write(`Process was killed by ${signal}`);
-            else log.write(`Command exited with return code ${code}`);
-            finish(resolve, { outcome: 'failed', exitCode: code, reason: signal ?? null });
-          }
-        })();
+        void readXCom(xcomPath, log).then((xcom) => {
+          const pushed = xcom === undefined && command.pushLastLine ? lastLine : xcom;
+          finish(resolve, outcomeOf({ stopReason, code, signal, xcom: pushed, missing: code === 127 && missingCommand(command.file, env.PATH) }, log, notFound));
+        });
       };
     });
     const finish = (resolve: (r: ExecutionResult) => void, r: ExecutionResult): void => {
@@ -210,6 +210,32 @@ export class LocalExecutor implements Executor {
   async close(): Promise<void> {
     await Promise.all([...this.running].map((h) => h.cancel('executor shutting down')));
   }
+}
+
+/** The return value a task wrote to WINDSOCK_XCOM_PATH, if any. */
+async function readXCom(path: string, log: LogSink): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log.write(`ignoring ${'WINDSOCK_XCOM_PATH'}: not valid JSON (${(e as Error).message})`);
+    return undefined;
+  }
+}
+
+/**
+ * How a try's process ended, as a result: stopped (cancelled, timed out), its command missing, success with its
+ * return value, or failed with its exit code or signal; the line saying so goes to `log`.
+ */
+function outcomeOf(e: { stopReason: string | null; code: number | null; signal: NodeJS.Signals | null; xcom: unknown; missing: boolean }, log: LogSink, notFound: string): ExecutionResult {
+  if (e.stopReason !== null) return { outcome: 'failed', exitCode: e.code, reason: e.stopReason };
+  if (e.missing) {
+    log.write(notFound);
+    return { outcome: 'failed', exitCode: null, reason: 'launch_failed' };
+  }
+  if (e.code === 0) return { outcome: 'success', exitCode: 0, reason: null, ...(e.xcom !== undefined ? { xcom: e.xcom } : {}) };
+  if (e.signal) log.write(`Process was killed by ${e.signal}`);
+  else log.write(`Command exited with return code ${e.code}`);
+  return { outcome: 'failed', exitCode: e.code, reason: e.signal ?? null };
 }
 
 /** Whether `file` cannot be run: the watchdog's shell exits 127 for it, as for a command the task itself misses. */
