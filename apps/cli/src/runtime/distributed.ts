@@ -105,7 +105,7 @@ export async function startSchedulerProcess(opts: { config: WindsockConfig; dags
   return {
     healthPort: (server.address() as { port: number }).port,
     health: report,
-    rescanDags: async () => { await processor.syncOnce(); },
+    rescanDags: async () => { await dagProcessing.syncOnce(); },
     async stop() {
       await dagProcessing.stop();
       await scheduler.stop(); // finishes the pass in flight; every step is its own guarded commit
