@@ -52,29 +52,32 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   // A PGlite store without a data folder of its own (dags test) starts from the migrated image in $WINDSOCK_HOME/cache.
   const storeOptions: MetastoreOptions = opts.metastore.kind === 'pglite' && opts.metastore.imageCacheDir === undefined
     ? { ...opts.metastore, imageCacheDir: join(windsockHome(), 'cache') } : opts.metastore;
+  const normalize = normalizeOptions(config);
+  const discovery = { safeMode: config.core.dag_discovery_safe_mode, ignoreSyntax: config.core.dag_ignore_file_syntax as 'regexp' | 'glob' };
+  // Variable.get in DAG files reads a snapshot of the variables, refreshed before each scan and every few seconds.
+  let variables: Record<string, string> = {};
+  // Made on the first Python file: a folder of YAML files never starts the Python parser.
+  let python: PythonDagLoader | null = null;
+  const pythonLoader = () => (python ??= new PythonDagLoader({
+    dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, maxMemoryMb: config.dag_processor.parser_max_memory_mb,
+    idleReleaseSeconds: config.dag_processor.parser_idle_release_sec, operatorAliases: normalize.operatorAliases, parserOptions: normalize,
+    variables: () => variables, snapshotDir: join(windsockHome(), 'cache'),
+  }));
+  const lazyPython: DagFileLoader = { load: (relPath, text) => pythonLoader().load(relPath, text) };
+  const focus = opts.focusDagId;
+  const candidates = focus === undefined ? null : await filesMentioning(opts.dagsFolder, focus, discovery);
+  // The DAG is in a Python file: its interpreter boots in its own process while this one opens the store.
+  if (candidates && [...candidates].some((f) => f.endsWith('.py'))) pythonLoader().warmUp().catch(() => { /* load() reports it */ });
   const store = await openMetastore(storeOptions);
   await migrateToLatest(store.db);
   const events = new LocalEventBus();
   const queue = new MemoryTaskQueue();
-  const normalize = normalizeOptions(config);
-  // Variable.get in DAG files reads a snapshot of the variables, refreshed before each scan and every few seconds.
-  let variables: Record<string, string> = {};
   const refreshVariables = async () => {
     variables = Object.fromEntries((await store.db.selectFrom('variable').select(['key', 'val']).execute()).map((v) => [v.key, v.val]));
   };
   await refreshVariables();
   const varTimer = setInterval(() => void refreshVariables().catch(() => {}), 5000);
   varTimer.unref();
-  // Made on the first Python file: a folder of YAML files never starts the Python parser.
-  let python: PythonDagLoader | null = null;
-  const lazyPython: DagFileLoader = {
-    load: (relPath, text) => (python ??= new PythonDagLoader({
-      dagFolder: opts.dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, maxMemoryMb: config.dag_processor.parser_max_memory_mb,
-      idleReleaseSeconds: config.dag_processor.parser_idle_release_sec, operatorAliases: normalize.operatorAliases, parserOptions: normalize,
-      variables: () => variables,
-    })).load(relPath, text),
-  };
-  const discovery = { safeMode: config.core.dag_discovery_safe_mode, ignoreSyntax: config.core.dag_ignore_file_syntax as 'regexp' | 'glob' };
   const makeProcessor = (include?: (relPath: string) => boolean) => new DagProcessorService({
     db: store.db, events, dagsFolder: opts.dagsFolder, options: { pausedAtCreation: config.core.dags_are_paused_at_creation }, logger: log,
     processor: new DagFolderProcessor({ folder: opts.dagsFolder, ...discovery, loaders: { '.py': lazyPython }, parserOptions: normalize, include }),
@@ -93,10 +96,9 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     concurrency: config.worker.concurrency, queues: config.worker.queues, heartbeatMs: config.worker.heartbeat_sec * 1000, followOn: config.scheduler.schedule_after_task_execution,
     sensitiveFields: config.core.sensitive_var_conn_names,
     templateIdleReleaseMs: config.worker.template_idle_release_sec * 1000, templateTimeoutMs: config.worker.template_render_timeout_sec * 1000,
+    templateSnapshotDir: join(windsockHome(), 'cache'),
   } });
 
-  const focus = opts.focusDagId;
-  const candidates = focus === undefined ? null : await filesMentioning(opts.dagsFolder, focus, discovery);
   if (focus !== undefined && candidates && candidates.size > 0) {
     const focused = makeProcessor((f) => candidates.has(f));
     const { scan } = await focused.syncOnce();
