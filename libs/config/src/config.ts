@@ -35,7 +35,7 @@ export const CONFIG_SPEC = {
   },
   dag_processor: {
     parser_max_memory_mb: { kind: 'int', default: 1024, doc: 'Memory ceiling (MiB) of one Python parser process: its heap cannot grow past it (the file gets a MemoryError), and a process above it after a file is replaced, so the memory returns to the system' },
-    parser_idle_release_sec: { kind: 'float', default: 60, doc: 'A Python parser process idle this long is stopped (0: never); an idle instance holds no interpreter' },
+    parser_idle_release_sec: { kind: 'float', default: 15, doc: 'A Python parser process (about 200 MiB) idle this long is stopped (0: never), so an idle instance holds no interpreter; the next changed file boots one again from the interpreter snapshot in $WINDSOCK_HOME/cache (1-2 s)' },
   },
   database: {
     url: { kind: 'string', default: '', doc: 'Postgres URL (distributed mode); empty in standalone means embedded PGlite' },

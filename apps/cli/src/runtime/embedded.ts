@@ -4,7 +4,7 @@
  * `tasks test` run a throwaway one in memory.
  */
 import { DagCache, migrateToLatest, openMetastore, type Metastore, type MetastoreOptions } from '@windsock/metastore';
-import { LocalEventBus, MemoryTaskQueue } from '@windsock/queue';
+import { LocalEventBus, MemoryTaskQueue } from '@windsock/queue/local';
 import { Scheduler, DagProcessorService } from '@windsock/scheduler';
 import { Worker } from '@windsock/worker';
 import { join } from 'node:path';
