@@ -147,6 +147,9 @@ async function boot(): Promise<{ module: EmscriptenModule; call: Trampoline } | 
     ...(snap?.mode === 'load' ? { _loadSnapshot: readSnapshot(snap) } : {}),
   });
   delete pyodide._api.config._loadSnapshot; // 30 MB this process no longer needs
+  // Each load puts '' first on sys.path; the snapshot already has the builder's: keep one, where a cold boot has it
+  // (a second '' ahead of snapshotSetup's entries made every import search the working folder first).
+  if (snap?.mode === 'load') pyodide.runPython("import sys\nif sys.path[:1] == [''] and '' in sys.path[1:]:\n    del sys.path[0]");
   mark('loadPyodide');
   const module = pyodide._module;
   // In-memory folders and mounts are JavaScript objects: a snapshot does not hold them.
