@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { nodePid, startMeasured, treeMemory, type Measured } from './proc-tree.ts';
+import { nodePid, startMeasured, treeMemory, treeProcesses, type Measured } from './proc-tree.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PROBE = fileURLToPath(new URL('./mem-probe.ts', import.meta.url));
@@ -33,10 +33,16 @@ const YAML_CHAIN = `dev_loop_yaml:\n  schedule: null\n  catchup: false\n  defaul
   Array.from({ length: 10 }, (_, i) => `    - task_id: t${i}\n      operator: airflow.operators.bash.BashOperator\n      bash_command: "true"\n${i ? `      dependencies: [t${i - 1}]\n` : ''}`).join('')}`;
 
 export interface DevLoopOptions { tiny: boolean; idleSeconds: number; cli: string }
-export interface StandaloneFigures { readyMs: number; idleRssMiB: number; idlePssMiB: number; peakRssMiB: number; parts: Record<string, unknown> | null }
+export interface StandaloneFigures {
+  readyMs: number; idleRssMiB: number; idlePssMiB: number; peakRssMiB: number; parts: Record<string, unknown> | null;
+  /** Each process after idling: the standalone process first, then its children (parser and template interpreters). */
+  processes: { pid: number; rssMiB: number; pssMiB: number }[];
+}
 export interface DevLoopResult {
   help: Measured[]; pyFirst: Measured; py: Measured[]; yaml: Measured[];
   standalone: StandaloneFigures; standaloneYaml: StandaloneFigures | null;
+  /** The same with WINDSOCK_LOW_MEMORY=1 (V8 with Liftoff only; see apps/cli/bin/windsock.js). */
+  standaloneLowMemory: StandaloneFigures | null;
 }
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]!; };
@@ -58,10 +64,10 @@ async function cli(opts: DevLoopOptions, args: string[], home: string): Promise<
   return r;
 }
 
-async function standalone(opts: DevLoopOptions, dags: string): Promise<StandaloneFigures> {
+export async function standalone(opts: DevLoopOptions, dags: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<StandaloneFigures> {
   const home = await mkdtemp(join(tmpdir(), 'ws-devloop-home-'));
   const probeOut = join(home, 'mem.json');
-  const env = { ...baseEnv(home), WS_MEM_PROBE_OUT: probeOut };
+  const env = { ...baseEnv(home), WS_MEM_PROBE_OUT: probeOut, ...extraEnv };
   const run = startMeasured(['--import', PROBE, opts.cli, 'standalone', '--dags', dags, '--port', String(await freePort())], env, ROOT);
   try {
     const readyMs = await new Promise<number>((resolve, reject) => {
@@ -73,6 +79,7 @@ async function standalone(opts: DevLoopOptions, dags: string): Promise<Standalon
     await new Promise((r) => setTimeout(r, opts.idleSeconds * 1000));
     const pid = nodePid(run)!;
     const mem = treeMemory(pid);
+    const processes = treeProcesses(pid);
     process.kill(pid, 'SIGUSR2');
     let parts: Record<string, unknown> | null = null;
     for (let i = 0; i < 100 && !parts; i++) {
@@ -82,7 +89,7 @@ async function standalone(opts: DevLoopOptions, dags: string): Promise<Standalon
     const peak = run.peakKb() / 1024;
     process.kill(pid, 'SIGTERM');
     await run.done;
-    return { readyMs, idleRssMiB: mem.rssKb / 1024, idlePssMiB: mem.pssKb / 1024, peakRssMiB: peak, parts };
+    return { readyMs, idleRssMiB: mem.rssKb / 1024, idlePssMiB: mem.pssKb / 1024, peakRssMiB: peak, parts, processes };
   } finally {
     if (run.child.exitCode === null) run.child.kill('SIGKILL');
     await rm(home, { recursive: true, force: true });
@@ -109,13 +116,15 @@ export async function devLoop(opts: DevLoopOptions): Promise<DevLoopResult> {
     const examples = join(ROOT, 'examples/dags');
     const sa = await standalone(opts, examples);
     let saYaml: StandaloneFigures | null = null;
+    let saLow: StandaloneFigures | null = null;
     if (!opts.tiny) {
+      saLow = await standalone(opts, examples, { WINDSOCK_LOW_MEMORY: '1' });
       const yamlOnly = join(work, 'examples-yaml');
       await mkdir(yamlOnly);
       for (const f of await readdir(examples)) if (!f.endsWith('.py')) await cp(join(examples, f), join(yamlOnly, f), { recursive: true });
       saYaml = await standalone(opts, yamlOnly);
     }
-    return { help, pyFirst, py, yaml, standalone: sa, standaloneYaml: saYaml };
+    return { help, pyFirst, py, yaml, standalone: sa, standaloneYaml: saYaml, standaloneLowMemory: saLow };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -130,10 +139,13 @@ export function printDevLoop(r: DevLoopResult, idleSeconds: number): void {
   console.log(`dev loop: windsock --help ${s(h.wall)}, peak ${mib(h.rss)} (target <= 0.3 s)`);
   console.log(`dev loop: dags test, 10-task Python chain: ${s(p.wall)}, peak ${mib(p.rss)}; first on a new home (builds the store image) ${s(r.pyFirst.wallMs)}, peak ${mib(r.pyFirst.peakRssMiB)} (target <= 2 s & <= 300 MiB; Airflow dags test 4-10 s)`);
   console.log(`dev loop: dags test, 10-task YAML chain: ${s(y.wall)}, peak ${mib(y.rss)} (target <= 2 s & <= 300 MiB; Airflow dags test 4-10 s)`);
-  for (const [label, f] of [['examples/dags', r.standalone], ['examples/dags without .py', r.standaloneYaml]] as const) {
+  for (const [label, f] of [['examples/dags', r.standalone], ['examples/dags, WINDSOCK_LOW_MEMORY=1', r.standaloneLowMemory],
+    ['examples/dags without .py', r.standaloneYaml]] as const) {
     if (!f) continue;
     console.log(`dev loop: standalone (${label}) ready in ${s(f.readyMs)} (Airflow schedules 10-14 s after start); after ${idleSeconds} s idle RSS ${mib(f.idleRssMiB)}, PSS ${mib(f.idlePssMiB)}, peak ${mib(f.peakRssMiB)} (target <= 250 MiB; Airflow idle ~247 MB PSS)`);
-    if (f.parts) console.log(`  parts (MiB): ${JSON.stringify(f.parts)}`);
+    const [main, ...children] = f.processes;
+    if (main) console.log(`  by process (MiB): standalone RSS ${main.rssMiB} / PSS ${main.pssMiB}; ${children.length} child process(es)${children.length ? `: ${children.map((c) => `RSS ${c.rssMiB} / PSS ${c.pssMiB}`).join(', ')}` : ''}`);
+    if (f.parts) console.log(`  parts of the standalone process (MiB): ${JSON.stringify(f.parts)}`);
   }
 }
 

@@ -45,6 +45,13 @@ export function treeMemory(root: number): { rssKb: number; pssKb: number; hwmKb:
   return { rssKb, pssKb, hwmKb };
 }
 
+/** RSS and PSS of each process of the tree (MiB): the root first, then its children (the sandboxes' interpreters). */
+export function treeProcesses(root: number): { pid: number; rssMiB: number; pssMiB: number }[] {
+  return processTree(root).map((pid) => ({
+    pid, rssMiB: Math.round(readKb(pid, 'status', 'VmRSS') / 1024), pssMiB: Math.round(readKb(pid, 'smaps_rollup', 'Pss') / 1024),
+  })).filter((p) => p.rssMiB > 0);
+}
+
 export interface Measured { wallMs: number; peakRssMiB: number; code: number | null; stdout: string; stderr: string }
 
 export interface Running { child: ChildProcess; started: number; peakKb: () => number; stdout: () => string; stderr: () => string; done: Promise<Measured> }

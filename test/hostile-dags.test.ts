@@ -17,6 +17,7 @@ import { PySandbox } from '@windsock/pysandbox';
 import { parserPoolOptions } from '../libs/dag-parser/src/python/loader.ts';
 import { compilePythonLoaderOptions } from '../libs/dag-parser/src/python/options.ts';
 import { parserSandboxOptions } from '../libs/dag-parser/src/python/pool.ts';
+import { TEST_SNAPSHOT_DIR } from './support/snapshots.ts';
 
 const FIXTURES = new URL('./fixtures/hostile-dags/', import.meta.url);
 const root = mkdtempSync(join(tmpdir(), 'windsock-hostile-'));
@@ -58,7 +59,7 @@ beforeAll(async () => {
   symlinkSync(canaryFile, join(dagFolder, 'symlink_out.yaml'));
   store = await openMetastore({ kind: 'pglite', dataDir: null });
   await migrateToLatest(store.db);
-  loader = new PythonDagLoader({ dagFolder, poolSize: 2, timeoutSeconds: TIMEOUT_S, maxMemoryMb: MAX_MEMORY_MB });
+  loader = new PythonDagLoader({ dagFolder, poolSize: 2, timeoutSeconds: TIMEOUT_S, maxMemoryMb: MAX_MEMORY_MB, snapshotDir: TEST_SNAPSHOT_DIR });
 }, 120_000);
 
 afterAll(async () => {
@@ -118,7 +119,7 @@ describe('the whole hostile folder through the DAG processor', () => {
 
 describe('each file in a clean interpreter', () => {
   it("a file's monkeypatches of the shim and the standard library never reach the next file", async () => {
-    const one = new PythonDagLoader({ dagFolder, poolSize: 1 }); // one process: both files run in it
+    const one = new PythonDagLoader({ dagFolder, poolSize: 1, snapshotDir: TEST_SNAPSHOT_DIR }); // one process: both files run in it
     try {
       const patch = await one.load('a_monkeypatch_operator.py', fixture('a_monkeypatch_operator.py'));
       expect(patch).toMatchObject({ ok: true, dags: [] });

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportErrorRecord } from '../libs/dag-parser/src/declaration.ts';
 import { PythonDagLoader, PythonParserError } from '../libs/dag-parser/src/python/index.ts';
 import { PySandbox } from '../libs/pysandbox/src/index.ts';
+import { TEST_SNAPSHOT_DIR } from './support/snapshots.ts';
 
 /** A scratch root of this test file only: <root>/dags is the DAG folder, <root>/secret.txt is outside it. */
 const root = mkdtempSync(join(tmpdir(), 'windsock-sandbox-'));
@@ -31,7 +32,7 @@ beforeAll(async () => {
   mkdirSync(dagFolder);
   writeFileSync(secretFile, 'host secret');
   writeFileSync(join(dagFolder, 'data.txt'), 'inside the folder');
-  loader = new PythonDagLoader({ dagFolder, poolSize: 2, timeoutSeconds: 1 });
+  loader = new PythonDagLoader({ dagFolder, poolSize: 2, timeoutSeconds: 1, snapshotDir: TEST_SNAPSHOT_DIR });
   await loader.warmUp();
 }, 120_000);
 
@@ -181,7 +182,7 @@ describe('files cannot see each other', () => {
 
   it('variables come from the snapshot given with each file', async () => {
     let snapshot: Record<string, string> = { color: 'red' };
-    const withVars = new PythonDagLoader({ dagFolder, poolSize: 1, variables: () => snapshot });
+    const withVars = new PythonDagLoader({ dagFolder, poolSize: 1, variables: () => snapshot, snapshotDir: TEST_SNAPSHOT_DIR });
     try {
       const text = `from airflow.models import Variable\nfrom airflow import DAG\nwith DAG(Variable.get('color'), schedule=None):\n    pass\n`;
       writeFileSync(join(dagFolder, 'color_dag.py'), text);

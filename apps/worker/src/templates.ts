@@ -48,6 +48,8 @@ export interface TemplateRendererOptions {
   idleReleaseMs: number;
   /** A render (all fields of one try) taking longer fails the try and restarts the interpreter. */
   timeoutMs: number;
+  /** A folder for the interpreter's snapshot (libs/pysandbox): built once, then boots copy it. Unset: boots start cold. */
+  snapshotDir?: string;
 }
 
 export const defaultTemplateRendererOptions = (): TemplateRendererOptions => ({ idleReleaseMs: 60_000, timeoutMs: 10_000 });
@@ -55,13 +57,25 @@ export const defaultTemplateRendererOptions = (): TemplateRendererOptions => ({ 
 const ROOT = '/windsock/render';
 
 /**
- * Python run once in each template process: Jinja2 and windsock_render on the path, Pyodide's JS finder dropped;
- * the warm-up renders samples (so every module rendering needs is loaded) and then installs the audit hook, which
- * refuses imports, files, processes and sockets from then on. The clean state is taken after it.
+ * Run once, then kept in the interpreter snapshot: Jinja2 and windsock_render on the path and imported, and the
+ * samples rendered once (every module rendering needs is loaded). No hook yet: Pyodide's own bootstrap runs again
+ * after a snapshot is loaded.
+ */
+const SNAPSHOT_SETUP = `
+import sys
+sys.path[:0] = ['${ROOT}', '${ROOT}/vendor']
+from windsock_render.render import render_request, warm_up
+from windsock_render import hook
+warm_up()
+`;
+
+/**
+ * Python run once in each template process: Pyodide's JS finder dropped; the warm-up renders samples again and then
+ * installs the audit hook, which refuses imports, files, processes and sockets from then on. The clean state is taken
+ * after it.
  */
 const SETUP = `
 import sys
-sys.path[:0] = ['${ROOT}', '${ROOT}/vendor']
 for _finder in [f for f in sys.meta_path if type(f).__name__ == 'JsFinder']:
     getattr(_finder, 'js_modules', {}).clear()
     sys.meta_path.remove(_finder)
@@ -111,6 +125,8 @@ export class TemplateRenderer {
       onEvent: (e) => { if (e.type === 'started') { this.#stats.boots++; this.#stats.lastBootMs = e.bootMs; } },
       sandbox: {
         setup: SETUP,
+        snapshotSetup: SNAPSHOT_SETUP,
+        ...(o.snapshotDir ? { snapshotDir: o.snapshotDir } : {}),
         copies: [{ hostPath: `${pythonDir}vendor`, target: `${ROOT}/vendor` }, { hostPath: `${pythonDir}windsock_render`, target: `${ROOT}/windsock_render` }],
         pythonEnv: { HOME: '/home/pyodide' },
       },

@@ -35,7 +35,7 @@ export const CONFIG_SPEC = {
   },
   dag_processor: {
     parser_max_memory_mb: { kind: 'int', default: 1024, doc: 'Memory ceiling (MiB) of one Python parser process: its heap cannot grow past it (the file gets a MemoryError), and a process above it after a file is replaced, so the memory returns to the system' },
-    parser_idle_release_sec: { kind: 'float', default: 60, doc: 'A Python parser process idle this long is stopped (0: never); an idle instance holds no interpreter' },
+    parser_idle_release_sec: { kind: 'float', default: 15, doc: 'A Python parser process (about 200 MiB) idle this long is stopped (0: never), so an idle instance holds no interpreter; the next changed file boots one again from the interpreter snapshot in $WINDSOCK_HOME/cache (1-2 s)' },
   },
   database: {
     url: { kind: 'string', default: '', doc: 'Postgres URL (distributed mode); empty in standalone means embedded PGlite' },
@@ -64,7 +64,7 @@ export const CONFIG_SPEC = {
     shutdown_grace_sec: { kind: 'float', default: 25, doc: 'On SIGTERM, seconds to let running tasks finish before handing them over (pods) or stopping them' },
     health_check_port: { kind: 'int', default: 8793, doc: '`windsock worker`: port of its /health endpoint (0 picks a free one)' },
     task_env_allowlist: { kind: 'list', default: ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'LC_*', 'TZ', 'TMPDIR', 'TERM', 'PYTHONPATH', 'JAVA_HOME', 'SPARK_HOME', 'HADOOP_CONF_DIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'], doc: 'Local executor: the only variables of the worker\'s environment a task inherits (`NAME` or `PREFIX*`); `WINDSOCK*`, `DATABASE_URL`, `REDIS_URL`, `KUBECONFIG` and fernet / JWT keys never pass' },
-    template_idle_release_sec: { kind: 'float', default: 60, doc: 'Seconds the template interpreter (Jinja2 in Pyodide, a child process) is kept after the last templated try; 0 keeps it' },
+    template_idle_release_sec: { kind: 'float', default: 15, doc: 'Seconds the template interpreter (Jinja2 in Pyodide, a child process, about 200 MiB) is kept after the last templated try; 0 keeps it. The next templated try boots it again from the interpreter snapshot in $WINDSOCK_HOME/cache (1-2 s)' },
     template_render_timeout_sec: { kind: 'float', default: 10, doc: 'Seconds rendering one try\'s templates may take; longer fails the try and restarts the interpreter' },
   },
   kubernetes: {

@@ -2,13 +2,15 @@
  * The sandbox's child process: one Pyodide interpreter, started by sandbox.ts with an empty
  * environment under Node's permission model. Protocol: protocol.ts, over the IPC channel.
  *
- * Boot: cap the heap and shut the network (lockdown.ts), load Pyodide from its package folder,
- * mount the host folders read-only, copy the Python folders into memory, run the setup, shut the
- * JavaScript doors, warm up, take the clean state (memory.ts), say ready. Each call then runs the
+ * Boot: cap the heap and shut the network (lockdown.ts), load Pyodide from its package folder (or from
+ * an interpreter snapshot, snapshot.ts), copy the Python folders into memory, mount the host folders
+ * read-only, run the snapshot setup (unless the snapshot holds it) and the setup, shut the JavaScript
+ * doors, warm up, take the clean state (memory.ts), say ready. Each call then runs the
  * named Python function with a deadline (a KeyboardInterrupt at the time limit, through Pyodide's
  * interrupt check) and restores the clean state after replying.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runInThisContext } from 'node:vm';
@@ -18,6 +20,8 @@ import type { ChildInit, ChildMessage, ChildStats, ParentMessage } from './proto
 
 interface PyodideLike {
   _module: EmscriptenModule;
+  _api: { config: Record<string, unknown> };
+  makeMemorySnapshot(): Uint8Array;
   FS: EmscriptenModule['FS'];
   globals: { get(name: string): unknown };
   runPython(code: string): unknown;
@@ -90,27 +94,76 @@ function copyFolder(fs: EmscriptenModule['FS'], hostDir: string, target: string)
   walk(hostDir);
 }
 
+const started = performance.now();
+/** Where a boot's time went (ms per phase), reported with `ready`. */
+const phases: Record<string, number> = {};
+let lastMark = started;
+function mark(phase: string): void {
+  const now = performance.now();
+  phases[phase] = Math.round(now - lastMark);
+  lastMark = now;
+}
+
 function stats(heapBytes: number, restoreMs: number): ChildStats {
   return { rssBytes: process.memoryUsage.rss(), heapBytes, restoreMs };
 }
 
-async function boot(): Promise<{ module: EmscriptenModule; call: Trampoline }> {
+/** The snapshot's bytes, checked against the size and SHA-256 its builder recorded. */
+function readSnapshot(snap: { path: string; sha256: string; size: number }): Uint8Array {
+  const bytes = readFileSync(snap.path);
+  if (bytes.length !== snap.size || createHash('sha256').update(bytes).digest('hex') !== snap.sha256) {
+    throw new Error(`the interpreter snapshot ${snap.path} is damaged (size or SHA-256 differs)`);
+  }
+  return bytes;
+}
+
+/** Build mode: the interpreter after snapshotSetup, written atomically beside its sidecar (size, SHA-256). */
+function writeSnapshot(pyodide: PyodideLike, path: string): { sha256: string; size: number } {
+  pyodide.runPython('import gc\ngc.collect()');
+  const bytes = pyodide.makeMemorySnapshot();
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+  writeFileSync(`${tmp}.json`, JSON.stringify({ sha256, size: bytes.length }));
+  renameSync(`${tmp}.json`, `${path}.json`);
+  return { sha256, size: bytes.length };
+}
+
+async function boot(): Promise<{ module: EmscriptenModule; call: Trampoline } | { sha256: string; size: number }> {
   prepareHost(init.heapLimitBytes);
   const { loadPyodide } = await import(pathToFileURL(`${init.indexURL}pyodide.mjs`).href) as {
     loadPyodide(opts: Record<string, unknown>): Promise<PyodideLike>;
   };
+  const snap = init.snapshot;
+  mark('import');
   const pyodide = await loadPyodide({
     indexURL: init.indexURL,
     jsglobals: Object.create(null) as object, // `import js` finds nothing of Node's globals
     env: { ...init.pythonEnv },
     stdout: () => {},
     stderr: () => {},
+    ...(snap?.mode === 'build' ? { _makeSnapshot: true } : {}),
+    ...(snap?.mode === 'load' ? { _loadSnapshot: readSnapshot(snap) } : {}),
   });
+  delete pyodide._api.config._loadSnapshot; // 30 MB this process no longer needs
+  // Each load puts '' first on sys.path; the snapshot already has the builder's: keep one, where a cold boot has it
+  // (a second '' ahead of snapshotSetup's entries made every import search the working folder first).
+  if (snap?.mode === 'load') pyodide.runPython("import sys\nif sys.path[:1] == [''] and '' in sys.path[1:]:\n    del sys.path[0]");
+  mark('loadPyodide');
   const module = pyodide._module;
-  for (const m of init.mounts) mountReadOnly(module, m.hostPath, m.mountPoint);
+  // In-memory folders and mounts are JavaScript objects: a snapshot does not hold them.
   for (const c of init.copies) copyFolder(module.FS, c.hostPath, c.target);
+  if (snap?.mode === 'build') {
+    pyodide.runPython(init.snapshotSetup);
+    return writeSnapshot(pyodide, snap.path);
+  }
+  for (const m of init.mounts) mountReadOnly(module, m.hostPath, m.mountPoint);
+  if (snap?.mode !== 'load') pyodide.runPython(init.snapshotSetup);
+  mark('snapshotSetup');
   pyodide.setInterruptBuffer(interruptBuffer);
   pyodide.runPython(init.setup);
+  mark('setup');
   pyodide.runPython(TRAMPOLINE);
   const call = pyodide.globals.get('__sandbox_call__') as Trampoline;
   shutHostDoors(module, pyodide as unknown as Record<string, unknown>);
@@ -124,13 +177,18 @@ if '__sandbox_warmup__' in globals():
 import gc
 gc.collect()
 `);
+  mark('warmup');
   return { module, call };
 }
 
-const started = performance.now();
-let booted: Awaited<ReturnType<typeof boot>>;
+let booted: { module: EmscriptenModule; call: Trampoline };
 try {
-  booted = await boot();
+  const b = await boot();
+  if (!('module' in b)) {
+    send({ type: 'built', sha256: b.sha256, size: b.size, bootMs: performance.now() - started }, () => process.exit(0));
+    await new Promise(() => {});
+  }
+  booted = b as typeof booted;
 } catch (err) {
   send({ type: 'failed', message: err instanceof Error ? err.message : String(err) }, () => process.exit(1));
   await new Promise(() => {});
@@ -147,7 +205,7 @@ function restoreNow(): void {
   restoreCleanState(module, clean);
   lastRestoreMs = performance.now() - r0;
 }
-send({ type: 'ready', bootMs: performance.now() - started, stats: stats(module.HEAPU8.length, 0) });
+send({ type: 'ready', bootMs: performance.now() - started, stats: stats(module.HEAPU8.length, 0), fromSnapshot: init.snapshot?.mode === 'load', phases });
 
 process.on('message', (msg: ParentMessage) => {
   if (msg.type === 'eval-js') {

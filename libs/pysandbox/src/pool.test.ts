@@ -3,7 +3,12 @@
  * wait, idle processes released, a clean interpreter for every call, the time limit, the slow lane.
  */
 import { describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SandboxPool, type PoolEvent } from './pool.ts';
+
+/** Shared with the repository's other tests (test/support/snapshots.ts): boots copy a snapshot, built once. */
+const SNAPSHOTS = join(tmpdir(), `windsock-test-snapshots-${process.getuid?.() ?? 0}`);
 
 const SETUP = `
 import time
@@ -21,7 +26,7 @@ __sandbox_exports__ = {'remember': remember, 'nap': nap, 'spin': spin}
 `;
 
 function pool(idleReleaseMs: number, events: PoolEvent[] = []): SandboxPool {
-  return new SandboxPool({ sandbox: { setup: SETUP, maxMemoryMb: 256 }, size: 2, timeoutMs: 1000, graceMs: 500, idleReleaseMs, onEvent: (e) => events.push(e) });
+  return new SandboxPool({ sandbox: { setup: SETUP, maxMemoryMb: 256, snapshotDir: SNAPSHOTS }, size: 2, timeoutMs: 1000, graceMs: 500, idleReleaseMs, onEvent: (e) => events.push(e) });
 }
 
 describe('SandboxPool', () => {

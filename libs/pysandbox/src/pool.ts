@@ -27,7 +27,7 @@ export interface SandboxPoolOptions {
 }
 
 export type PoolEvent =
-  | { type: 'started'; pid: number | undefined; bootMs: number; netIsolated: boolean }
+  | { type: 'started'; pid: number | undefined; bootMs: number; netIsolated: boolean; fromSnapshot: boolean; phases: Record<string, number> }
   | { type: 'stopped'; pid: number | undefined; reason: 'idle' | 'timeout' | 'memory' | 'crashed' | 'closed' };
 
 interface Job {
@@ -116,7 +116,8 @@ export class SandboxPool {
       }
       slot.sandbox = sandbox;
       this.#everStarted = true;
-      this.#opts.onEvent?.({ type: 'started', pid: sandbox.pid, bootMs: sandbox.bootMs, netIsolated: sandbox.netIsolated });
+      this.#opts.onEvent?.({ type: 'started', pid: sandbox.pid, bootMs: sandbox.bootMs, netIsolated: sandbox.netIsolated,
+        fromSnapshot: sandbox.fromSnapshot, phases: sandbox.bootPhases });
       sandbox.onExit(() => this.#onExit(slot));
       for (const w of this.#readyWaiters.splice(0)) w.resolve();
       this.#dispatch();

@@ -27,6 +27,14 @@ export interface ChildInit {
   restoreAfterCall: boolean;
   /** Test only: accept `eval-js` messages, to prove what JavaScript running in the child can reach. */
   testHooks: boolean;
+  /** Trusted Python run after the copies and before `setup` (imports only, no hooks): what a snapshot holds. */
+  snapshotSetup: string;
+  /**
+   * `build`: boot, run snapshotSetup, write the interpreter's memory to `path` (atomically, with a sidecar of its
+   * size and SHA-256), say `built` and exit. `load`: boot from the snapshot at `path` (checked against `sha256`)
+   * instead of initialising the interpreter and running snapshotSetup. null: boot cold. See snapshot.ts.
+   */
+  snapshot: null | { mode: 'build'; path: string } | { mode: 'load'; path: string; sha256: string; size: number };
 }
 
 export interface CallRequest {
@@ -58,7 +66,9 @@ export interface ChildStats {
 }
 
 export type ChildMessage =
-  | { type: 'ready'; bootMs: number; stats: ChildStats }
+  | { type: 'ready'; bootMs: number; stats: ChildStats; fromSnapshot: boolean; phases: Record<string, number> }
+  /** A snapshot was written (build mode); the child exits after sending this. */
+  | { type: 'built'; sha256: string; size: number; bootMs: number }
   /** `json`: the function's return value as JSON text. `interrupted`: the time limit stopped Python. */
   | { type: 'result'; id: number; json: string; callMs: number; interrupted: boolean; stats: ChildStats; retiring: boolean }
   /** The Python function raised (the message is Python's, formatted); the child goes on. */

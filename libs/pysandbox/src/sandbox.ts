@@ -18,6 +18,7 @@ import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PySandboxError } from './errors.ts';
 import type { ChildInit, ChildMessage, ChildStats, ParentMessage } from './protocol.ts';
+import { ensureDir, findSnapshot, removeSnapshot, snapshotPaths, type SnapshotFile, type SnapshotSpec } from './snapshot.ts';
 
 export interface PySandboxOptions {
   /** Python run once at start; it must define `__sandbox_exports__` (name -> callable). See ChildInit.setup. */
@@ -39,6 +40,16 @@ export interface PySandboxOptions {
   networkIsolation?: 'auto' | 'required' | 'off';
   /** Test only: allow evalJs(), to check what JavaScript inside the child can reach. */
   testHooks?: boolean;
+  /**
+   * Trusted Python run after the copies and before `setup`: imports of the copied modules, no audit hooks (Pyodide's
+   * own bootstrap runs again after a snapshot is loaded). With `snapshotDir` it runs once, in the snapshot.
+   */
+  snapshotSetup?: string;
+  /**
+   * A folder where the interpreter's snapshot after `snapshotSetup` is kept (built on first use, see snapshot.ts):
+   * boots copy it instead of starting CPython. Unset: every boot starts from nothing.
+   */
+  snapshotDir?: string;
 }
 
 export type CallOutcome =
@@ -79,9 +90,15 @@ export function pyodideDir(): string {
 export function childCommand(opts: PySandboxOptions, init: ChildInit): { command: string; args: string[]; netIsolated: boolean } {
   const maxMb = opts.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB;
   const reads = [init.indexURL, LIB_ROOT, ...init.mounts.map((m) => m.hostPath), ...init.copies.map((c) => c.hostPath)];
+  // A snapshot is read by its own path only; the builder (which runs no caller code but snapshotSetup) may write its folder.
+  if (init.snapshot) reads.push(init.snapshot.mode === 'load' ? init.snapshot.path : dirname(init.snapshot.path));
+  const writes = init.snapshot?.mode === 'build' ? [`--allow-fs-write=${dirname(init.snapshot.path)}`] : [];
   const nodeArgs = [
-    '--permission', ...[...new Set(reads)].map((p) => `--allow-fs-read=${p}`),
+    '--permission', ...[...new Set(reads)].map((p) => `--allow-fs-read=${p}`), ...writes,
     '--disallow-code-generation-from-strings',
+    // A short-lived parent (`dags test`) runs V8 with Liftoff only: its children too, which then skip TurboFan's
+    // compile of the interpreter (seconds of CPU a few calls never pay back; see apps/cli/bin/windsock.js).
+    ...(process.execArgv.includes('--liftoff-only') ? ['--liftoff-only'] : []),
     `--max-old-space-size=${Math.max(64, Math.round(maxMb / 2))}`,
     '--no-warnings',
     CHILD_ENTRY, JSON.stringify(init),
@@ -108,26 +125,37 @@ export class PySandbox {
   #stderr = '';
   #exitListeners: (() => void)[] = [];
   bootMs = 0;
+  /** Whether it booted from an interpreter snapshot. */
+  fromSnapshot = false;
+  /** Where its boot's time went (ms per phase). */
+  bootPhases: Record<string, number> = {};
 
   private constructor(child: ChildProcess, netIsolated: boolean) {
     this.#child = child;
     this.netIsolated = netIsolated;
   }
 
-  /** Starts the child and resolves once its interpreter is set up and its clean state taken. */
-  static start(opts: PySandboxOptions): Promise<PySandbox> {
-    const maxMb = opts.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB;
-    const init: ChildInit = {
-      indexURL: pyodideDir(),
-      mounts: opts.mounts ?? [],
-      copies: opts.copies ?? [],
-      setup: opts.setup,
-      pythonEnv: opts.pythonEnv ?? { HOME: '/home/pyodide', PYTHONHASHSEED: '0' },
-      heapLimitBytes: Math.min(4 * 1024 ** 3 - 65536, maxMb * 1024 * 1024),
-      maxRssBytes: maxMb * 1024 * 1024,
-      restoreAfterCall: opts.restoreAfterCall ?? true,
-      testHooks: opts.testHooks ?? false,
-    };
+  /**
+   * Starts the child and resolves once its interpreter is set up and its clean state taken. With `snapshotDir`, from
+   * the snapshot (built first when missing); a snapshot that fails to load is removed and the child boots without.
+   */
+  static async start(opts: PySandboxOptions): Promise<PySandbox> {
+    const init = childInit(opts);
+    const spec = snapshotSpec(opts, init);
+    if (spec) {
+      const file = findSnapshot(spec) ?? await buildSnapshot(opts, init, spec).catch(() => null);
+      if (file) {
+        try {
+          return await PySandbox.#startChild(opts, { ...init, snapshot: { mode: 'load', ...file } });
+        } catch {
+          removeSnapshot(spec, { current: true, older: false });
+        }
+      }
+    }
+    return PySandbox.#startChild(opts, init);
+  }
+
+  static #startChild(opts: PySandboxOptions, init: ChildInit): Promise<PySandbox> {
     const { command, args, netIsolated } = childCommand(opts, init);
     const child = spawn(command, args, { env: {}, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
     const sandbox = new PySandbox(child, netIsolated);
@@ -142,6 +170,8 @@ export class PySandbox {
           ready = true;
           sandbox.#stats = msg.stats;
           sandbox.bootMs = msg.bootMs;
+          sandbox.fromSnapshot = msg.fromSnapshot;
+          sandbox.bootPhases = msg.phases;
           sandbox.#ref(false);
           resolve(sandbox);
         } else if (msg.type === 'failed') {
@@ -276,4 +306,55 @@ export class PySandbox {
     this.#evals.clear();
     for (const listener of this.#exitListeners.splice(0)) listener();
   }
+}
+
+function childInit(opts: PySandboxOptions): ChildInit {
+  const maxMb = opts.maxMemoryMb ?? DEFAULT_MAX_MEMORY_MB;
+  return {
+    indexURL: pyodideDir(),
+    mounts: opts.mounts ?? [],
+    copies: opts.copies ?? [],
+    setup: opts.setup,
+    pythonEnv: opts.pythonEnv ?? { HOME: '/home/pyodide', PYTHONHASHSEED: '0' },
+    heapLimitBytes: Math.min(4 * 1024 ** 3 - 65536, maxMb * 1024 * 1024),
+    maxRssBytes: maxMb * 1024 * 1024,
+    restoreAfterCall: opts.restoreAfterCall ?? true,
+    testHooks: opts.testHooks ?? false,
+    snapshotSetup: opts.snapshotSetup ?? '',
+    snapshot: null,
+  };
+}
+
+function snapshotSpec(opts: PySandboxOptions, init: ChildInit): SnapshotSpec | null {
+  if (!opts.snapshotDir) return null;
+  return { dir: opts.snapshotDir, setup: init.snapshotSetup, pythonEnv: init.pythonEnv, copies: init.copies, indexURL: init.indexURL };
+}
+
+/** Builds in flight, by snapshot path: the processes a pool starts at once wait for one build. */
+const building = new Map<string, Promise<SnapshotFile>>();
+
+/** Runs a child in build mode (snapshot.ts) and resolves with the snapshot it wrote. */
+function buildSnapshot(opts: PySandboxOptions, init: ChildInit, spec: SnapshotSpec): Promise<SnapshotFile> {
+  const { bin } = snapshotPaths(spec);
+  let pending = building.get(bin);
+  if (pending) return pending;
+  pending = new Promise<SnapshotFile>((resolve, reject) => {
+    ensureDir(spec.dir);
+    const { command, args } = childCommand(opts, { ...init, mounts: [], snapshot: { mode: 'build', path: bin } });
+    const child = spawn(command, args, { env: {}, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => { stderr = (stderr + d).slice(-2000); });
+    child.on('message', (msg: ChildMessage) => {
+      if (msg.type === 'built') resolve({ path: bin, sha256: msg.sha256, size: msg.size });
+      else if (msg.type === 'failed') reject(new PySandboxError('START_FAILED', `could not build the interpreter snapshot: ${msg.message}`));
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new PySandboxError('START_FAILED', `the snapshot builder exited (${code}): ${stderr.trim().split('\n').slice(-2).join(' | ')}`)));
+  }).then((file) => {
+    removeSnapshot(spec, { current: false, older: true });
+    return file;
+  }).finally(() => building.delete(bin));
+  building.set(bin, pending);
+  return pending;
 }

@@ -61,7 +61,7 @@ export function registerDags(program: Command, setExit: (code: number) => void):
       const env = await loadCliEnv({ core: { dags_are_paused_at_creation: true } });
       const conf = opts.conf ? parseConf(opts.conf) : {};
       const [{ waitForEvent }, { createManualRun }, { startEmbedded }, { dagsFolderOf }, { parseLogicalDate, printReport, runReport }] = await Promise.all([
-        import('@windsock/queue'), import('@windsock/scheduler'), import('../runtime/embedded.ts'), import('../runtime/folder.ts'), import('../runtime/run-report.ts'),
+        import('@windsock/queue/local'), import('@windsock/scheduler'), import('../runtime/embedded.ts'), import('../runtime/folder.ts'), import('../runtime/run-report.ts'),
       ]);
       const app = await startEmbedded({ config: env.config, metastore: { kind: 'pglite', dataDir: null }, dagsFolder: dagsFolderOf(env, opts.subdir), watch: false, autoStart: false, focusDagId: dagId });
       try {

@@ -45,7 +45,7 @@ export function registerTasks(program: Command, setExit: (code: number) => void)
     .action(async (dagId: string, taskId: string, logicalDate: string | undefined, opts: { subdir?: string; tail: string }) => {
       const env = await loadCliEnv();
       const [{ waitForEvent }, { createManualRun, startQueuedRuns }, { startEmbedded }, { dagsFolderOf }, { parseLogicalDate, printReport, runReport }] = await Promise.all([
-        import('@windsock/queue'), import('@windsock/scheduler'), import('../runtime/embedded.ts'), import('../runtime/folder.ts'), import('../runtime/run-report.ts'),
+        import('@windsock/queue/local'), import('@windsock/scheduler'), import('../runtime/embedded.ts'), import('../runtime/folder.ts'), import('../runtime/run-report.ts'),
       ]);
       const app = await startEmbedded({ config: env.config, metastore: { kind: 'pglite', dataDir: null }, dagsFolder: dagsFolderOf(env, opts.subdir), watch: false, autoStart: false, focusDagId: dagId });
       try {

@@ -29,6 +29,12 @@ export interface DagProcessingOptions {
   focusDagId?: string;
   /** Start the Python parser (Pyodide) on the first Python file rather than at once: a YAML folder never starts it. */
   lazyPython?: boolean;
+  /** Where interpreters' memory snapshots are kept (see libs/pysandbox/src/snapshot.ts). */
+  snapshotDir?: string;
+  /** A Python parser made (and warming up) before the store opened; it reads `variables`. */
+  python?: PythonDagLoader | null;
+  /** The variables snapshot, shared with a parser made early. */
+  variables?: { current: Record<string, string> };
 }
 
 export interface DagProcessing {
@@ -46,13 +52,14 @@ export interface DagProcessing {
 
 export async function startDagProcessing(opts: DagProcessingOptions): Promise<DagProcessing> {
   const { config, db, events, dagsFolder, logger } = opts;
-  let variables: Record<string, string> = {};
-  const refreshVariables = async () => { variables = await variablesSnapshot(db); };
+  const variables = opts.variables ?? { current: {} };
+  const refreshVariables = async () => { variables.current = await variablesSnapshot(db); };
   await refreshVariables();
   const varTimer = setInterval(() => void refreshVariables().catch(() => {}), VARIABLES_REFRESH_MS);
   varTimer.unref();
-  let python: PythonDagLoader | null = opts.lazyPython ? null : pythonLoaderOf(config, dagsFolder, () => variables);
-  const loader: DagFileLoader = { load: (relPath, text) => (python ??= pythonLoaderOf(config, dagsFolder, () => variables)).load(relPath, text) };
+  const make = () => pythonLoaderOf(config, dagsFolder, () => variables.current, opts.snapshotDir);
+  let python: PythonDagLoader | null = opts.python ?? (opts.lazyPython ? null : make());
+  const loader: DagFileLoader = { load: (relPath, text) => (python ??= make()).load(relPath, text) };
   const serviceFor = (include?: (relPath: string) => boolean) => new DagProcessorService({
     db, events, dagsFolder, logger, options: { pausedAtCreation: config.core.dags_are_paused_at_creation },
     processor: folderProcessorOf(config, dagsFolder, loader, include),

@@ -7,6 +7,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { migrateToLatest, openMetastore, type Metastore } from '@windsock/metastore';
 import { openEventBus } from './event-bus.ts';
 import { jobRows } from './job-rows.ts';
@@ -17,6 +18,7 @@ import type { Executor } from '@windsock/executors';
 import { ConfigError, type Logger, type WindsockConfig } from '@windsock/config';
 import { startDagProcessing } from './dag-processing.ts';
 import { createExecutor } from './executor.ts';
+import { windsockHome } from '../config.ts';
 
 export interface DistributedProcess {
   /** The port /health listens on. */
@@ -82,6 +84,9 @@ function serveHealth(port: number, host: string, report: () => Promise<HealthRep
   });
 }
 
+/** Interpreters boot from memory snapshots kept in $WINDSOCK_HOME/cache (built there on first use; a home that cannot be written only means cold boots). */
+const snapshotDir = () => join(windsockHome(), 'cache');
+
 const closeServer = (s: Server) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
 
 /** `windsock scheduler`: the DAG processor and the scheduling loop with reconciliation. */
@@ -89,7 +94,7 @@ export async function startSchedulerProcess(opts: { config: WindsockConfig; dags
   const { config, logger: log } = opts;
   const base = await openBase(config, 'scheduler', log);
   // Variable.get in DAG files reads a snapshot of the variables, refreshed every few seconds (as standalone does).
-  const dagProcessing = await startDagProcessing({ config, db: base.store.db, events: base.events, dagsFolder: opts.dagsFolder, logger: log });
+  const dagProcessing = await startDagProcessing({ config, db: base.store.db, events: base.events, dagsFolder: opts.dagsFolder, logger: log, snapshotDir: snapshotDir() });
   const scheduler = new Scheduler({ db: base.store.db, queue: base.queue, events: base.events, logger: log, options: compileSchedulerOptions(config, { metastore: 'postgres', queue: 'shared' }) });
   dagProcessing.start();
   scheduler.start();
@@ -123,7 +128,7 @@ export async function startWorkerProcess(opts: { config: WindsockConfig; dagsFol
   const base = await openBase(config, 'worker', log);
   const executor = opts.executor ?? createExecutor(config, opts.dagsFolder);
   const worker = new Worker({ db: base.store.db, queue: base.queue, events: base.events, executor, logger: log, fernetKey: config.core.fernet_key || null,
-    options: compileWorkerOptions(config, { workerId: `${hostname()}-${process.pid}` }) });
+    options: { ...compileWorkerOptions(config, { workerId: `${hostname()}-${process.pid}` }), templateSnapshotDir: snapshotDir() } });
   worker.start();
   let draining = false;
   const report = async (): Promise<HealthReport> => {

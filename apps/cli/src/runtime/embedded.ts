@@ -4,12 +4,14 @@
  * `tasks test` run a throwaway one in memory.
  */
 import { DagCache, migrateToLatest, openMetastore, type Metastore, type MetastoreOptions } from '@windsock/metastore';
-import { LocalEventBus, MemoryTaskQueue } from '@windsock/queue';
+import { LocalEventBus, MemoryTaskQueue } from '@windsock/queue/local';
 import { Scheduler, compileSchedulerOptions, type DagProcessorService } from '@windsock/scheduler';
 import { Worker, compileWorkerOptions } from '@windsock/worker';
 import { join } from 'node:path';
 import { createExecutor } from './executor.ts';
 import { startDagProcessing } from './dag-processing.ts';
+import { discoveryOf, pythonLoaderOf } from './folder.ts';
+import { filesMentioning } from './focus.ts';
 import { jobRows } from './job-rows.ts';
 import { silentLogger, type Logger, type WindsockConfig } from '@windsock/config';
 import { windsockHome } from '../config.ts';
@@ -50,6 +52,13 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   // A PGlite store without a data folder of its own (dags test) starts from the migrated image in $WINDSOCK_HOME/cache.
   const storeOptions: MetastoreOptions = opts.metastore.kind === 'pglite' && opts.metastore.imageCacheDir === undefined
     ? { ...opts.metastore, imageCacheDir: join(windsockHome(), 'cache') } : opts.metastore;
+  // Interpreters boot from the memory snapshot kept beside the store image.
+  const snapshotDir = join(windsockHome(), 'cache');
+  // The DAG of `dags test` is in a Python file: its interpreter boots in its own process while this one opens the store.
+  const variables = { current: {} as Record<string, string> };
+  const candidates = opts.focusDagId === undefined ? null : await filesMentioning(opts.dagsFolder, opts.focusDagId, discoveryOf(config));
+  const early = candidates && [...candidates].some((f) => f.endsWith('.py')) ? pythonLoaderOf(config, opts.dagsFolder, () => variables.current, snapshotDir) : null;
+  early?.warmUp().catch(() => { /* load() reports it */ });
   const store = await openMetastore(storeOptions);
   await migrateToLatest(store.db);
   const events = new LocalEventBus();
@@ -59,10 +68,12 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   // PGlite has one connection: paced passes leave it to the worker between them (see compileSchedulerOptions).
   const scheduler = new Scheduler({ db: store.db, queue, events, logger: log, dags, options: compileSchedulerOptions(config, { metastore: store.kind, queue: 'memory' }) });
   const executor = createExecutor(config, opts.dagsFolder);
-  const worker = new Worker({ db: store.db, queue, events, executor, logger: log, dags, fernetKey: config.core.fernet_key || null, options: compileWorkerOptions(config) });
+  const worker = new Worker({ db: store.db, queue, events, executor, logger: log, dags, fernetKey: config.core.fernet_key || null, options: { ...compileWorkerOptions(config), templateSnapshotDir: snapshotDir } });
 
   // Variable.get in DAG files reads a snapshot of the variables; a folder of YAML files never starts the Python parser.
-  const dagProcessing = await startDagProcessing({ config, db: store.db, events, dagsFolder: opts.dagsFolder, logger: log, focusDagId: opts.focusDagId, lazyPython: true });
+  const dagProcessing = await startDagProcessing({
+    config, db: store.db, events, dagsFolder: opts.dagsFolder, logger: log, focusDagId: opts.focusDagId, lazyPython: true, snapshotDir, python: early, variables,
+  });
   // Nothing from an earlier process is still running: its tries are zombies now, and its queue was in memory.
   if (opts.metastore.kind === 'pglite') await scheduler.maintenance(new Date(), { heartbeatCutoff: new Date(Date.now() + 1) });
   if (opts.watch) dagProcessing.start();

@@ -14,11 +14,13 @@ export function normalizeOptions(config: WindsockConfig) {
 }
 
 /** The Python DAG loader as the configuration sets it; `variables` is what `Variable.get` in a DAG file reads. */
-export function pythonLoaderOf(config: WindsockConfig, dagsFolder: string, variables: () => Record<string, string>): PythonDagLoader {
+/** `snapshotDir`: where interpreters' memory snapshots are kept (they boot from one instead of from nothing). */
+export function pythonLoaderOf(config: WindsockConfig, dagsFolder: string, variables: () => Record<string, string>, snapshotDir?: string): PythonDagLoader {
   const normalize = normalizeOptions(config);
   return new PythonDagLoader({
     dagFolder: dagsFolder, timeoutSeconds: config.core.dagbag_import_timeout, maxMemoryMb: config.dag_processor.parser_max_memory_mb,
     idleReleaseSeconds: config.dag_processor.parser_idle_release_sec, operatorAliases: normalize.operatorAliases, parserOptions: normalize, variables,
+    ...(snapshotDir ? { snapshotDir } : {}),
   });
 }
 

@@ -96,6 +96,7 @@ export function parserPoolOptions(options: CompiledPythonLoaderOptions): PoolOpt
     shimDir: fileURLToPath(new URL('../../python/', import.meta.url)),
     operatorAliases: { ...options.operatorAliases },
     onEvent: options.onProcessEvent ?? undefined,
+    ...(options.snapshotDir ? { snapshotDir: options.snapshotDir } : {}),
   };
 }
 

@@ -31,6 +31,11 @@ export interface PythonDagLoaderOptions {
   idleReleaseSeconds?: number;
   /** Told when a parser process starts or stops (logs, tests). */
   onProcessEvent?: (event: PoolEvent) => void;
+  /**
+   * A folder for the parser's interpreter snapshot (built on first use; processes boot from it in a fraction of the
+   * time). Unset: every parser process boots from nothing.
+   */
+  snapshotDir?: string;
 }
 
 export interface CompiledPythonLoaderOptions {
@@ -46,6 +51,7 @@ export interface CompiledPythonLoaderOptions {
   readonly maxMemoryMb: number;
   readonly idleReleaseMs: number;
   readonly onProcessEvent: ((event: PoolEvent) => void) | null;
+  readonly snapshotDir: string | null;
 }
 
 const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
@@ -109,5 +115,6 @@ export function compilePythonLoaderOptions(input: PythonDagLoaderOptions): Compi
     maxMemoryMb,
     idleReleaseMs: Math.round(idleReleaseSeconds * 1000),
     onProcessEvent: input.onProcessEvent ?? null,
+    snapshotDir: input.snapshotDir ?? null,
   };
 }

@@ -25,6 +25,8 @@ export interface PoolOptions {
   /** Host path of the shim (libs/dag-parser/python), copied into the interpreter's memory. */
   shimDir: string;
   operatorAliases: Record<string, string>;
+  /** Where the parser's interpreter snapshot is kept (e.g. $WINDSOCK_HOME/cache); unset: every process boots cold. */
+  snapshotDir?: string;
   onEvent?: (event: PoolEvent) => void;
 }
 
@@ -56,8 +58,6 @@ function setupCode(opts: PoolOptions): string {
     readable_roots: ['/lib'],
   });
   return `
-import sys
-sys.path.insert(0, ${JSON.stringify(SHIM_ROOT)})
 from windsock import _runner
 _runner.bootstrap(${JSON.stringify(config)})
 __sandbox_exports__ = {'parse': _runner.parse_file_result}
@@ -65,6 +65,14 @@ def __sandbox_warmup__():
     _runner.parse_file_result('__warmup__.py', ${JSON.stringify(WARMUP_DAG)})
 `;
 }
+
+/** Imports every shim module: what an interpreter snapshot holds (no hook is installed yet). */
+const SNAPSHOT_SETUP = `
+import sys
+sys.path.insert(0, ${JSON.stringify(SHIM_ROOT)})
+from windsock import _runner
+_runner._preload(${JSON.stringify(SHIM_ROOT)})
+`;
 
 /** The options of each parser process (exported so tests can start one with the same walls). */
 export function parserSandboxOptions(opts: PoolOptions): PySandboxOptions {
@@ -74,6 +82,8 @@ export function parserSandboxOptions(opts: PoolOptions): PySandboxOptions {
     copies: [{ hostPath: opts.shimDir, target: SHIM_ROOT }],
     pythonEnv: { HOME: '/home/pyodide', PYTHONHASHSEED: '0' },
     maxMemoryMb: opts.maxMemoryMb,
+    snapshotSetup: SNAPSHOT_SETUP,
+    ...(opts.snapshotDir ? { snapshotDir: opts.snapshotDir } : {}),
   };
 }
 
