@@ -5,6 +5,9 @@
  * was killed half-way) leaves no schema, queue key or process behind; an idle sandbox sleeps and wakes on a call.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PLATFORM_PASSWORD as PASSWORD, startPlatform, until, yamlChain as chain, type Platform } from './support/platform.ts';
 
 let p: Platform;
@@ -15,7 +18,7 @@ let store: Platform['store'];
 beforeAll(async () => {
   p = await startPlatform({
     users: { alice: 'User', bob: 'User', root: 'Admin', vera: 'Viewer' },
-    dags: { alice: { 'alice_chain.yaml': chain('alice_chain', 'hello') }, bob: { 'bob_chain.yaml': chain('bob_chain', 'howdy') } },
+    dags: { alice: { 'alice_chain.yaml': chain('alice_chain', 'hello'), 'alice_long.yaml': chain('alice_long', 'lengthy', 300) }, bob: { 'bob_chain.yaml': chain('bob_chain', 'howdy') } },
     env: { WINDSOCK__SANDBOXES__IDLE_SLEEP_SEC: '3' },
   });
   ({ tokens, call, ready, gone, schemaExists, redisKeys, store } = p);
@@ -51,9 +54,9 @@ describe('sandboxes', { timeout: 180_000 }, () => {
 
     // Each sandbox's API shows its own DAGs only.
     const dagsOf = async (name: string, token: string) => (await call(`/sandboxes/${name}/api/v2/dags`, { token })).body.dags.map((d: { dag_id: string }) => d.dag_id);
-    expect(await dagsOf('alice-dev', tokens.alice!)).toEqual(['alice_chain']);
+    expect(await dagsOf('alice-dev', tokens.alice!)).toEqual(['alice_chain', 'alice_long']);
     expect(await dagsOf('bob-dev', tokens.bob!)).toEqual(['bob_chain']);
-    expect(await dagsOf('alice-dev', tokens.root!)).toEqual(['alice_chain']);
+    expect(await dagsOf('alice-dev', tokens.root!)).toEqual(['alice_chain', 'alice_long']);
     expect((await call('/api/v2/dags', { token: tokens.alice })).body.dags).toEqual([]); // the shared instance has neither
 
     // Alice runs her DAG; the log is hers to read.
@@ -103,8 +106,15 @@ describe('sandboxes', { timeout: 180_000 }, () => {
     expect((await call(`/sandboxes/bob-dev/api/v1/dags`, { token })).body.dags.map((d: { dag_id: string }) => d.dag_id)).toEqual(['bob_chain']);
   });
 
-  it('deleting a sandbox leaves no schema, queue key or process behind', async () => {
+  it('deleting a sandbox cancels its running task and leaves no schema, queue key or process behind', async () => {
     const before = await call('/api/windsock/v1/sandboxes/alice-dev', { token: tokens.alice });
+    // A task that would run for five minutes is running when the sandbox is deleted.
+    const run = await call('/sandboxes/alice-dev/api/v2/dags/alice_long/dagRuns', { method: 'POST', token: tokens.alice, body: { logical_date: null } });
+    expect(run.status).toBe(200);
+    const tiPath = `/sandboxes/alice-dev/api/v2/dags/alice_long/dagRuns/${encodeURIComponent(run.body.dag_run_id)}/taskInstances/hello`;
+    await until('the long task running', async () => (await call(tiPath, { token: tokens.alice })).body.state === 'running');
+    const tasks = () => { try { return execFileSync('pgrep', ['-f', 'done lengthy']).toString().trim(); } catch { return ''; } };
+    await until('its process', async () => tasks() !== '');
     expect(await schemaExists('sb_alice_dev')).toBe(true);
     expect((await redisKeys(before.body.queue_prefix)).length).toBeGreaterThan(0);
     const del = await call('/api/windsock/v1/sandboxes/alice-dev', { method: 'DELETE', token: tokens.alice });
@@ -114,6 +124,7 @@ describe('sandboxes', { timeout: 180_000 }, () => {
     expect(await schemaExists('sb_alice_dev')).toBe(false);
     expect(await redisKeys(before.body.queue_prefix)).toEqual([]);
     expect((await call('/sandboxes/alice-dev/api/v2/dags', { token: tokens.alice })).status).toBe(404);
+    expect(tasks()).toBe('');
   });
 
   it('a TTL expiry deletes a sandbox, and extend pushes it back', async () => {
@@ -137,8 +148,13 @@ describe('sandboxes', { timeout: 180_000 }, () => {
     expect(await schemaExists('sb_alice_cut')).toBe(false);
   });
 
-  it('an idle sandbox stops its scheduler, and a call wakes it', async () => {
-    await until('bob-dev asleep', async () => (await call('/api/windsock/v1/sandboxes/bob-dev', { token: tokens.bob })).body.scheduler === 'asleep', 60_000);
+  it('an idle sandbox stops its scheduler; a change in its DAG folder wakes it, and so does a call', async () => {
+    const state = async () => (await call('/api/windsock/v1/sandboxes/bob-dev', { token: tokens.bob })).body.scheduler;
+    await until('bob-dev asleep', async () => (await state()) === 'asleep', 60_000);
+    await writeFile(join(p.root, 'bob', 'dags', 'bob_second.yaml'), chain('bob_second', 'again'));
+    await until('bob-dev woken by the new file', async () => (await state()) === 'running', 60_000);
+    await until('bob_second listed', async () => (await call('/sandboxes/bob-dev/api/v2/dags', { token: tokens.bob })).body.dags.some((d: { dag_id: string }) => d.dag_id === 'bob_second'), 30_000);
+    await until('bob-dev asleep again', async () => (await state()) === 'asleep', 60_000);
     // Asleep, its API still answers (from its schema), and the call wakes the scheduler.
     expect((await call('/sandboxes/bob-dev/api/v2/dags', { token: tokens.bob })).status).toBe(200);
     await until('bob-dev awake', async () => (await call('/api/windsock/v1/sandboxes/bob-dev', { token: tokens.bob })).body.scheduler === 'running', 60_000);

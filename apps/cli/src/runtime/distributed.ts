@@ -33,10 +33,10 @@ export interface DistributedProcess {
 
 export interface HealthReport { healthy: boolean; [component: string]: unknown }
 
-interface Base { store: Metastore; queue: BullMqTaskQueue; events: EventBus; close(): Promise<void> }
+export interface Base { store: Metastore; queue: BullMqTaskQueue; events: EventBus; close(): Promise<void> }
 
 /** Postgres (migrated), the BullMQ queue and the event bus, from the configuration. */
-async function openBase(config: WindsockConfig, role: string, log: Logger): Promise<Base> {
+export async function openBase(config: WindsockConfig, role: string, log: Logger): Promise<Base> {
   if (!config.database.url) throw new ConfigError(`windsock ${role} needs Postgres: set WINDSOCK__DATABASE__URL (the embedded database is for standalone only)`);
   const store = await openMetastore({ kind: 'postgres', url: config.database.url, poolSize: config.database.pool_size, schema: config.database.schema || undefined, applicationName: `windsock-${role}` });
   await migrateToLatest(store.db); // advisory-locked: safe from every process at once
@@ -90,9 +90,10 @@ const snapshotDir = () => join(windsockHome(), 'cache');
 const closeServer = (s: Server) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
 
 /** `windsock scheduler`: the DAG processor and the scheduling loop with reconciliation. */
-export async function startSchedulerProcess(opts: { config: WindsockConfig; dagsFolder: string; logger: Logger; healthHost?: string }): Promise<DistributedProcess> {
+/** `base`: connections shared with a worker in the same process (a sandbox's); the caller closes them. */
+export async function startSchedulerProcess(opts: { config: WindsockConfig; dagsFolder: string; logger: Logger; healthHost?: string; base?: Base }): Promise<DistributedProcess> {
   const { config, logger: log } = opts;
-  const base = await openBase(config, 'scheduler', log);
+  const base = opts.base ?? await openBase(config, 'scheduler', log);
   // Variable.get in DAG files reads a snapshot of the variables, refreshed every few seconds (as standalone does).
   const dagProcessing = await startDagProcessing({ config, db: base.store.db, events: base.events, dagsFolder: opts.dagsFolder, logger: log, snapshotDir: snapshotDir() });
   const scheduler = new Scheduler({ db: base.store.db, queue: base.queue, events: base.events, logger: log, options: compileSchedulerOptions(config, { metastore: 'postgres', queue: 'shared' }) });
@@ -116,16 +117,16 @@ export async function startSchedulerProcess(opts: { config: WindsockConfig; dags
       await scheduler.stop(); // finishes the pass in flight; every step is its own guarded commit
       await endJobRows();
       await closeServer(server);
-      await base.close();
+      if (!opts.base) await base.close();
       log.info('scheduler stopped');
     },
   };
 }
 
 /** `windsock worker`: takes jobs from its named queues and runs them through the `[core] executor`. */
-export async function startWorkerProcess(opts: { config: WindsockConfig; dagsFolder: string; logger: Logger; executor?: Executor; healthHost?: string }): Promise<DistributedProcess> {
+export async function startWorkerProcess(opts: { config: WindsockConfig; dagsFolder: string; logger: Logger; executor?: Executor; healthHost?: string; base?: Base }): Promise<DistributedProcess> {
   const { config, logger: log } = opts;
-  const base = await openBase(config, 'worker', log);
+  const base = opts.base ?? await openBase(config, 'worker', log);
   const executor = opts.executor ?? createExecutor(config, opts.dagsFolder);
   const worker = new Worker({ db: base.store.db, queue: base.queue, events: base.events, executor, logger: log, fernetKey: config.core.fernet_key || null,
     options: { ...compileWorkerOptions(config, { workerId: `${hostname()}-${process.pid}` }), templateSnapshotDir: snapshotDir() } });
@@ -151,7 +152,7 @@ export async function startWorkerProcess(opts: { config: WindsockConfig; dagsFol
       await executor.close(); // pods handed over run on: the kubernetes executor only stops watching them
       await endJobRows();
       await closeServer(server);
-      await base.close();
+      if (!opts.base) await base.close();
       log.info('worker stopped');
     },
   };

@@ -5,7 +5,7 @@
  * git branch is checked out here first and kept in sync (sandbox-git.ts).
  */
 import type { Logger, WindsockConfig } from '@windsock/config';
-import { startSchedulerProcess, startWorkerProcess } from './distributed.ts';
+import { openBase, startSchedulerProcess, startWorkerProcess } from './distributed.ts';
 import { startGitDags, type GitDags, type GitDagsSource } from './sandbox-git.ts';
 
 export async function startSandboxScheduler(o: { config: WindsockConfig; dagsFolder: string; logger: Logger; git?: GitDagsSource | null; name?: string }): Promise<{ stop(): Promise<void> }> {
@@ -15,19 +15,23 @@ export async function startSandboxScheduler(o: { config: WindsockConfig; dagsFol
     onChange: () => rescan?.(),
   }) : null;
   const dagsFolder = git?.dagsFolder ?? o.dagsFolder;
+  // One set of connections (Postgres pool, queue, event bus) for both parts.
+  const base = await openBase(o.config, 'sandbox', o.logger).catch(async (err: unknown) => { await git?.stop(); throw err; });
   try {
-    const scheduler = await startSchedulerProcess({ ...o, dagsFolder, healthHost: '127.0.0.1' });
+    const scheduler = await startSchedulerProcess({ ...o, dagsFolder, healthHost: '127.0.0.1', base });
     rescan = scheduler.rescanDags;
-    const worker = await startWorkerProcess({ ...o, dagsFolder, healthHost: '127.0.0.1' });
+    const worker = await startWorkerProcess({ ...o, dagsFolder, healthHost: '127.0.0.1', base });
     return {
       async stop() {
         await git?.stop();
         await worker.stop();
         await scheduler.stop();
+        await base.close();
       },
     };
   } catch (err) {
     await git?.stop();
+    await base.close();
     throw err;
   }
 }
