@@ -4,7 +4,8 @@
  * small Python DAG file (so its scheduler parses with Pyodide, as a real one does). Measures, per sandbox, the time
  * from `POST /api/windsock/v1/sandboxes` until `/sandboxes/<name>/api/v2/dags` lists its DAG; the memory (RSS and
  * PSS) of one idle sandbox scheduler process (with its task and parser children); and the whole platform's memory
- * (webserver + every scheduler) with N sandboxes idle and awake, then asleep (scaled to zero).
+ * (webserver + every scheduler) with N sandboxes idle and awake (`idle_sleep_sec` is set past the time they take to
+ * create and idle), then asleep (scaled to zero).
  * Usage: node bench/sandboxes.ts [--sandboxes 20] [--idle 20] [--postgres URL] [--redis URL]
  */
 import { spawn, execFileSync } from 'node:child_process';
@@ -49,7 +50,7 @@ export async function sandboxesBench(o: { sandboxes: number; idleSeconds: number
   const env = {
     ...process.env, WINDSOCK_HOME: home, WINDSOCK__DATABASE__URL: u.toString(), WINDSOCK__QUEUE__REDIS_URL: o.redis ?? DEFAULT_REDIS,
     WINDSOCK__QUEUE__PREFIX: `bsb${randomBytes(3).toString('hex')}`, WINDSOCK__CORE__FERNET_KEY: randomBytes(32).toString('base64url') + '=', WINDSOCK__API_AUTH__JWT_SECRET: randomBytes(32).toString('hex'),
-    WINDSOCK__SANDBOXES__DAGS_ROOT: root, WINDSOCK__SANDBOXES__IDLE_SLEEP_SEC: String(o.idleSeconds + 15), WINDSOCK__LOGGING__LEVEL: 'warn', WINDSOCK__WEBSERVER__PORT: String(port),
+    WINDSOCK__SANDBOXES__DAGS_ROOT: root, WINDSOCK__SANDBOXES__IDLE_SLEEP_SEC: String(o.sandboxes * 10 + o.idleSeconds + 30), WINDSOCK__LOGGING__LEVEL: 'warn', WINDSOCK__WEBSERVER__PORT: String(port),
   };
   execFileSync(process.execPath, [CLI, 'db', 'migrate'], { env, stdio: 'ignore' });
   execFileSync(process.execPath, [CLI, 'users', 'create', '--username', 'bench', '--password', 'bench', '--role', 'Admin', '--email', 'b@example.com', '--firstname', 'b', '--lastname', 'b'], { env, stdio: 'ignore' });
@@ -91,7 +92,7 @@ export async function sandboxesBench(o: { sandboxes: number; idleSeconds: number
     const one = treeMemory(direct[0]!);
     const awake = treeMemory(web.pid!);
     // Asleep: the control plane stops idle schedulers after [sandboxes] idle_sleep_sec.
-    const until = performance.now() + 60_000 + o.sandboxes * 3000;
+    const until = performance.now() + 120_000 + o.sandboxes * 12_000;
     for (;;) {
       const list = await call('/api/windsock/v1/sandboxes?limit=100');
       if ((list.body?.['sandboxes'] as { scheduler: string }[]).every((s) => s.scheduler === 'asleep')) break;
