@@ -33,6 +33,8 @@ export interface DagProcessingOptions {
   snapshotDir?: string;
   /** A Python parser made (and warming up) before the store opened; it reads `variables`. */
   python?: PythonDagLoader | null;
+  /** The files that mention `focusDagId`, when the caller has already looked (so the folder is read once). */
+  focusFiles?: Set<string> | null;
   /** The variables snapshot, shared with a parser made early. */
   variables?: { current: Record<string, string> };
 }
@@ -66,7 +68,7 @@ export async function startDagProcessing(opts: DagProcessingOptions): Promise<Da
   });
   let processor = serviceFor();
   const focus = opts.focusDagId;
-  const candidates = focus === undefined ? null : await filesMentioning(dagsFolder, focus, discoveryOf(config));
+  const candidates = focus === undefined ? null : opts.focusFiles ?? await filesMentioning(dagsFolder, focus, discoveryOf(config));
   if (focus !== undefined && candidates && candidates.size > 0) {
     const focused = serviceFor((f) => candidates.has(f));
     const { scan } = await focused.syncOnce();

@@ -72,7 +72,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
 
   // Variable.get in DAG files reads a snapshot of the variables; a folder of YAML files never starts the Python parser.
   const dagProcessing = await startDagProcessing({
-    config, db: store.db, events, dagsFolder: opts.dagsFolder, logger: log, focusDagId: opts.focusDagId, lazyPython: true, snapshotDir, python: early, variables,
+    config, db: store.db, events, dagsFolder: opts.dagsFolder, logger: log, focusDagId: opts.focusDagId, lazyPython: true, snapshotDir, python: early, variables, focusFiles: candidates,
   });
   // Nothing from an earlier process is still running: its tries are zombies now, and its queue was in memory.
   if (opts.metastore.kind === 'pglite') await scheduler.maintenance(new Date(), { heartbeatCutoff: new Date(Date.now() + 1) });

@@ -8,12 +8,12 @@ import type { Database } from '@windsock/metastore';
 
 export interface SandboxActivity { busy: boolean; nextDueAt: Date | null; schedulerBeatAt: Date | null; dags: number }
 
-const ACTIVE_TI = ['queued', 'running', 'scheduled', 'up_for_retry', 'up_for_reschedule', 'deferred', 'restarting'] as const;
+const ACTIVE_TI: string[] = ['queued', 'running', 'scheduled', 'up_for_retry', 'up_for_reschedule', 'deferred', 'restarting'];
 
 export async function sandboxActivity(db: Kysely<Database>, schema: string): Promise<SandboxActivity> {
   const s = db.withSchema(schema);
   const row = await s.selectNoFrom((eb) => [
-    eb.exists(s.selectFrom('task_instance').select(sql.lit(1).as('x')).where('state', 'in', ACTIVE_TI as unknown as string[] as never)).as('ti'),
+    eb.exists(s.selectFrom('task_instance').select(sql.lit(1).as('x')).where('state', 'in', ACTIVE_TI as never)).as('ti'),
     eb.exists(s.selectFrom('dag_run').select(sql.lit(1).as('x')).where('state', 'in', ['queued', 'running'])).as('runs'),
     s.selectFrom('dag').select((f) => f.fn.min('next_dagrun_create_after').as('d')).where('is_paused', '=', false).where('is_active', '=', true).as('due'),
     s.selectFrom('job').select((f) => f.fn.max('latest_heartbeat').as('b')).where('job_type', '=', 'scheduler').where('state', '=', 'running').as('beat'),

@@ -7,13 +7,16 @@ import type { SandboxRow } from '@windsock/sandboxes/store';
 import { ApiError } from '../errors.ts';
 import type { Principal, WebDb } from '../types.ts';
 
-let adminPerms: { at: number; perms: Promise<string[]> } | null = null;
+/** The Admin role's permissions, read at most once a minute per metastore. */
+const adminPerms = new WeakMap<WebDb, { at: number; perms: Promise<string[]> }>();
 
 async function adminPermissions(db: WebDb): Promise<string[]> {
-  if (!adminPerms || Date.now() - adminPerms.at > 60_000) {
-    adminPerms = { at: Date.now(), perms: db.selectFrom('ab_role').select('permissions').where('name', '=', 'Admin').executeTakeFirst().then((r) => r?.permissions ?? []) };
+  let hit = adminPerms.get(db);
+  if (!hit || Date.now() - hit.at > 60_000) {
+    hit = { at: Date.now(), perms: db.selectFrom('ab_role').select('permissions').where('name', '=', 'Admin').executeTakeFirst().then((r) => r?.permissions ?? []) };
+    adminPerms.set(db, hit);
   }
-  return adminPerms.perms;
+  return hit.perms;
 }
 
 export async function sandboxPrincipal(db: WebDb, row: SandboxRow, p: Principal): Promise<Principal> {
