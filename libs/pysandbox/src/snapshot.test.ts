@@ -24,7 +24,7 @@ __sandbox_exports__ = {'remember': remember, 'env': env}
 `;
 
 const options = (preloaded: string): PySandboxOptions => ({
-  setup: SETUP, snapshotSetup: `import json, textwrap\nPRELOADED = ${JSON.stringify(preloaded)}`, snapshotDir: dir, maxMemoryMb: 256, testHooks: true,
+  setup: SETUP, snapshotSetup: `import json, textwrap\nPRELOADED = ${JSON.stringify(preloaded)}`, snapshotDir: dir, maxMemoryMb: 768, testHooks: true,
 });
 const bins = () => readdirSync(dir).filter((f) => f.endsWith('.bin'));
 
