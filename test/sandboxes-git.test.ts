@@ -161,7 +161,11 @@ describe('sandboxes from a git branch', { timeout: 180_000 }, () => {
   it('deleting a git sandbox stops its scheduler and removes its checkout', async () => {
     // The scheduler clones into a temporary folder of its own (a pod's disk is its own too), removed when it stops.
     const checkouts = async () => (await readdir(tmpdir())).filter((f) => f.startsWith('windsock-git-alice-git-'));
-    expect(await checkouts()).toHaveLength(1);
+    // It may have gone to sleep (checkout removed) while the previous test ran: a call to its API wakes it.
+    await until('alice-git awake with one checkout', async () => {
+      await dagIds('alice-git');
+      return (await checkouts()).length === 1;
+    });
     expect((await call('/api/windsock/v1/sandboxes/alice-git', { method: 'DELETE' })).status).toBe(202);
     await until('alice-git gone', async () => (await call('/api/windsock/v1/sandboxes/alice-git')).status === 404);
     expect(await checkouts()).toEqual([]);
