@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliFilePath, readCliFile, resolveTarget, writeCliFile } from './settings.ts';
+import { checkSandboxName, cliFilePath, readCliFile, resolveTarget, writeCliFile } from './settings.ts';
+import { SANDBOX_NAME } from '@windsock/sandboxes/store';
 
 const dirs: string[] = [];
 const tmp = () => { const d = mkdtempSync(join(tmpdir(), 'windsock-cli-')); dirs.push(d); return d; };
@@ -86,5 +87,14 @@ describe('resolveTarget', () => {
     let err: (Error & { exitCode?: number }) | undefined;
     try { resolveTarget({ apiUrl: 'ftp://x' }, env); } catch (e) { err = e as Error & { exitCode?: number }; }
     expect(err?.exitCode).toBe(2);
+  });
+});
+
+describe('checkSandboxName', () => {
+  it('takes exactly the names the server takes', () => {
+    for (const name of ['a', 'alice-dev', 'a'.repeat(40), 'x1', 'a'.repeat(41), '1abc', 'abc-', 'Abc', 'a_b', '', 'a'.repeat(63)]) {
+      const cli = (() => { try { checkSandboxName(name); return true; } catch { return false; } })();
+      expect(cli, name).toBe(SANDBOX_NAME.test(name));
+    }
   });
 });

@@ -76,10 +76,11 @@ export function normalizeUrl(url: string, from: string): string {
   return u.toString().replace(/\/+$/, '');
 }
 
-const SANDBOX_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+// The server's rule (apps/sandboxes/src/names.ts): a name is also a namespace's, a schema's and a role's.
+const SANDBOX_NAME = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
 
 export function checkSandboxName(name: string): string {
-  if (!SANDBOX_NAME.test(name)) throw usageError(`sandbox names are lowercase letters, digits and dashes (at most 63, starting and ending with a letter or digit); got "${name}"`);
+  if (!SANDBOX_NAME.test(name)) throw usageError(`sandbox names are 1-40 lowercase letters, digits and dashes, starting with a letter and not ending with a dash; got "${name}"`);
   return name;
 }
 
