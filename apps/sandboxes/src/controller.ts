@@ -19,9 +19,14 @@ import type { SandboxRow } from './types.ts';
 import { claimSandboxes, expireSandboxes, releaseLeases } from './sql/leases.ts';
 import { removeSandboxRow, setSandboxState, type SandboxChange } from './sql/set-sandbox-state.ts';
 import { sandboxActivity } from './sql/sandbox-activity.ts';
-import { dropSandboxSchema, removeQueueKeys } from './teardown.ts';
+import { dropQueueSchema, dropSandboxSchema, removeQueueKeys } from './teardown.ts';
 import { folderSignature, resolveDagFolder } from './folder.ts';
 import { gitLaunchEnv, gitSourceOf, RemoteHeads } from './git-source.ts';
+import { resolvedHostProblem } from '@windsock/dag-sources/host-check';
+import { scopedCredentials, withUser, type SandboxCredentials } from './credentials.ts';
+import { dropSandboxRole, ensureSandboxRole } from './sql/sandbox-role.ts';
+import { dropRedisUser, ensureRedisUser } from './redis-user.ts';
+import { postgresSchemaFor } from '@windsock/queue/options';
 
 export interface ControllerOptions {
   /** The shared instance's metastore (the `sandbox` table; each sandbox's tables are read by schema). */
@@ -115,17 +120,55 @@ export class SandboxController {
     }
   }
 
+  /** The sandbox's own credentials, or null when `[sandboxes] scoped_credentials` is off. */
+  #credentials(row: SandboxRow): SandboxCredentials | null {
+    return scopedCredentials(this.#o.config, row);
+  }
+
+  /**
+   * Before a scheduler starts: the schema migrated (by the control plane: a sandbox's role may not change tables),
+   * and the sandbox's Postgres role and Redis user made, once per control plane.
+   */
+  async #prepare(row: SandboxRow, memo: Memo): Promise<void> {
+    if (memo.migrated) return;
+    const c = this.#o.config;
+    const store = await openMetastore({ kind: 'postgres', url: c.database.url, schema: row.schema_name, poolSize: 1, applicationName: `windsock-sandbox-${row.name}` });
+    try { await migrateToLatest(store.db); } finally { await store.close(); }
+    const cred = this.#credentials(row);
+    if (cred) {
+      const queueSchema = c.queue.backend === 'postgres' ? postgresSchemaFor(row.queue_prefix) : null;
+      try {
+        await ensureSandboxRole(this.#o.db, { role: cred.dbRole, password: cred.dbPassword, schema: row.schema_name, queueSchema, connectionLimit: 16 });
+      } catch (err) {
+        throw new Error(`cannot give the sandbox a database role of its own (${(err as Error).message}); the platform's database user needs CREATEROLE, or set [sandboxes] scoped_credentials = false`, { cause: err });
+      }
+      if (c.queue.backend === 'redis') {
+        try {
+          await ensureRedisUser(c.queue.redis_url, cred.redisUser, cred.redisPassword, row.queue_prefix);
+        } catch (err) {
+          throw new Error(`cannot give the sandbox a Redis user of its own (${(err as Error).message}); Redis 6+ and a platform user allowed ACL SETUSER are needed, or set [sandboxes] scoped_credentials = false`, { cause: err });
+        }
+      }
+    }
+    memo.migrated = true;
+  }
+
   #launch(row: SandboxRow): SchedulerLaunch {
     const c = this.#o.config;
+    const cred = this.#credentials(row);
     const git = gitSourceOf(row);
     // A git source: the scheduler fetches the branch itself (a pod cannot see this disk); a folder: the path.
     const source = git ? gitLaunchEnv(git, c.sandboxes) : { WINDSOCK__CORE__DAGS_FOLDER: this.#folderOf(row) };
     return { env: {
       // The platform's own settings (executor, Kubernetes, worker…), then what makes this instance the sandbox.
       ...configToEnv(c, ['api_auth', 'sandboxes', 'webserver']), ...source,
-      WINDSOCK__DATABASE__URL: c.database.url, WINDSOCK__DATABASE__SCHEMA: row.schema_name, WINDSOCK__DATABASE__POOL_SIZE: '4',
-      WINDSOCK__QUEUE__PREFIX: row.queue_prefix, WINDSOCK__QUEUE__REDIS_URL: c.queue.redis_url, WINDSOCK__QUEUE__BACKEND: c.queue.backend,
-      WINDSOCK__KUBERNETES__NAMESPACE: row.namespace, WINDSOCK__KUBERNETES__NAMESPACE_LOCKED: 'true', WINDSOCK__CORE__FERNET_KEY: c.core.fernet_key,
+      // Its own credentials: a role that sees its schema only, a Redis user its prefix only, a key of its own.
+      WINDSOCK__DATABASE__URL: cred ? withUser(c.database.url, cred.dbRole, cred.dbPassword) : c.database.url,
+      WINDSOCK__DATABASE__SCHEMA: row.schema_name, WINDSOCK__DATABASE__POOL_SIZE: '4',
+      WINDSOCK__QUEUE__PREFIX: row.queue_prefix, WINDSOCK__QUEUE__BACKEND: c.queue.backend,
+      WINDSOCK__QUEUE__REDIS_URL: cred && c.queue.backend === 'redis' ? withUser(c.queue.redis_url, cred.redisUser, cred.redisPassword) : c.queue.redis_url,
+      WINDSOCK__KUBERNETES__NAMESPACE: row.namespace, WINDSOCK__KUBERNETES__NAMESPACE_LOCKED: 'true',
+      WINDSOCK__CORE__FERNET_KEY: cred ? cred.fernetKey : c.core.fernet_key,
       WINDSOCK__SCHEDULER__HEALTH_CHECK_PORT: '0', WINDSOCK__WORKER__HEALTH_CHECK_PORT: '0', WINDSOCK_SANDBOX: row.name,
       // A sandbox's scheduler stops to sleep (nothing runs then) or to be deleted (what runs is cancelled): no grace.
       WINDSOCK__WORKER__SHUTDOWN_GRACE_SEC: '2', WINDSOCK__LOGGING__LEVEL: c.logging.level,
@@ -144,11 +187,11 @@ export class SandboxController {
 
   async #provision(row: SandboxRow): Promise<void> {
     const memo = this.#memoOf(row.name);
-    if (!memo.migrated) {
-      const store = await openMetastore({ kind: 'postgres', url: this.#o.config.database.url, schema: row.schema_name, poolSize: 1, applicationName: `windsock-sandbox-${row.name}` });
-      try { await migrateToLatest(store.db); } finally { await store.close(); }
-      memo.migrated = true;
-    }
+    // A git host the platform does not allow (checked at create too; the list or the name's address may change).
+    const git = gitSourceOf(row);
+    const hostProblem = git ? await resolvedHostProblem(git.url, this.#o.config.sandboxes.git_allowed_hosts) : null;
+    if (hostProblem) return this.#fail(row, `dag_source.git.url: ${hostProblem}`);
+    await this.#prepare(row, memo);
     await this.#o.cluster?.ensure(row);
     // A scheduler that already exited (a failed first clone exits within seconds) fails the sandbox: not restarted.
     const before = await this.#o.host.state(row);
@@ -179,6 +222,7 @@ export class SandboxController {
     if (st.state === 'absent' || st.state === 'failed') {
       // A scheduler that died (or was hosted by a control plane now gone) is started again, a few times.
       if (st.state === 'failed' && ++memo.restarts > this.#o.maxRestarts) return this.#fail(row, st.reason);
+      await this.#prepare(row, memo);
       await this.#o.host.ensure(row, this.#launch(row));
       memo.runningSince = null;
       if (row.scheduler !== 'starting') await this.#set(row, { scheduler: 'starting' });
@@ -227,6 +271,7 @@ export class SandboxController {
       if (a && (a.busy || (a.nextDueAt && a.nextDueAt.getTime() <= now + this.#o.passMs))) why = a.busy ? 'work waiting' : 'a run falling due';
     }
     if (!why) return;
+    await this.#prepare(row, memo);
     await this.#o.host.ensure(row, this.#launch(row));
     await this.#set(row, { scheduler: 'starting', clearWake: true });
     this.#o.logger.info({ sandbox: row.name, why }, 'sandbox woken');
@@ -235,8 +280,16 @@ export class SandboxController {
   async #teardown(row: SandboxRow): Promise<void> {
     await this.#o.host.stop(row);
     if (this.#o.cluster && !(await this.#o.cluster.teardown(row))) return; // the namespace is going: next pass
+    const c = this.#o.config;
+    const cred = this.#credentials(row);
+    // The role first (it ends the sessions that could still write), then what it could reach.
+    if (cred) await dropSandboxRole(this.#o.db, cred.dbRole);
     await dropSandboxSchema(this.#o.db, row.schema_name);
-    if (this.#o.config.queue.backend === 'redis') await removeQueueKeys(this.#o.config.queue.redis_url, row.queue_prefix);
+    if (c.queue.backend === 'postgres') await dropQueueSchema(this.#o.db, postgresSchemaFor(row.queue_prefix));
+    if (c.queue.backend === 'redis') {
+      if (cred) await dropRedisUser(c.queue.redis_url, cred.redisUser);
+      await removeQueueKeys(c.queue.redis_url, row.queue_prefix);
+    }
     if (await removeSandboxRow(this.#o.db, row.name, this.id)) {
       this.#memo.delete(row.name);
       this.#heads.forget(row.name);

@@ -4,7 +4,7 @@
  * scheduler's Secret), and the branch's head on the server, checked at most every 30 s, for waking a sleeping
  * sandbox when the branch moves. The scheduler fetches the branch itself (apps/cli/src/runtime/sandbox-git.ts).
  */
-import { credentialsFor, loadGitCredentials, remoteHead, type GitSource } from '@windsock/dag-sources';
+import { credentialsFor, loadGitCredentials, remoteHead, resolvedHostProblem, type GitSource } from '@windsock/dag-sources';
 import { redactUrl } from '@windsock/dag-model';
 import type { Logger, WindsockConfig } from '@windsock/config';
 import type { SandboxRow } from './types.ts';
@@ -50,6 +50,9 @@ export class RemoteHeads {
     const now = { at: Date.now(), head: seen?.head ?? null };
     this.#seen.set(name, now);
     try {
+      // The control plane itself asks the server: a host the platform does not allow is not asked.
+      const problem = await resolvedHostProblem(g.url, this.#c.git_allowed_hosts);
+      if (problem) throw new Error(problem);
       now.head = await remoteHead({ url: g.url, branch: g.branch, auth: authFor(g.url, this.#c), timeoutMs: 10_000 });
     } catch (err) {
       this.#log.warn({ sandbox: name, url: redactUrl(g.url), branch: g.branch, error: (err as Error).message }, 'cannot read the head of a sandbox\'s git branch');

@@ -6,3 +6,4 @@ export { extendSandbox } from './sql/extend-sandbox.ts';
 export { touchSandbox } from './sql/touch-sandbox.ts';
 export { sandboxView, type SandboxRow, type SandboxView, type DagSource } from './types.ts';
 export { SANDBOX_NAME, SANDBOX_NAME_RULE, sandboxPlaces, parseQuantity } from './names.ts';
+export { scopedCredentials, type SandboxCredentials } from './credentials.ts';

@@ -10,6 +10,12 @@ export async function dropSandboxSchema(db: Kysely<Database>, schema: string): P
   await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
 }
 
+/** The schema of a sandbox's queue kept in Postgres (`[queue] backend = postgres`). */
+export async function dropQueueSchema(db: Kysely<Database>, schema: string): Promise<void> {
+  if (!/^bullmq_[a-z0-9_]*_sb_[a-z0-9_]+$/.test(schema)) throw new RangeError(`refusing to drop schema "${schema}": not a sandbox queue's`);
+  await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
+}
+
 /** Unlinks every key under `<prefix>:` (BullMQ's queues and locks of the sandbox); returns how many went. */
 export async function removeQueueKeys(redisUrl: string, prefix: string): Promise<number> {
   if (!prefix.includes('-sb-')) throw new RangeError(`refusing to remove keys under "${prefix}": not a sandbox's prefix`);

@@ -63,7 +63,7 @@ export async function startWebserver(o: WebserverOptions): Promise<Webserver> {
   const gateway = sb && new SandboxGateway({
     db, config: o.config, logger: o.logger, auth, events: sb.events, onWake: sb.onChange, uiDir,
     // Each sandbox: the same server over its own schema and events, its users admitted by the shared authenticator.
-    build: async (p) => buildServer({ db: p.db, events: p.events, config: o.config, logger: p.logger, fernetKey: o.fernetKey, version: WINDSOCK_VERSION, jwtSecret, uiDir, auth: p.auth, plugins: [uiApiPlugin({ db: p.db })] }),
+    build: async (p) => buildServer({ db: p.db, events: p.events, config: o.config, logger: p.logger, fernetKey: p.fernetKey, version: WINDSOCK_VERSION, jwtSecret, uiDir, auth: p.auth, plugins: [uiApiPlugin({ db: p.db })] }),
   });
   const { app } = await buildServer({
     db, events: o.events, config: o.config, logger: o.logger, fernetKey: o.fernetKey,

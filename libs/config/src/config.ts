@@ -106,6 +106,8 @@ export const CONFIG_SPEC = {
     scheduler_memory: { kind: 'string', default: '256Mi', doc: '`kubernetes` runtime: memory limit of a sandbox scheduler' },
     git_sync_interval_sec: { kind: 'float', default: 30, doc: 'A sandbox whose DAGs come from a git branch fetches it this often (its scheduler does, over HTTP); a sleeping one is woken when the branch moves, checked at most every 30 s' },
     git_credentials_file: { kind: 'string', default: '', doc: 'YAML or JSON file mapping git URL prefixes to `{username, password}` or `{token}` for sandboxes\' git sources (longest prefix wins); read at each scheduler start, never logged' },
+    scoped_credentials: { kind: 'bool', default: true, doc: 'Give each sandbox\'s scheduler its own Postgres role (its schema only), Redis ACL user (its queue prefix only) and Fernet key, instead of the platform\'s; needs a database user that may create roles and a Redis 6+ user that may run ACL SETUSER. Off: sandboxes share the platform\'s credentials (one trusted team only)' },
+    git_allowed_hosts: { kind: 'list', default: [], doc: 'Hosts (`git.example.com`, `*.example.com`, `host:port`) sandboxes\' git sources may name; empty: any host. Link-local addresses (cloud metadata) are always refused' },
   },
   webserver: {
     port: { kind: 'int', default: 8080, doc: 'HTTP port of the API and UI' },

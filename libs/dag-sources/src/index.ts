@@ -4,4 +4,5 @@
  */
 export { syncRepo, remoteHead, checkoutPath, describeGitError, GitSyncError, type GitSyncErrorCode, type RemoteBranch, type SyncOptions, type SyncResult } from './git-sync.ts';
 export { credentialsFor, loadGitCredentials, parseGitCredentials, TOKEN_USERNAME, type GitAuth, type GitCredential } from './credentials.ts';
-export { checkGitSource, gitUrlProblem, isValidBranch, normalizeSubdir, type GitSource } from './validate.ts';
+export { checkGitSource, gitHostProblem, gitUrlProblem, isLinkLocal, isValidBranch, normalizeSubdir, type GitSource } from './validate.ts';
+export { resolvedHostProblem } from './host-check.ts';

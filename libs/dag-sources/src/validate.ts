@@ -47,3 +47,37 @@ export function checkGitSource(s: GitSource): { source: GitSource } | { error: s
   if ('error' in sub) return { error: `subdir: ${sub.error}` };
   return { source: { url: s.url, branch: s.branch, ...(sub.subdir ? { subdir: sub.subdir } : {}) } };
 }
+
+const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
+
+/** Whether an IP address (v4, v6, or v4-mapped v6) is link-local: where clouds serve instance metadata. */
+export function isLinkLocal(ip: string): boolean {
+  const a = ip.replace(/^\[|\]$/g, '').toLowerCase();
+  const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.\d+\.\d+$/.exec(a);
+  if (v4) return v4[1] === '169' && v4[2] === '254';
+  return /^fe[89ab][0-9a-f]:/.test(a) || a.startsWith('fd00:ec2::');
+}
+
+/**
+ * Why the host of `url` may not be fetched from, or null: never a link-local address or a cloud metadata name
+ * (a git source must not read the platform's instance credentials); and, when `allowed` lists hosts
+ * (`git.example.com`, `*.example.com`, `host:port`), one of them. Pure: a name is checked as written (see
+ * resolvedHostProblem for what it resolves to).
+ */
+export function gitHostProblem(url: string, allowed: readonly string[]): string | null {
+  let u: URL;
+  try { u = new URL(url); } catch { return 'not a URL'; }
+  const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  if (isLinkLocal(host) || METADATA_HOSTS.has(host)) return `host "${host}" is a link-local or metadata address, never fetched from`;
+  if (allowed.length === 0) return null;
+  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  const ok = allowed.some((raw) => {
+    const entry = raw.trim().toLowerCase();
+    if (!entry) return false;
+    const m = /^(.*?)(?::(\d+))?$/.exec(entry)!;
+    const name = m[1]!.replace(/^\[|\]$/g, '');
+    if (m[2] && m[2] !== port) return false;
+    return name.startsWith('*.') ? host.endsWith(name.slice(1)) && host.length > name.length - 1 : host === name;
+  });
+  return ok ? null : `host "${u.port ? `${host}:${u.port}` : host}" is not one of [sandboxes] git_allowed_hosts`;
+}

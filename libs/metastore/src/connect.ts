@@ -49,7 +49,12 @@ export async function openMetastore(opts: MetastoreOptions): Promise<Metastore> 
   pool.on('connect', (client) => { client.on('error', () => {}); });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
-    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    // Made when missing; a sandbox's role may not create schemas (Postgres checks that right even for an
+    // `if not exists` of one that is there), so its own is only looked for.
+    if (schema) {
+      const there = (await sql<{ n: number }>`select count(*)::int as n from pg_namespace where nspname = ${schema}`.execute(db)).rows[0]!.n > 0;
+      if (!there) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    }
     else await sql`select 1`.execute(db);
   } catch (err) {
     await db.destroy();

@@ -16,7 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import { openMetastore, type Metastore } from '@windsock/metastore';
 import type { EventBus } from '@windsock/queue';
 import type { Logger, WindsockConfig } from '@windsock/config';
-import { getSandbox, touchSandbox, type SandboxRow } from '@windsock/sandboxes/store';
+import { getSandbox, scopedCredentials, touchSandbox, type SandboxRow } from '@windsock/sandboxes/store';
 import type { Kysely } from 'kysely';
 import { ApiError } from '../errors.ts';
 import { problemBody } from '../http/problem.ts';
@@ -41,7 +41,8 @@ export interface GatewayOptions {
   /** The event bus of a sandbox (its queue prefix), shared with its scheduler. */
   events: (queuePrefix: string) => EventBus;
   /** Builds a sandbox's server (buildServer with the sandbox's db, events and scoped authenticator). */
-  build: (parts: { db: WebDb; events: EventBus; auth: Authenticator; logger: Logger }) => Promise<SandboxServerParts>;
+  /** `fernetKey`: the sandbox's own (its scheduler's), unless `[sandboxes] scoped_credentials` is off. */
+  build: (parts: { db: WebDb; events: EventBus; auth: Authenticator; logger: Logger; fernetKey: string }) => Promise<SandboxServerParts>;
   /** A sleeping sandbox was called: the control plane wakes it. */
   onWake?: (name: string) => void;
   idleCloseMs?: number;
@@ -168,7 +169,8 @@ export class SandboxGateway {
     const mounted: Mounted = { store: null as unknown as Metastore, events, usedAt: Date.now(), touchedAt: 0, parts: null as unknown as Promise<SandboxServerParts> };
     mounted.parts = storePromise.then(async (store) => {
       mounted.store = store;
-      const parts = await this.#o.build({ db: store.db as unknown as Kysely<WebDatabase>, events, auth: this.#o.auth.withScope(this.#scope(row)), logger: this.#o.logger });
+      const fernetKey = scopedCredentials(c, row)?.fernetKey ?? c.core.fernet_key;
+      const parts = await this.#o.build({ db: store.db as unknown as Kysely<WebDatabase>, events, auth: this.#o.auth.withScope(this.#scope(row)), logger: this.#o.logger, fernetKey });
       await parts.app.ready();
       return parts;
     });

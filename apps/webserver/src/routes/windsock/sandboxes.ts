@@ -11,6 +11,7 @@ import {
 } from '@windsock/sandboxes/store';
 import { resolveDagFolder } from '@windsock/sandboxes/folder';
 import { checkGitSource } from '@windsock/dag-sources/validate';
+import { resolvedHostProblem } from '@windsock/dag-sources/host-check';
 import { ApiError } from '../../errors.ts';
 import { page } from '../../http/paging.ts';
 import { audit } from '../../audit.ts';
@@ -98,6 +99,8 @@ export const sandboxRoutes = (ctx: ApiContext, o: SandboxApiOptions): FastifyPlu
       // The sandbox's scheduler fetches the branch over HTTP(S); a file: or ssh: URL, a bad ref or a ".." is refused.
       const git = checkGitSource(b.dag_source.git);
       if ('error' in git) throw bad(`dag_source.git.${git.error}`);
+      const hostProblem = await resolvedHostProblem(git.source.url, c.git_allowed_hosts);
+      if (hostProblem) throw bad(`dag_source.git.url: ${hostProblem}`);
       dagSource = { git: git.source };
     } else {
       const folder = resolveDagFolder(o.dagsRoot, b.dag_source.folder, owner, admin);
