@@ -60,10 +60,16 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
 const statusOf = async (name: string) => (await call(`/api/windsock/v1/sandboxes/${name}`)).body;
 const dagIds = async (name: string): Promise<string[]> => ((await call(`/sandboxes/${name}/api/v2/dags`)).body.dags as { dag_id: string }[]).map((d) => d.dag_id).sort();
 
+let scratch: string;
+
 beforeAll(async () => {
   tdb = await freshDatabase();
   store = await tdb.open(5);
   home = await mkdtemp(join(tmpdir(), 'ws-sbgit-home-'));
+  // The sandbox schedulers (children) keep their checkouts in a temporary folder of this file's own: leftovers of
+  // another run on this machine are not counted.
+  scratch = await mkdtemp(join(tmpdir(), 'ws-sbgit-tmp-'));
+  process.env.TMPDIR = scratch;
   repos = await mkdtemp(join(tmpdir(), 'ws-sbgit-repos-'));
   repo = fixtureRepo(repos, 'team-dags');
   repo.commit('dev', { 'dags/first.yaml': dag('first_dag'), 'README.md': 'not a DAG\n' }, 'first DAG');
@@ -160,7 +166,7 @@ describe('sandboxes from a git branch', { timeout: 180_000 }, () => {
 
   it('deleting a git sandbox stops its scheduler and removes its checkout', async () => {
     // The scheduler clones into a temporary folder of its own (a pod's disk is its own too), removed when it stops.
-    const checkouts = async () => (await readdir(tmpdir())).filter((f) => f.startsWith('windsock-git-alice-git-'));
+    const checkouts = async () => (await readdir(scratch)).filter((f) => f.startsWith('windsock-git-alice-git-'));
     // It may have gone to sleep (checkout removed) while the previous test ran: a call to its API wakes it.
     await until('alice-git awake with one checkout', async () => {
       await dagIds('alice-git');
