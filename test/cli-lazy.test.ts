@@ -5,11 +5,12 @@
  * Someone adding an eager import of one of them to a command module makes this fail.
  */
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dagFolder } from './support/instance.ts';
+import { freshDatabase, REDIS_URL } from './support/db.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'apps/cli/bin/windsock.js');
@@ -103,5 +104,43 @@ describe('the CLI loads what the command needs', { timeout: 300_000 }, () => {
     expect((JSON.parse(p.stdout) as { dag_id: string }[]).map((d) => d.dag_id)).toEqual(['lazy_py']);
     expect(p.modules.some((x) => x.includes('/libs/pysandbox/src/sandbox.ts'))).toBe(true);
     expect(heavyIn(p.modules)).toEqual([]);
+  });
+
+  it('a folder sandbox\'s scheduler on the local executor holds no Kubernetes client, PGlite, git client or pino-pretty', async () => {
+    // Every module kept is memory an idle sandbox pays for (target 100 MiB): only what its configuration uses.
+    const tdb = await freshDatabase();
+    const dir = await mkdtemp(join(tmpdir(), 'windsock-trace-'));
+    const trace = join(dir, 'modules.txt');
+    const folder = await dagFolder({ 'lazy.yaml': YAML_DAG });
+    try {
+      // With the V8 flag the control plane gives it: no re-exec, so the IPC channel (its 'ready') stays.
+      const child = spawn(process.execPath, ['--max-semi-space-size=1', BIN, 'sandbox-scheduler'], {
+        cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        env: {
+          ...process.env, WINDSOCK_HOME: join(dir, 'home'), WINDSOCK_MODULE_TRACE: trace, NODE_OPTIONS: `--import=${TRACE}`,
+          WINDSOCK__DATABASE__URL: tdb.url, WINDSOCK__DATABASE__SCHEMA: 'sb_lazy', WINDSOCK__QUEUE__PREFIX: `lazy${Date.now()}-sb-x`, WINDSOCK__QUEUE__REDIS_URL: REDIS_URL,
+          WINDSOCK__CORE__DAGS_FOLDER: folder, WINDSOCK__CORE__EXECUTOR: 'local', WINDSOCK_SANDBOX: 'lazy', WINDSOCK__LOGGING__FORMAT: 'json',
+          WINDSOCK__SCHEDULER__HEALTH_CHECK_PORT: '0', WINDSOCK__WORKER__HEALTH_CHECK_PORT: '0',
+        },
+      });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+      const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+      await Promise.race([
+        new Promise<void>((res) => child.on('message', (m: { type?: string }) => { if (m.type === 'ready') res(); })),
+        exited.then((code) => { throw new Error(`sandbox-scheduler exited ${code}: ${stderr}`); }),
+      ]);
+      child.kill('SIGTERM');
+      expect(await exited, stderr).toBe(0);
+      const modules = (await readFile(trace, 'utf8')).split('\n').filter(Boolean);
+      expect(modules.some((m) => m.includes('/node_modules/bullmq/'))).toBe(true); // the trace works: its queue is there
+      const held = Object.entries({
+        'the Kubernetes client': /\/node_modules\/@kubernetes\/client-node\//, PGlite: /\/node_modules\/@electric-sql\/pglite\//,
+        'isomorphic-git': /\/node_modules\/isomorphic-git\//, 'pino-pretty': /\/node_modules\/pino-pretty\//, fastify: /\/node_modules\/fastify\//,
+      }).filter(([, re]) => modules.some((m) => re.test(m))).map(([name]) => name);
+      expect(held).toEqual([]);
+    } finally {
+      await tdb.drop();
+    }
   });
 });

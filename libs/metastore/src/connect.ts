@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { Database } from './schema.ts';
 import { MetastoreError } from './errors.ts';
 import { redactUrl } from '@windsock/dag-model';
-import { openPgliteFromImage, type PgliteOrigin } from './pglite-image.ts';
+import type { PgliteOrigin } from './pglite-image.ts';
 
 export type MetastoreOptions =
   | { kind: 'postgres'; url: string; poolSize?: number; schema?: string; applicationName?: string }
@@ -29,6 +29,8 @@ export interface Metastore {
 // Postgres `timestamptz` and `int8` come back as Date and string by default; counts are cast in SQL where needed.
 export async function openMetastore(opts: MetastoreOptions): Promise<Metastore> {
   if (opts.kind === 'pglite') {
+    // Loaded only for an embedded database: a process on Postgres never holds PGlite's module.
+    const { openPgliteFromImage } = await import('./pglite-image.ts');
     const { pglite, origin, cleanup } = await openPgliteFromImage(opts.dataDir, opts.imageCacheDir ? { cacheDir: opts.imageCacheDir } : null);
     const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
     return { db, kind: 'pglite', origin, close: async () => { await db.destroy(); await cleanup(); } };

@@ -6,4 +6,5 @@ export * from './dag-cache.ts';
 export * from './fernet.ts';
 export * from './history.ts';
 export * from './insert-manual-run.ts';
-export * from './pglite-image.ts';
+// PGlite's module is loaded by openMetastore only for an embedded database (connect.ts).
+export type { PgliteOrigin } from './pglite-image.ts';

@@ -8,18 +8,22 @@ import type { Command } from 'commander';
 import { loadCliEnv } from './env.ts';
 import { untilSignal } from './worker.ts';
 
+/** The variable the control plane sets for a git source (@windsock/sandboxes/git-source: GIT_SOURCE_ENV). */
+const GIT_SOURCE_ENV = 'WINDSOCK_SANDBOX_GIT';
+
 export function registerSandboxScheduler(program: Command, _setExit: (code: number) => void): void {
   program.command('sandbox-scheduler', { hidden: true })
     .description('Run one sandbox\'s scheduler and worker (started by the sandboxes control plane)')
     .action(async () => {
       const env = await loadCliEnv();
-      const [{ createLogger }, { dagsFolderOf }, { startSandboxScheduler }, { gitSourceFromEnv }] = await Promise.all([
-        import('../logger.ts'), import('../runtime/folder.ts'), import('../runtime/sandbox-scheduler.ts'), import('../runtime/sandbox-git.ts'),
+      const [{ createLogger }, { dagsFolderOf }, { startSandboxScheduler }] = await Promise.all([
+        import('../logger.ts'), import('../runtime/folder.ts'), import('../runtime/sandbox-scheduler.ts'),
       ]);
       const name = process.env['WINDSOCK_SANDBOX'] ?? 'scheduler';
       const log = createLogger(env.config.logging.level, `windsock-sandbox-${name}`, 'json');
       // A git source is cloned before anything starts; a failed clone exits non-zero with the reason, last on stderr.
-      const git = gitSourceFromEnv(process.env);
+      // The git client is loaded only for a git source (a folder sandbox never holds it).
+      const git = process.env[GIT_SOURCE_ENV] ? (await import('../runtime/sandbox-git.ts')).gitSourceFromEnv(process.env) : null;
       const proc = await startSandboxScheduler({ config: env.config, dagsFolder: dagsFolderOf(env), logger: log, git, name });
       process.send?.({ type: 'ready' });
       const sig = await untilSignal();

@@ -127,7 +127,7 @@ export async function startSchedulerProcess(opts: { config: WindsockConfig; dags
 export async function startWorkerProcess(opts: { config: WindsockConfig; dagsFolder: string; logger: Logger; executor?: Executor; healthHost?: string; base?: Base }): Promise<DistributedProcess> {
   const { config, logger: log } = opts;
   const base = opts.base ?? await openBase(config, 'worker', log);
-  const executor = opts.executor ?? createExecutor(config, opts.dagsFolder);
+  const executor = opts.executor ?? await createExecutor(config, opts.dagsFolder);
   const worker = new Worker({ db: base.store.db, queue: base.queue, events: base.events, executor, logger: log, fernetKey: config.core.fernet_key || null,
     options: { ...compileWorkerOptions(config, { workerId: `${hostname()}-${process.pid}` }), templateSnapshotDir: snapshotDir() } });
   worker.start();

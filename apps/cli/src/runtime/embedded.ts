@@ -67,7 +67,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   const dags = new DagCache(store.db);
   // PGlite has one connection: paced passes leave it to the worker between them (see compileSchedulerOptions).
   const scheduler = new Scheduler({ db: store.db, queue, events, logger: log, dags, options: compileSchedulerOptions(config, { metastore: store.kind, queue: 'memory' }) });
-  const executor = createExecutor(config, opts.dagsFolder);
+  const executor = await createExecutor(config, opts.dagsFolder);
   const worker = new Worker({ db: store.db, queue, events, executor, logger: log, dags, fernetKey: config.core.fernet_key || null, options: { ...compileWorkerOptions(config), templateSnapshotDir: snapshotDir } });
 
   // Variable.get in DAG files reads a snapshot of the variables; a folder of YAML files never starts the Python parser.

@@ -4,13 +4,16 @@
  * settings).
  */
 import { AIRFLOW_SHIM_PATH } from '@windsock/dag-parser';
-import { KubernetesExecutor, LocalExecutor, loadDefaultKubeConfig, parseNodeGroups, type Executor } from '@windsock/executors';
+import type { Executor } from '@windsock/executors';
 import type { WindsockConfig } from '@windsock/config';
 
-export function createExecutor(config: WindsockConfig, dagsFolder: string): Executor {
+/** Each executor's modules are loaded only when it is the one configured (the Kubernetes client is large). */
+export async function createExecutor(config: WindsockConfig, dagsFolder: string): Promise<Executor> {
   if (config.core.executor !== 'kubernetes') {
+    const { LocalExecutor } = await import('@windsock/executors/local');
     return new LocalExecutor({ pythonPath: [dagsFolder, AIRFLOW_SHIM_PATH], taskEnvAllowlist: config.worker.task_env_allowlist, runAsUser: config.core.default_impersonation || undefined });
   }
+  const { KubernetesExecutor, loadDefaultKubeConfig, parseNodeGroups } = await import('@windsock/executors/kubernetes');
   const k = config.kubernetes;
   return new KubernetesExecutor(loadDefaultKubeConfig(), {
     namespace: k.namespace, namespaceLocked: k.namespace_locked, registryPrefix: k.registry_prefix, defaultImage: k.default_image, nodeGroups: parseNodeGroups(k.node_groups),

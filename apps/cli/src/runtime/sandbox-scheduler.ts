@@ -6,11 +6,11 @@
  */
 import type { Logger, WindsockConfig } from '@windsock/config';
 import { openBase, startSchedulerProcess, startWorkerProcess } from './distributed.ts';
-import { startGitDags, type GitDags, type GitDagsSource } from './sandbox-git.ts';
+import type { GitDags, GitDagsSource } from './sandbox-git.ts';
 
 export async function startSandboxScheduler(o: { config: WindsockConfig; dagsFolder: string; logger: Logger; git?: GitDagsSource | null; name?: string }): Promise<{ stop(): Promise<void> }> {
   let rescan: (() => Promise<void>) | undefined;
-  const git: GitDags | null = o.git ? await startGitDags({
+  const git: GitDags | null = o.git ? await (await import('./sandbox-git.ts')).startGitDags({
     ...o.git, name: o.name ?? 'sandbox', intervalMs: o.config.sandboxes.git_sync_interval_sec * 1000, logger: o.logger,
     onChange: () => rescan?.(),
   }) : null;
