@@ -26,6 +26,9 @@ export class ApiError extends Error {
 }
 
 let signingIn: string | null = null;
+/** /ui/me for this sign-in: the request, and its answer once it came. */
+let me: Promise<Me> | null = null;
+let meKnown: Me | null = null;
 
 /** When a JWT expires (ms since the epoch), or null when it says nothing readable. */
 function expiresAt(jwt: string): number | null {
@@ -57,15 +60,17 @@ export function signOut(): void {
   localStorage.removeItem(TOKEN_KEY);
   localStorage.removeItem(USER_KEY);
   me = null;
+  meKnown = null;
 }
 
 /** The signed-in user and what their role may do (GET /ui/me), read once per sign-in. */
 export interface Me { username: string; role: string; permissions: string[] }
-let me: Promise<Me> | null = null;
 export function loadMe(): Promise<Me> {
-  me ??= get<Me>('/ui/me').catch((e: unknown) => { me = null; throw e; });
+  me ??= get<Me>('/ui/me').then((m) => { meKnown = m; return m; }, (e: unknown) => { me = null; throw e; });
   return me;
 }
+/** The signed-in user when already known (so a page opened later starts with the right buttons, no flicker). */
+export function knownMe(): Me | null { return me ? meKnown : null; }
 
 async function failure(res: Response): Promise<ApiError> {
   let title = res.statusText, detail = '';
@@ -76,7 +81,8 @@ async function failure(res: Response): Promise<ApiError> {
   } catch { /* not JSON */ }
   // A refusal the UI did not foresee (roles edited in SQL, a token from before a role change) still says why.
   if (res.status === 403) return new ApiError(403, 'Not allowed', `Not allowed: ${detail || 'your role may not do this'}.`);
-  if (res.status >= 500 && !detail) detail = `The server failed (${res.status}${res.statusText ? ` ${res.statusText}` : ''}); see its log.`;
+  if ([502, 503, 504].includes(res.status) && !detail) detail = `The server is not available (${res.status} ${title}): it may be stopping or starting. Try again in a moment.`;
+  else if (res.status >= 500 && !detail) detail = `The server failed (${res.status}${res.statusText ? ` ${res.statusText}` : ''}); see its log.`;
   return new ApiError(res.status, title, detail);
 }
 
@@ -131,6 +137,7 @@ export async function signIn(user: string, password: string): Promise<void> {
   localStorage.setItem(TOKEN_KEY, res.access_token);
   localStorage.setItem(USER_KEY, user);
   me = null;
+  meKnown = null;
 }
 
 export const enc = encodeURIComponent;

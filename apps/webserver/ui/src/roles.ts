@@ -4,11 +4,11 @@
  * what a role may not do, and the UI shows such a refusal as a message (components/notices.tsx).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { loadMe, type Me } from './api.ts';
+import { knownMe, loadMe, type Me } from './api.ts';
 
 /** The signed-in user (null until /ui/me answers). */
 export function useMe(): Me | null {
-  const [me, setMe] = useState<Me | null>(null);
+  const [me, setMe] = useState<Me | null>(knownMe);
   useEffect(() => {
     let live = true;
     loadMe().then((m) => { if (live) setMe(m); }, () => {});
