@@ -225,12 +225,21 @@ describe('issue 17 bugs, in Chromium', () => {
     expect(dag.is_paused).toBe(false);
   }, 60_000);
 
-  it('stays signed in in a new tab', async () => {
-    const tab = await admin.context.newPage();
+  it('stays signed in in a new tab, and signing out in one tab signs out the others', async () => {
+    const other = await signedInAs(browser, server.url, ADMIN);
+    const tab = await other.context.newPage();
     await tab.goto(`${server.url}/dags/ui_bugs_log/grid`);
     await tab.locator('.grid-wrap[data-ready]').waitFor();
     expect(await tab.getByLabel('Password').count()).toBe(0);
     await tab.close();
+
+    const second = await other.context.newPage();
+    await second.goto(`${server.url}/pools`);
+    await second.getByRole('heading', { name: 'Pools' }).waitFor();
+    await second.getByRole('button', { name: 'Sign out' }).click();
+    await other.page.getByLabel('Password').waitFor();
+    expect(other.problems).toEqual([]);
+    await other.context.close();
   }, 30_000);
 
   it('an unknown page says so; an unknown DAG shows its error once', async () => {
