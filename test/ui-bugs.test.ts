@@ -192,6 +192,15 @@ describe('issue 17 bugs, in Chromium', () => {
     await ny.page.getByRole('row', { name: /^Started/ }).waitFor();
     expect(await ny.page.getByRole('row', { name: /^Started/ }).getByRole('cell').innerText()).toBe(`${utc} UTC`);
     await ny.page.getByText('UTC', { exact: true }).first().waitFor();
+    // A logical date typed in the trigger form is read in UTC too.
+    await ny.page.goto(`${server.url}/dags/long_labels/grid`);
+    await ny.page.getByRole('button', { name: '▶ Trigger' }).click();
+    await ny.page.getByLabel(/Logical date/).fill('2024-03-01T12:00:00');
+    await ny.page.getByRole('button', { name: 'Trigger', exact: true }).click();
+    await ny.page.getByRole('dialog').waitFor({ state: 'hidden' });
+    const run = await store.db.selectFrom('dag_run').select('logical_date').where('dag_id', '=', 'long_labels').executeTakeFirstOrThrow();
+    expect(new Date(run.logical_date!).toISOString()).toBe('2024-03-01T12:00:00.000Z');
+    expect(ny.problems).toEqual([]);
     await ny.context.close();
   }, 60_000);
 

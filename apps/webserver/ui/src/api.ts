@@ -52,6 +52,8 @@ export function username(): string | null { return localStorage.getItem(USER_KEY
 
 let onUnauthorized: () => void = () => {};
 export function setUnauthorizedHandler(fn: () => void): void { onUnauthorized = fn; }
+/** The server ended the session (the live socket closed as "token expired"): sign in again. */
+export function sessionExpired(): void { signOut(); onUnauthorized(); }
 let onSandboxMissing: (e: ApiError) => void = () => {};
 /** Inside a sandbox: the gateway says it does not exist (deleted, or not the signed-in user's to see). */
 export function setSandboxMissingHandler(fn: (e: ApiError) => void): void { onSandboxMissing = fn; }

@@ -6,7 +6,7 @@
  * once (events sent while it was away are lost; the server's state is the truth).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { token } from './api.ts';
+import { sessionExpired, token } from './api.ts';
 import { BASE } from './base.ts';
 
 /** `lost`: it was live and the socket closed (the server stopped, or the network went); it keeps retrying. */
@@ -55,9 +55,11 @@ function connect(): void {
     const name = msg.event ?? msg.type;
     if (name) dispatch(name, msg.payload ?? msg.data ?? (msg as LiveEvent));
   };
-  ws.onclose = () => {
+  ws.onclose = (ev) => {
     if (socket !== ws) return;
     socket = null;
+    // 4401: the token expired (the server's TOKEN_EXPIRED_CLOSE): retrying with it cannot work.
+    if (ev.code === 4401) { wanted = false; setStatus('offline'); sessionExpired(); return; }
     if (!wanted) { setStatus('offline'); return; }
     setStatus(status === 'live' || status === 'lost' ? 'lost' : 'offline');
     retryTimer = setTimeout(() => { retryTimer = null; connect(); }, retryMs);
