@@ -55,6 +55,9 @@ long_labels:
       dependencies: [extract_customer_orders_from_the_source_system_of_record]
     - task_id: short
       operator: airflow.operators.empty.EmptyOperator
+      task_group_name: a_group_with_a_rather_long_name_for_one_small_task
+  task_groups:
+    - group_name: a_group_with_a_rather_long_name_for_one_small_task
       dependencies: [extract_customer_orders_from_the_source_system_of_record]
 `,
 });
@@ -153,6 +156,7 @@ describe('issue 17 bugs, in Chromium', () => {
     await log.filter({ hasText: 'line 09' }).waitFor({ timeout: 30_000 });
     await writeFile(gate, '');
     await page.getByText('Try 2 finished').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Try 2 · success' }).waitFor();
     const live2 = await log.innerText();
     expectEachLineOnce(live2);
     await shot(page, '03-log-try2-after-clear');
@@ -311,6 +315,12 @@ describe('issue 17 bugs, in Chromium', () => {
     expect(nodes).toHaveLength(3);
     for (const n of nodes) expect(n.inside, n.task!).toBe(true);
     expect(nodes.find((n) => n.task === GRAPH_LONG)!.title).toContain(GRAPH_LONG);
+    const group = await page.evaluate(() => {
+      const g = document.querySelector('.g-group')!;
+      const r = (g.querySelector('rect') as SVGRectElement).getBBox(), l = (g.querySelector('text.g-label') as SVGTextElement).getBBox();
+      return { inside: l.x + l.width <= r.x + r.width - 2, title: g.querySelector('title')?.textContent };
+    });
+    expect(group).toEqual({ inside: true, title: 'a_group_with_a_rather_long_name_for_one_small_task' });
     await shot(page, '11-graph-long-labels');
   }, 30_000);
 

@@ -137,7 +137,7 @@ export function GraphView({ dagId, path }: { dagId: string; path: string }) {
             <g key={g.id} class="g-group">
               <rect x={g.x} y={g.y} width={g.w} height={g.h} rx={8} />
               <a href="#" role="button" aria-expanded="true" aria-label={`Collapse group ${g.id}`} onClick={(e) => { e.preventDefault(); toggle(g.id); }}>
-                <text x={g.x + 8} y={g.y + 14} class="g-label">▾ {g.label}</text>
+                <text x={g.x + 8} y={g.y + 14} class="g-label">{fit(`▾ ${g.label}`, g.w + PAD - 16, LABEL_PX)}<title>{g.id}</title></text>
               </a>
             </g>
           ))}
