@@ -81,6 +81,14 @@ describe('/ui endpoints', () => {
     expect(r.type).toContain('application/problem+json');
   });
 
+  it('me: the signed-in user, role and permissions the UI shows actions by', async () => {
+    const me = await ui<{ username: string; role: string; permissions: string[] }>('/ui/me');
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ username: ADMIN.username, role: 'Admin' });
+    expect(me.body.permissions).toEqual(expect.arrayContaining(['edit:dag', 'create:dag_run', 'edit:task_instance', 'create:variable']));
+    expect((await ui('/ui/me', false)).status).toBe(401);
+  });
+
   it('grid: runs oldest first × tasks in display order, with states and tries', async () => {
     const { status, body } = await ui<{ runs: { run_id: string; state: string }[]; tasks: { task_id: string; group_id: string | null }[]; states: (string | null)[][]; tries: number[][]; groups: { group_id: string }[] }>('/ui/grid/grouped');
     expect(status).toBe(200);

@@ -13,9 +13,12 @@ import type { Metastore } from '@windsock/metastore';
 import { freshDatabase, type TestDatabase } from './support/db.ts';
 import { dagFolder, startInstance, type TestInstance } from './support/instance.ts';
 import { ensureUiBuilt, launchChromium, signedInPage, startUiServer, type UiServer } from '../bench/ui-harness.ts';
+import { watch } from './support/ui.ts';
 
 const ART = 'test/artifacts';
 let db: TestDatabase, store: Metastore, inst: TestInstance, server: UiServer, browser: Browser, page: Page, gate: string, dags: string;
+/** Uncaught errors and console errors of the page over the whole walk-through: normal use leaves none. */
+let problems: string[] = [];
 
 const DAGS = (gatePath: string) => ({
   'ui_demo.yaml': `
@@ -93,6 +96,7 @@ afterAll(async () => {
 describe('web UI in Chromium', () => {
   it('signs in and lists the DAGs with their tags and the import-error banner', async () => {
     page = await signedInPage(browser, server.url);
+    problems = watch(page);
     await page.getByRole('link', { name: 'ui_demo' }).waitFor();
     await page.getByText('1 DAG file could not be imported').waitFor();
     expect(await page.getByRole('button', { name: 'repo:analytics' }).count()).toBeGreaterThan(0);
@@ -239,5 +243,6 @@ describe('web UI in Chromium', () => {
     await page.getByRole('cell', { name: 'warehouse', exact: true }).waitFor();
     expect(await page.content()).not.toContain('s3cret-pw');
     await shot('12-connections');
+    expect(problems).toEqual([]);
   }, 60_000);
 });

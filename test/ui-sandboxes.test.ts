@@ -116,7 +116,7 @@ describe('sandboxes in the web UI', () => {
     expect(await alice.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'DAGs' }).getAttribute('href')).toBe(`/sandboxes/${NAME}/dags`);
     expect(await alice.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sandboxes' }).count()).toBe(0);
     // Two tokens, one per instance, neither overwriting the other.
-    const keys = await alice.evaluate(() => Object.keys(sessionStorage).sort());
+    const keys = await alice.evaluate(() => Object.keys(localStorage).sort());
     expect(keys).toEqual(expect.arrayContaining(['windsock.token', `windsock.token/sandboxes/${NAME}`]));
     await alice.locator('.live-live').waitFor();
     expect(sockets.some((u) => new URL(u).pathname === `/sandboxes/${NAME}/ws`)).toBe(true);

@@ -109,6 +109,8 @@ export async function buildServer(given: BuildOptions): Promise<BuiltServer> {
     if ((req.url ?? '').split('?')[0] === '/ws') void hub.upgrade(req, socket, head);
     else if (!gateway?.upgrade(req, socket, head)) socket.destroy();
   });
-  app.addHook('onClose', async () => { await hub.close(); await gateway?.close(); });
+  // Before the HTTP server closes, not after: server.close() waits for every connection, and an open WebSocket is
+  // one, so closing the sockets in onClose (which runs after it) left a browser tab holding the process up.
+  app.addHook('preClose', async () => { await Promise.all([hub.close(), gateway?.close()]); });
   return { app, auth, hub };
 }

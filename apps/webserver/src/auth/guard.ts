@@ -5,7 +5,7 @@
  * `public: true` — it fails closed.
  *
  * CSRF: credentials travel only in the Authorization header (or the WebSocket subprotocol), never in a cookie,
- * so a cross-site page cannot make the browser send them; the UI keeps its token in memory/sessionStorage.
+ * so a cross-site page cannot make the browser send them; the UI keeps its token in localStorage.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';

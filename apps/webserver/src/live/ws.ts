@@ -8,12 +8,17 @@
  *
  * Client → server: `{"type":"subscribe_log","ti_id":"…","try_number":1}` / `{"type":"unsubscribe_log", …}`.
  * Server → client: `{"type":"ti","event":"ti:running",…}`, `{"type":"dagrun",…}`, `{"type":"dags",…}`,
- * `{"type":"log","ti_id","try_number","lines":[{event,timestamp}]}`, `{"type":"ready"}` once authenticated.
+ * `{"type":"log","ti_id","try_number","from","pos","lines":[{event,timestamp}],"end_of_log"}`, `{"type":"ready"}` once
+ * authenticated. A log message's lines follow position `from` (0: the log's start, sent after each subscribe_log)
+ * and end at `pos`; the next message for that subscription has `from` equal to this `pos`, so a client appends only
+ * a message that follows what it shows, and a re-subscription replaces what it shows instead of repeating it.
  *
  * A socket lives no longer than its token: when the token expires the server closes it with code 4401 and reason
  * "token expired" (4000-4999 are the application's; 401 as HTTP's), and the client reconnects with a fresh token.
  */
 export const TOKEN_EXPIRED_CLOSE = { code: 4401, reason: 'token expired' } as const;
+/** How sockets are closed when the webserver stops. */
+export const SERVER_STOPPING_CLOSE = { code: 1001, reason: 'server stopping' } as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -46,6 +51,8 @@ export class LiveHub {
     this.log = deps.logger;
     for (const name of BROADCAST) this.offs.push(deps.events.on(name, (p) => this.broadcast(name, p)));
     this.offs.push(deps.events.on('log:chunk', (p) => this.onLogChunk(p)));
+    // The worker stores a try's last lines in the statement that finishes it, with no log:chunk: push them then.
+    this.offs.push(deps.events.on('ti:finished', (p) => this.onLogChunk(p)));
   }
 
   get size(): number { return this.clients.size; }
@@ -130,8 +137,13 @@ export class LiveHub {
         const ti = await this.db.selectFrom('task_instance').select(['id', 'try_number', 'state']).where('id', '=', tiId).executeTakeFirst();
         if (!ti) return;
         const { lines, position } = await readLog(this.db, ti, sub.tryNumber, sub.pos, await this.secrets.masker());
+        // A newer subscribe_log replaced this one while it read: that one sends from the start, this one nothing.
+        if (c.logs.get(tiId) !== sub) return;
+        const from = sub.pos;
         sub.pos = position.log_pos;
-        if (lines.length || position.end_of_log) this.send(c, { type: 'log', ti_id: tiId, try_number: sub.tryNumber, lines, end_of_log: position.end_of_log });
+        if (lines.length || position.end_of_log) {
+          this.send(c, { type: 'log', ti_id: tiId, try_number: sub.tryNumber, from, pos: position.log_pos, lines, end_of_log: position.end_of_log });
+        }
       } while (sub.again);
     } catch (err) {
       this.log.warn({ err }, 'live log push failed');
@@ -140,10 +152,21 @@ export class LiveHub {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Closes every socket with 1001 "going away" (a browser then shows the connection as lost at once, and retries),
+   * ending any that has not finished its closing handshake within `graceMs`. The webserver calls this before its
+   * HTTP server closes: an open socket would otherwise keep the server, and the process, up.
+   */
+  async close(graceMs = 1000): Promise<void> {
     for (const off of this.offs.splice(0)) off();
-    for (const c of this.clients) c.ws.terminate();
+    const open = [...this.clients].map((c) => c.ws);
     this.clients.clear();
+    await Promise.all(open.map((ws) => new Promise<void>((resolve) => {
+      if (ws.readyState === ws.CLOSED) return resolve();
+      const timer = setTimeout(() => { ws.terminate(); resolve(); }, graceMs);
+      ws.once('close', () => { clearTimeout(timer); resolve(); });
+      ws.close(SERVER_STOPPING_CLOSE.code, SERVER_STOPPING_CLOSE.reason);
+    })));
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }

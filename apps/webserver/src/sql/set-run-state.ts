@@ -25,7 +25,7 @@ export async function setRunState(db: WebDb, dagRunId: number, to: Extract<DagRu
       select id, state from task_instance where dag_run_id in (select id from run) and ${sql.raw(UNFINISHED)} and ${to} <> 'queued'
       for update
     ), tis as (
-      update task_instance t set state = ${tiState}, end_date = ${now}, updated_at = ${now}
+      update task_instance t set state = ${tiState}, end_date = coalesce(t.end_date, ${now}::timestamptz), updated_at = ${now}
       from old where t.id = old.id returning t.id, old.state as prev
     )
     select 'run' as kind, id::text as id, null as prev from run union all select 'ti', id::text, prev from tis`.execute(db);

@@ -41,6 +41,11 @@ export function uiApiPlugin(opts: UiApiOptions): FastifyPluginAsync {
         throw e;
       }
     };
+    // Who is signed in and what their role may do, so the UI hides or disables what it may not (the API still checks).
+    app.get('/ui/me', { config: perm('read:dag') }, async (req) => {
+      const p = req.principal!;
+      return { username: p.username, role: p.role, permissions: [...p.permissions].sort() };
+    });
     app.get('/ui/dags', { config: perm('read:dag') }, handle(() => loadDagList(db)));
     app.get('/ui/dags/:dag_id', { config: perm('read:dag'), schema: { params: dagParams } },
       handle((req) => loadDagMeta(db, (req.params as Params).dag_id!)));

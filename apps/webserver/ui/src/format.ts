@@ -1,9 +1,16 @@
-/** Dates and durations as a data scientist reads them: local time, short, with the full instant on hover. */
+/**
+ * Dates and durations as a data scientist reads them: short, in UTC with the zone written after the time (the
+ * scheduler, cron schedules and logical dates are in UTC; a selector of zones is for later), the full instant on
+ * hover where space is short.
+ */
+export const TIME_ZONE = 'UTC';
+
 export function fmtDate(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${TIME_ZONE}`;
 }
 
 export function fmtDuration(seconds: number | null | undefined): string {
@@ -15,9 +22,10 @@ export function fmtDuration(seconds: number | null | undefined): string {
   return `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 
-export function between(start: string | null, end: string | null): number | null {
+/** Seconds from start to end, or to `now` while it has not ended (pass a ticking now to keep it moving). */
+export function between(start: string | null, end: string | null, now = Date.now()): number | null {
   if (!start) return null;
-  return ((end ? Date.parse(end) : Date.now()) - Date.parse(start)) / 1000;
+  return Math.max(0, (end ? Date.parse(end) : now) - Date.parse(start)) / 1000;
 }
 
 export function relative(iso: string | null | undefined): string {

@@ -6,10 +6,11 @@
  * once (events sent while it was away are lost; the server's state is the truth).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { token } from './api.ts';
+import { sessionExpired, token } from './api.ts';
 import { BASE } from './base.ts';
 
-export type LiveStatus = 'connecting' | 'live' | 'offline';
+/** `lost`: it was live and the socket closed (the server stopped, or the network went); it keeps retrying. */
+export type LiveStatus = 'connecting' | 'live' | 'lost' | 'offline';
 export type LiveEvent = Record<string, unknown>;
 type Handler = (payload: LiveEvent, name: string) => void;
 
@@ -34,7 +35,8 @@ function send(msg: unknown): void { if (socket?.readyState === WebSocket.OPEN) s
 function connect(): void {
   const t = token();
   if (!t || !wanted) return;
-  setStatus('connecting');
+  // Retrying after losing a live connection still says it is lost, not "connecting", until it is back.
+  if (status !== 'lost') setStatus('connecting');
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${BASE}/ws`;
   // The JWT rides in the subprotocol list: browsers cannot set headers on a WebSocket, and a query string
   // would land in access logs.
@@ -53,11 +55,14 @@ function connect(): void {
     const name = msg.event ?? msg.type;
     if (name) dispatch(name, msg.payload ?? msg.data ?? (msg as LiveEvent));
   };
-  ws.onclose = () => {
-    if (socket === ws) socket = null;
-    setStatus('offline');
-    if (!wanted) return;
-    retryTimer = setTimeout(connect, retryMs);
+  ws.onclose = (ev) => {
+    if (socket !== ws) return;
+    socket = null;
+    // 4401: the token expired (the server's TOKEN_EXPIRED_CLOSE): retrying with it cannot work.
+    if (ev.code === 4401) { wanted = false; setStatus('offline'); sessionExpired(); return; }
+    if (!wanted) { setStatus('offline'); return; }
+    setStatus(status === 'live' || status === 'lost' ? 'lost' : 'offline');
+    retryTimer = setTimeout(() => { retryTimer = null; connect(); }, retryMs);
     retryMs = Math.min(retryMs * 2, 10_000);
   };
 }
@@ -68,6 +73,7 @@ export function stopLive(): void {
   if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
   socket?.close();
   socket = null;
+  setStatus('offline');
 }
 
 export function onLive(name: string, h: Handler): () => void {
@@ -77,18 +83,14 @@ export function onLive(name: string, h: Handler): () => void {
 }
 
 /**
- * Tails one try's log: the server sends `log` messages ({ti_id, try_number, lines: [{event, timestamp}],
- * end_of_log}) from the first line, then each new chunk as the worker writes it.
+ * Tails one try's log: the server sends `log` messages ({ti_id, try_number, from, pos, lines: [{event, timestamp}],
+ * end_of_log}) from the first line (`from` 0) after each subscription, then each new chunk as the worker writes it
+ * and the last ones when the try ends, each `from` where the one before ended.
  */
 export function subscribeLog(tiId: string, tryNumber: number): () => void {
   logSubs.set(tiId, tryNumber);
   send({ type: 'subscribe_log', ti_id: tiId, try_number: tryNumber });
-  return () => { logSubs.delete(tiId); send({ type: 'unsubscribe_log', ti_id: tiId }); };
-}
-
-/** Asks for a tailed try's log again from its first line (the server replays it). */
-export function replayLog(tiId: string, tryNumber: number): void {
-  send({ type: 'subscribe_log', ti_id: tiId, try_number: tryNumber });
+  return () => { if (logSubs.get(tiId) === tryNumber) { logSubs.delete(tiId); send({ type: 'unsubscribe_log', ti_id: tiId }); } };
 }
 
 /** Subscribes a component to some events for its lifetime. `deps` re-subscribe when they change. */

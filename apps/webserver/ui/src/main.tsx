@@ -10,6 +10,9 @@ import { SANDBOX } from './base.ts';
 import { startLive, stopLive, useLiveStatus } from './live.ts';
 import { currentPath, match, navigate, usePath } from './router.ts';
 import { Link } from './components/ui.tsx';
+import { catchUnhandled, Notices } from './components/notices.tsx';
+import { useMe } from './roles.ts';
+import { TIME_ZONE } from './format.ts';
 import { SandboxBadge, SandboxMissing } from './components/sandbox.tsx';
 import { SandboxesPage } from './pages/sandboxes.tsx';
 import { Login } from './pages/login.tsx';
@@ -21,8 +24,11 @@ import { ConnectionsPage, PoolsPage, VariablesPage } from './pages/resources.tsx
 
 function TopBar({ path }: { path: string }) {
   const live = useLiveStatus();
-  const nav = [['/dags', 'DAGs'], ['/variables', 'Variables'], ['/pools', 'Pools'], ['/connections', 'Connections'],
-    ...(SANDBOX ? [] : [['/sandboxes', 'Sandboxes']] as const)] as const;
+  const me = useMe();
+  // Pages the role may not read are not offered (Variables and Connections are Op's and Admin's).
+  const nav = ([['/dags', 'DAGs', 'read:dag'], ['/variables', 'Variables', 'read:variable'], ['/pools', 'Pools', 'read:pool'],
+    ['/connections', 'Connections', 'read:connection'], ...(SANDBOX ? [] : [['/sandboxes', 'Sandboxes', null]] as const)] as const)
+    .filter(([, , perm]) => !perm || !me || me.permissions.includes(perm));
   return (
     <header class={`topbar${SANDBOX ? ' in-sandbox' : ''}`}>
       <a class="skip" href="#main">Skip to content</a>
@@ -32,8 +38,10 @@ function TopBar({ path }: { path: string }) {
       </nav>
       <span class="spacer" />
       {SANDBOX && <SandboxBadge />}
-      <span class={`live live-${live}`} role="status" title="Live updates over WebSocket">{live === 'live' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Offline'}</span>
-      <span class="user">{username()}</span>
+      <span class="tz" title={`Times are shown in ${TIME_ZONE}`}>{TIME_ZONE}</span>
+      <span class={`live live-${live}`} role="status" title={live === 'lost' ? 'The connection to the server was lost: what you see may be out of date. Reconnecting…' : 'Live updates over WebSocket'}>
+        {live === 'live' ? 'Live' : live === 'connecting' ? 'Connecting…' : live === 'lost' ? 'Disconnected' : 'Offline'}</span>
+      <span class="user" title={me ? `Role: ${me.role}` : undefined}>{username()}{me && <span class="muted small"> · {me.role}</span>}</span>
       <button type="button" class="ghost on-dark" onClick={() => { signOut(); stopLive(); navigate('/login'); }}>Sign out</button>
     </header>
   );
@@ -49,7 +57,25 @@ function Routes({ path }: { path: string }) {
   if (match('/pools', path)) return <PoolsPage />;
   if (match('/connections', path)) return <ConnectionsPage />;
   if (!SANDBOX && match('/sandboxes', path)) return <SandboxesPage />;
-  return <DagListPage path={path} />;
+  if (match('/dags', path) || match('/', path)) return <DagListPage path={path} />;
+  return <NotFound path={path} />;
+}
+
+function NotFound({ path }: { path: string }) {
+  return (
+    <section class="page not-found">
+      <h1>Page not found</h1>
+      <p>There is no page at <code>{path.split('?')[0]}</code>.</p>
+      <p><Link href="/dags">Go to the DAGs</Link></p>
+    </section>
+  );
+}
+
+/** Shown while a live connection is lost: what is on screen may be stale until it comes back. */
+function ConnectionLost() {
+  const live = useLiveStatus();
+  if (live !== 'lost') return null;
+  return <p class="banner danger conn-lost" role="alert">Connection to the server lost: this page is not updating. Reconnecting…</p>;
 }
 
 function App() {
@@ -57,8 +83,12 @@ function App() {
   const signedIn = !!token();
   const [missing, setMissing] = useState<ApiError | null>(null);
   useEffect(() => {
+    // Signing out in another tab signs this one out too.
+    const onStorage = (e: StorageEvent) => { if (e.key === null || e.key.startsWith('windsock.token')) { if (!token()) { stopLive(); navigate('/login', true); } } };
+    addEventListener('storage', onStorage);
     setUnauthorizedHandler(() => navigate(`/login?next=${encodeURIComponent(currentPath().split('?')[0]!)}`));
     setSandboxMissingHandler((e) => { stopLive(); setMissing(e); });
+    return () => removeEventListener('storage', onStorage);
   }, []);
   useEffect(() => {
     if (!signedIn && !path.startsWith('/login')) navigate(`/login?next=${encodeURIComponent(path)}`, true);
@@ -69,10 +99,13 @@ function App() {
   return (
     <>
       <TopBar path={path} />
+      <ConnectionLost />
+      <Notices />
       <main id="main" tabIndex={-1}><Routes path={path} /></main>
     </>
   );
 }
 
+catchUnhandled();
 document.title = SANDBOX ? `${SANDBOX} · Sandbox · Windsock` : 'Windsock';
 render(<App />, document.getElementById('app')!);

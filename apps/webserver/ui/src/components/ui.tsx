@@ -4,9 +4,10 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { withBase } from '../base.ts';
 import { onLinkClick } from '../router.ts';
 import { stateColor, stateLabel } from '../states.ts';
+import { notify } from './notices.tsx';
 
 /** A link to an app path (`/dags/x`): its href carries the base, so a new tab stays in the same sandbox. */
-export function Link(props: { href: string; class?: string; children: ComponentChildren; title?: string; 'aria-current'?: 'page' | undefined }) {
+export function Link(props: { href: string; class?: string; children: ComponentChildren; title?: string; 'aria-current'?: 'page' | undefined; 'aria-label'?: string }) {
   return <a {...props} href={withBase(props.href)} onClick={onLinkClick}>{props.children}</a>;
 }
 
@@ -14,15 +15,44 @@ export function StateBadge({ state }: { state: string | null | undefined }) {
   return <span class="badge" data-state={state ?? 'none'}><i style={{ background: stateColor(state) }} />{stateLabel(state)}</span>;
 }
 
-export function PauseToggle({ paused, dagId, onChange }: { paused: boolean; dagId: string; onChange: (paused: boolean) => Promise<void> }) {
+/** The pause switch; `denied` (why the role may not) disables it; a failure is shown as a notice. */
+export function PauseToggle({ paused, dagId, onChange, denied }: { paused: boolean; dagId: string; onChange: (paused: boolean) => Promise<void>; denied?: string | null }) {
   const [busy, setBusy] = useState(false);
   return (
-    <button type="button" role="switch" class="switch" aria-checked={!paused} disabled={busy}
-      aria-label={`${paused ? 'Unpause' : 'Pause'} ${dagId}`} title={paused ? 'Paused: click to unpause' : 'Active: click to pause'}
-      onClick={async () => { setBusy(true); try { await onChange(!paused); } finally { setBusy(false); } }}>
+    <button type="button" role="switch" class="switch" aria-checked={!paused} disabled={busy || !!denied}
+      aria-label={`${paused ? 'Unpause' : 'Pause'} ${dagId}`} title={denied ?? (paused ? 'Paused: click to unpause' : 'Active: click to pause')}
+      onClick={async () => {
+        setBusy(true);
+        try { await onChange(!paused); } catch (e) { notify(e); } finally { setBusy(false); }
+      }}>
       <span class="knob" />
     </button>
   );
+}
+
+/**
+ * A name too long for its place, cut in the middle (`transform_customer_or…partition_07`) so the end that tells
+ * similar names apart stays visible; the whole name on hover.
+ */
+export function MiddleEllipsis({ text, tail = 14, title }: { text: string; tail?: number; title?: string }) {
+  const cut = text.length > tail + 4 ? text.length - tail : text.length;
+  return (
+    <span class="mid-ellipsis" title={title ?? text}>
+      <span class="head">{text.slice(0, cut)}</span>{cut < text.length && <span class="tail">{text.slice(cut)}</span>}
+    </span>
+  );
+}
+
+/** `Date.now()`, re-rendering every `ms` while `active` (durations of things still running). */
+export function useNow(active: boolean, ms = 1000): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    if (!active) return;
+    setNow(Date.now());
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [active, ms]);
+  return now;
 }
 
 /** A native <dialog>: focus is trapped and Escape closes it, for free. */

@@ -12,6 +12,7 @@ import { stateColor, stateLabel } from '../states.ts';
 import type { DagList, DagListEntry } from '../types.ts';
 import { ErrorNote, Link, PauseToggle, useData, useDebounced } from '../components/ui.tsx';
 import { TriggerDialog } from './trigger.tsx';
+import { denial, useMe } from '../roles.ts';
 
 function setFilter(path: string, key: string, value: string | null): void {
   const q = query(path);
@@ -48,6 +49,9 @@ export function DagListPage({ path }: { path: string }) {
   const refresh = useDebounced(() => void reload(), 300);
   useLive(['dagrun:created', 'dagrun:finished', 'dags:changed', 'resync'], refresh, [refresh]);
   const [trigger, setTrigger] = useState<string | null>(null);
+  const me = useMe();
+  const noPause = denial(me, 'edit:dag', 'pause or unpause DAGs');
+  const noTrigger = denial(me, 'create:dag_run', 'trigger DAGs');
   const q = query(path);
   const search = q.get('search') ?? '';
   const tags = (q.get('tags') ?? '').split(',').filter(Boolean);
@@ -93,7 +97,7 @@ export function DagListPage({ path }: { path: string }) {
           <tbody>
             {shown.map((d) => (
               <tr key={d.dag_id} class={d.is_paused ? 'paused' : ''}>
-                <td><PauseToggle paused={d.is_paused} dagId={d.dag_id} onChange={(p) => setPaused(d.dag_id, p)} /></td>
+                <td><PauseToggle paused={d.is_paused} dagId={d.dag_id} onChange={(p) => setPaused(d.dag_id, p)} denied={noPause} /></td>
                 <td>
                   <Link href={`/dags/${enc(d.dag_id)}/grid`} class="dag-link">{d.dag_id}</Link>
                   {d.description && <div class="muted small">{d.description}</div>}
@@ -102,10 +106,10 @@ export function DagListPage({ path }: { path: string }) {
                 <td><code class="sched" title={d.timetable_description ?? ''}>{d.timetable_summary ?? 'None'}</code></td>
                 <td>{d.next_dagrun ? <span title={fmtDate(d.next_dagrun)}>{fmtDate(d.next_dagrun)}<div class="muted small">{relative(d.next_dagrun_create_after ?? d.next_dagrun)}</div></span> : <span class="muted">—</span>}</td>
                 <td><RecentRuns dag={d} /></td>
-                <td class="actions"><button type="button" class="icon" aria-label={`Trigger ${d.dag_id}`} title="Trigger DAG" onClick={() => setTrigger(d.dag_id)}>▶</button></td>
+                <td class="actions"><button type="button" class="icon" aria-label={`Trigger ${d.dag_id}`} title={noTrigger ?? 'Trigger DAG'} disabled={!!noTrigger} onClick={() => setTrigger(d.dag_id)}>▶</button></td>
               </tr>
             ))}
-            {shown.length === 0 && <tr><td colSpan={6} class="empty">No DAGs match these filters.</td></tr>}
+            {shown.length === 0 && <tr><td colSpan={6} class="empty">{data.dags.length === 0 ? 'No DAGs yet: add a DAG file to the DAG folder and it appears here.' : 'No DAGs match these filters.'}</td></tr>}
           </tbody>
         </table>
       )}

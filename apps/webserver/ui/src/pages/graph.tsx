@@ -21,6 +21,18 @@ interface Laid {
   edges: { points: { x: number; y: number }[] }[];
 }
 
+const LABEL_PX = 7.4, SUB_PX = 6, PAD = 30;
+
+/** Cuts `text` in the middle to at most `max` characters (`transform_cust…partition_07`): names differ at the end. */
+export function middle(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const keep = Math.max(2, max - 1), tail = Math.ceil(keep / 2);
+  return `${text.slice(0, keep - tail)}…${text.slice(text.length - tail)}`;
+}
+
+/** What fits of a node's name and operator in its width (the whole name is in its tooltip). */
+function fit(text: string, width: number, px: number): string { return middle(text, Math.floor((width - PAD) / px)); }
+
 function layout(g: Graph, collapsed: Set<string>): Laid {
   const d = new dagre.graphlib.Graph({ compound: true, multigraph: false });
   d.setGraph({ rankdir: 'LR', nodesep: 16, ranksep: 48, marginx: 16, marginy: 16 });
@@ -46,7 +58,7 @@ function layout(g: Graph, collapsed: Set<string>): Laid {
     if (grp.parent_group_id && !collapsed.has(grp.parent_group_id) && !hiddenGroups.has(grp.parent_group_id)) d.setParent(`g:${grp.group_id}`, `g:${grp.parent_group_id}`);
   }
   // Wide enough for the name and the operator beneath it (the state is the node's colour, and its tooltip).
-  const nodeW = (label: string, sub: string) => Math.max(110, Math.min(300, Math.max(label.length * 7.4, sub.length * 6) + 30));
+  const nodeW = (label: string, sub: string) => Math.max(110, Math.min(300, Math.max(label.length * LABEL_PX, sub.length * SUB_PX) + PAD));
   for (const t of g.tasks) {
     const r = rep.get(t.task_id)!;
     if (d.hasNode(r)) continue;
@@ -125,7 +137,7 @@ export function GraphView({ dagId, path }: { dagId: string; path: string }) {
             <g key={g.id} class="g-group">
               <rect x={g.x} y={g.y} width={g.w} height={g.h} rx={8} />
               <a href="#" role="button" aria-expanded="true" aria-label={`Collapse group ${g.id}`} onClick={(e) => { e.preventDefault(); toggle(g.id); }}>
-                <text x={g.x + 8} y={g.y + 14} class="g-label">▾ {g.label}</text>
+                <text x={g.x + 8} y={g.y + 14} class="g-label">{fit(`▾ ${g.label}`, g.w + PAD - 16, LABEL_PX)}<title>{g.id}</title></text>
               </a>
             </g>
           ))}
@@ -136,8 +148,8 @@ export function GraphView({ dagId, path }: { dagId: string; path: string }) {
               <>
                 <rect x={n.x} y={n.y} width={n.w} height={n.h} rx={6} class="node" style={{ stroke: s ? stateColor(s) : '#cbd5e1' }} />
                 <rect x={n.x} y={n.y} width={6} height={n.h} rx={3} style={{ fill: stateColor(s) }} />
-                <text x={n.x + 14} y={n.y + 16} class="n-label">{n.collapsed ? `▸ ${n.label}` : n.label}</text>
-                <text x={n.x + 14} y={n.y + 30} class="n-sub">{n.sub}</text>
+                <text x={n.x + 14} y={n.y + 16} class="n-label">{fit(n.collapsed ? `▸ ${n.label}` : n.label, n.w, LABEL_PX)}</text>
+                <text x={n.x + 14} y={n.y + 30} class="n-sub">{fit(n.sub, n.w, SUB_PX)}</text>
                 <title>{`${n.collapsed ? n.group : n.tasks[0]}: ${stateLabel(s)}`}</title>
               </>
             );

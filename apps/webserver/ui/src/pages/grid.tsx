@@ -11,7 +11,7 @@ import { navigate } from '../router.ts';
 import { fmtDate, fmtDuration, between } from '../format.ts';
 import { stateColor, stateLabel, summarise } from '../states.ts';
 import type { Grid } from '../types.ts';
-import { ErrorNote, useData, useDebounced } from '../components/ui.tsx';
+import { ErrorNote, MiddleEllipsis, useData, useDebounced } from '../components/ui.tsx';
 import { RunPanel } from './run-panel.tsx';
 
 const ROW = 22;
@@ -67,6 +67,8 @@ export function GridView({ dagId }: { dagId: string }) {
       const r = g.runs.findIndex((x) => x.run_id === e.runId);
       const t = g.tasks.findIndex((x) => x.task_id === e.taskId);
       if (r < 0 || t < 0) { refresh(); return g; }
+      // The run's start (and so its running duration beside the grid) is known once its first task moves.
+      if (!g.runs[r]!.start_date) refresh();
       const states = g.states.slice();
       states[t] = states[t]!.slice();
       states[t]![r] = state;
@@ -165,7 +167,7 @@ export function GridView({ dagId }: { dagId: string }) {
           const task = data.tasks[ln.index]!;
           return (
             <div class="g-row" key={`t:${task.task_id}`}>
-              <div class="g-name" style={{ paddingLeft: `${22 + ln.depth * 14}px` }} title={`${task.task_id} (${task.operator})`}>{ln.label}</div>
+              <div class="g-name" style={{ paddingLeft: `${22 + ln.depth * 14}px` }}><MiddleEllipsis text={ln.label} title={`${task.task_id} (${task.operator})`} /></div>
               <div class="g-cells">
                 {data.runs.map((run, r) => {
                   const s = data.states[ln.index]![r]!;

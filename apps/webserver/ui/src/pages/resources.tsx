@@ -6,10 +6,14 @@
 import { useState } from 'preact/hooks';
 import { enc, get, request } from '../api.ts';
 import { Dialog, ErrorNote, useData } from '../components/ui.tsx';
+import { notify } from '../components/notices.tsx';
+import { denial, useMe } from '../roles.ts';
 
 type Row = Record<string, unknown>;
 interface Field { name: string; label: string; kind?: 'text' | 'number' | 'textarea' | 'password'; required?: boolean; help?: string }
 interface Resource {
+  /** The API's resource name in permissions (`create:variable`). */
+  perm: string;
   title: string; path: string; listKey: string; idField: string; singular: string;
   columns: { name: string; label: string; render?: (r: Row) => string }[];
   fields: Field[];
@@ -25,19 +29,24 @@ function ResourcePage({ res }: { res: Resource }) {
   const { data, error, reload } = useData(() => get<Record<string, unknown>>(`${res.path}?limit=${limit}&offset=0&order_by=${res.idField}`), [res.path, limit]);
   const [editing, setEditing] = useState<Row | 'new' | null>(null);
   const [filter, setFilter] = useState('');
+  const me = useMe();
+  const noCreate = denial(me, `create:${res.perm}`, `add ${res.title.toLowerCase()}`);
+  const noEdit = denial(me, `edit:${res.perm}`, `edit ${res.title.toLowerCase()}`);
+  const noDelete = denial(me, `delete:${res.perm}`, `delete ${res.title.toLowerCase()}`);
   const rows = ((data?.[res.listKey] as Row[] | undefined) ?? []).filter((r) => !filter || JSON.stringify(r).toLowerCase().includes(filter.toLowerCase()));
   const total = (data?.total_entries as number | undefined) ?? 0;
   const del = async (r: Row) => {
     if (!confirm(`Delete ${res.singular} ${String(r[res.idField])}?`)) return;
-    try { await request('DELETE', `${res.path}/${enc(String(r[res.idField]))}`); await reload(); } catch (e) { alert((e as Error).message); }
+    try { await request('DELETE', `${res.path}/${enc(String(r[res.idField]))}`); await reload(); } catch (e) { notify(e); }
   };
   return (
     <section class="page">
       <div class="page-head"><h1>{res.title}</h1><span class="muted">{total}</span><span class="spacer" />
         <input type="search" aria-label={`Filter ${res.title.toLowerCase()}`} placeholder="Filter…" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
-        <button type="button" class="primary" onClick={() => setEditing('new')}>+ Add {res.singular}</button>
+        <button type="button" class="primary" disabled={!!noCreate} title={noCreate ?? undefined} onClick={() => setEditing('new')}>+ Add {res.singular}</button>
       </div>
       <ErrorNote error={error} />
+      {!data && !error && <p class="muted">Loading {res.title.toLowerCase()}…</p>}
       {data && (
         <table class="list">
           <thead><tr>{res.columns.map((c) => <th scope="col" key={c.name}>{c.label}</th>)}<th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
@@ -46,8 +55,8 @@ function ResourcePage({ res }: { res: Resource }) {
               <tr key={String(r[res.idField])}>
                 {res.columns.map((c) => <td key={c.name}>{c.name === res.idField ? <code>{String(r[c.name])}</code> : c.render ? c.render(r) : r[c.name] == null ? '—' : String(r[c.name])}</td>)}
                 <td class="actions">
-                  <button type="button" class="small" onClick={() => setEditing(r)} aria-label={`Edit ${String(r[res.idField])}`}>Edit</button>
-                  {(res.canDelete?.(r) ?? true) && <button type="button" class="small danger" onClick={() => del(r)} aria-label={`Delete ${String(r[res.idField])}`}>Delete</button>}
+                  <button type="button" class="small" disabled={!!noEdit} title={noEdit ?? undefined} onClick={() => setEditing(r)} aria-label={`Edit ${String(r[res.idField])}`}>Edit</button>
+                  {(res.canDelete?.(r) ?? true) && <button type="button" class="small danger" disabled={!!noDelete} title={noDelete ?? undefined} onClick={() => del(r)} aria-label={`Delete ${String(r[res.idField])}`}>Delete</button>}
                 </td>
               </tr>
             ))}
@@ -102,14 +111,14 @@ function EditDialog({ res, existing, onClose, onSaved }: { res: Resource; existi
 const opt = (s: string | undefined): string | null => (s && s.trim() !== '' ? s : null);
 
 const VARIABLES: Resource = {
-  title: 'Variables', path: '/api/v2/variables', listKey: 'variables', idField: 'key', singular: 'variable',
+  perm: 'variable', title: 'Variables', path: '/api/v2/variables', listKey: 'variables', idField: 'key', singular: 'variable',
   columns: [{ name: 'key', label: 'Key' }, { name: 'value', label: 'Value', render: (r) => String(r.value ?? '').slice(0, 120) }, { name: 'description', label: 'Description' }],
   fields: [{ name: 'key', label: 'Key', required: true }, { name: 'value', label: 'Value', kind: 'textarea', required: true, help: '(text or JSON)' }, { name: 'description', label: 'Description' }],
   body: (v) => ({ key: v.key, value: v.value, description: opt(v.description) }),
 };
 
 const POOLS: Resource = {
-  title: 'Pools', path: '/api/v2/pools', listKey: 'pools', idField: 'name', singular: 'pool',
+  perm: 'pool', title: 'Pools', path: '/api/v2/pools', listKey: 'pools', idField: 'name', singular: 'pool',
   columns: [{ name: 'name', label: 'Pool' }, { name: 'slots', label: 'Slots' }, { name: 'running_slots', label: 'Running' },
     { name: 'queued_slots', label: 'Queued' }, { name: 'open_slots', label: 'Open' }, { name: 'description', label: 'Description' }],
   fields: [{ name: 'name', label: 'Name', required: true }, { name: 'slots', label: 'Slots', kind: 'number', required: true, help: '(-1 = unlimited)' }, { name: 'description', label: 'Description' }],
@@ -118,7 +127,7 @@ const POOLS: Resource = {
 };
 
 const CONNECTIONS: Resource = {
-  title: 'Connections', path: '/api/v2/connections', listKey: 'connections', idField: 'connection_id', singular: 'connection',
+  perm: 'connection', title: 'Connections', path: '/api/v2/connections', listKey: 'connections', idField: 'connection_id', singular: 'connection',
   columns: [{ name: 'connection_id', label: 'Connection id' }, { name: 'conn_type', label: 'Type' }, { name: 'host', label: 'Host' },
     { name: 'port', label: 'Port' }, { name: 'login', label: 'Login' }, { name: 'description', label: 'Description' }],
   fields: [{ name: 'connection_id', label: 'Connection id', required: true }, { name: 'conn_type', label: 'Type', required: true, help: '(e.g. postgres, http, aws)' },

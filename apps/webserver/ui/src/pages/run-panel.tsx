@@ -7,12 +7,16 @@ import { enc, request } from '../api.ts';
 import { fmtDate, fmtDuration, between } from '../format.ts';
 import { stateColor, stateLabel } from '../states.ts';
 import type { Grid } from '../types.ts';
-import { ErrorNote, Link, StateBadge } from '../components/ui.tsx';
+import { ErrorNote, Link, MiddleEllipsis, StateBadge, useNow } from '../components/ui.tsx';
+import { useDenial } from '../roles.ts';
 
 export function RunPanel({ grid, index, onChanged }: { grid: Grid; index: number; onChanged: () => void }) {
   const run = grid.runs[index];
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const denied = useDenial('edit:dag_run', 'clear or mark DAG runs');
+  // A running run's duration moves with the clock.
+  const now = useNow(!!run?.start_date && !run.end_date);
   if (!run) return <aside class="run-panel" aria-label="Run"><p class="muted">No runs yet. Trigger one to see its tasks fill in here.</p></aside>;
   const counts = new Map<string, number>();
   for (const row of grid.states) { const s = row[index] ?? 'none'; counts.set(s, (counts.get(s) ?? 0) + 1); }
@@ -30,11 +34,11 @@ export function RunPanel({ grid, index, onChanged }: { grid: Grid; index: number
   return (
     <aside class="run-panel" aria-label="Selected run">
       <div class="run-panel-head"><StateBadge state={run.state} /><span class="muted small">{run.run_type}</span></div>
-      <h2 class="run-id" title={run.run_id}>{run.run_id}</h2>
+      <h2 class="run-id"><MiddleEllipsis text={run.run_id} tail={20} /></h2>
       <dl class="rows">
         {run.logical_date ? <div><dt>Logical date</dt><dd>{fmtDate(run.logical_date)}</dd></div> : <div><dt>Run after</dt><dd>{fmtDate(run.run_after)}</dd></div>}
         <div><dt>Started</dt><dd>{fmtDate(run.start_date)}</dd></div>
-        <div><dt>Duration</dt><dd>{fmtDuration(between(run.start_date, run.end_date))}</dd></div>
+        <div><dt>Duration</dt><dd data-testid="run-duration">{fmtDuration(between(run.start_date, run.end_date, now))}</dd></div>
         {run.note && <div><dt>Note</dt><dd>{run.note}</dd></div>}
       </dl>
       <ul class="counts" aria-label="Task states in this run">
@@ -47,10 +51,10 @@ export function RunPanel({ grid, index, onChanged }: { grid: Grid; index: number
         <Link href={`/dags/${enc(grid.dag_id)}/graph?run_id=${enc(run.run_id)}`} class="button">Graph</Link>
       </div>
       <div class="panel-actions">
-        <button type="button" disabled={busy} onClick={() => act('clear')}>Clear run</button>
+        <button type="button" disabled={busy || !!denied} title={denied ?? undefined} onClick={() => act('clear')}>Clear run</button>
         <span class="muted small">Mark</span>
-        <button type="button" class="success" disabled={busy} aria-label="Mark run success" onClick={() => act('success')}>success</button>
-        <button type="button" class="danger" disabled={busy} aria-label="Mark run failed" onClick={() => act('failed')}>failed</button>
+        <button type="button" class="success" disabled={busy || !!denied} title={denied ?? undefined} aria-label="Mark run success" onClick={() => act('success')}>success</button>
+        <button type="button" class="danger" disabled={busy || !!denied} title={denied ?? undefined} aria-label="Mark run failed" onClick={() => act('failed')}>failed</button>
       </div>
       <ErrorNote error={error} />
     </aside>

@@ -36,6 +36,7 @@ export function SandboxesPage() {
         It opens in its own UI, under <code>/sandboxes/&lt;name&gt;/</code>, and is deleted when it expires.</p>
       <CreateForm onCreated={() => void reload()} />
       <ErrorNote error={error ?? actionError} />
+      {!data && !error && <p class="muted">Loading sandboxes…</p>}
       {data && (
         <table class="list sandboxes">
           <thead><tr>

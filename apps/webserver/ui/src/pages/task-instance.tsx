@@ -5,11 +5,12 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { enc, get, request } from '../api.ts';
-import { replayLog, subscribeLog, useLive } from '../live.ts';
+import { subscribeLog, useLive } from '../live.ts';
 import { navigate, query } from '../router.ts';
-import { fmtDate, fmtDuration } from '../format.ts';
+import { between, fmtDate, fmtDuration } from '../format.ts';
 import type { TiDetails } from '../types.ts';
-import { Dialog, ErrorNote, Link, StateBadge, useData, useDebounced } from '../components/ui.tsx';
+import { Dialog, ErrorNote, Link, StateBadge, useData, useDebounced, useNow } from '../components/ui.tsx';
+import { useDenial } from '../roles.ts';
 
 type Action = 'clear' | 'success' | 'failed';
 
@@ -18,6 +19,7 @@ export function TaskInstancePage({ dagId, runId, taskId, path }: { dagId: string
   const refresh = useDebounced(() => void reload(), 100);
   useLive(['ti:queued', 'ti:running', 'ti:finished', 'resync'], (e) => { if (!e.dagId || (e.dagId === dagId && e.runId === runId && e.taskId === taskId)) refresh(); }, [dagId, runId, taskId, refresh]);
   const [action, setAction] = useState<Action | null>(null);
+  const denied = useDenial('edit:task_instance', 'clear or mark task instances');
   const q = query(path);
   const tab = q.get('tab') ?? 'log';
   const here = `/dags/${enc(dagId)}/runs/${enc(runId)}/tasks/${enc(taskId)}`;
@@ -31,15 +33,16 @@ export function TaskInstancePage({ dagId, runId, taskId, path }: { dagId: string
         <span aria-hidden="true">/</span><Link href={`/dags/${enc(dagId)}/runs/${enc(runId)}`}>{runId}</Link><span aria-hidden="true">/</span><span>{taskId}</span>
       </nav>
       <ErrorNote error={error} />
+      {!ti && !error && <p class="muted">Loading the task instance…</p>}
       {ti && (
         <>
           <div class="page-head">
             <h1>{taskId}</h1><StateBadge state={ti.state} />
             <span class="muted small">try {ti.try_number} of {ti.max_tries + 1} · {ti.operator ?? ''}</span>
             <span class="spacer" />
-            <button type="button" onClick={() => setAction('clear')}>Clear</button>
-            <button type="button" class="success" onClick={() => setAction('success')}>Mark success</button>
-            <button type="button" class="danger" onClick={() => setAction('failed')}>Mark failed</button>
+            <button type="button" disabled={!!denied} title={denied ?? undefined} onClick={() => setAction('clear')}>Clear</button>
+            <button type="button" class="success" disabled={!!denied} title={denied ?? undefined} onClick={() => setAction('success')}>Mark success</button>
+            <button type="button" class="danger" disabled={!!denied} title={denied ?? undefined} onClick={() => setAction('failed')}>Mark failed</button>
           </div>
           <nav class="tabs" aria-label="Task instance views">
             {[['log', 'Log'], ['details', 'Details'], ['rendered', 'Rendered templates'], ['xcom', `XCom (${ti.xcoms.length})`]].map(([id, label]) => (
@@ -74,23 +77,19 @@ function LogTail({ tiId, tryNumber }: { tiId: string; tryNumber: number }) {
   const [done, setDone] = useState(false);
   const [follow, setFollow] = useState(true);
   const pre = useRef<HTMLPreElement>(null);
-  // Set when the server is about to replay the log from its start: the replay replaces what is shown.
-  const replacing = useRef(false);
-  useEffect(() => { setText(''); setDone(false); return subscribeLog(tiId, tryNumber); }, [tiId, tryNumber]);
+  // Where the shown text ends in the server's log (its `pos`): a message is appended only when it starts there,
+  // and one from the start (after a (re)subscription) replaces the text. A late or repeated message changes nothing.
+  const pos = useRef(0);
+  useEffect(() => { setText(''); setDone(false); pos.current = 0; return subscribeLog(tiId, tryNumber); }, [tiId, tryNumber]);
   useLive(['log'], (m) => {
     if (m.ti_id !== tiId || m.try_number !== tryNumber) return;
+    const from = typeof m.from === 'number' ? m.from : pos.current;
+    if (from !== 0 && from !== pos.current) return;
     const lines = (m.lines as { event: string }[] | undefined) ?? [];
     const add = lines.length ? lines.map((l) => l.event).join('\n') + '\n' : '';
-    if (replacing.current) { replacing.current = false; setText(add); } else if (add) setText((t) => t + add);
+    if (from === 0) setText(add); else if (add) setText((t) => t + add);
+    if (typeof m.pos === 'number') pos.current = m.pos;
     setDone(!!m.end_of_log);
-  }, [tiId, tryNumber]);
-  useLive(['resync'], () => { replacing.current = true; setDone(false); }, [tiId, tryNumber]);
-  // The worker stores a try's last lines in the statement that finishes it, so no chunk event announces them:
-  // when the try finishes, read it again from the start to get its end.
-  useLive(['ti:finished'], (e) => {
-    if (e.tiId !== tiId || e.tryNumber !== tryNumber) return;
-    replacing.current = true;
-    replayLog(tiId, tryNumber);
   }, [tiId, tryNumber]);
   useEffect(() => { if (follow && pre.current) pre.current.scrollTop = pre.current.scrollHeight; }, [text, follow]);
 
@@ -107,11 +106,14 @@ function LogTail({ tiId, tryNumber }: { tiId: string; tryNumber: number }) {
 }
 
 function Details({ ti }: { ti: TiDetails }) {
+  // A running try's duration moves with the clock (the stored one is written when it ends).
+  const running = !!ti.start_date && !ti.end_date;
+  const now = useNow(running);
   const rows: [string, string][] = [
     ['Task id', ti.task_id], ['Run id', ti.run_id], ['State', ti.state ?? 'no status'], ['Try', `${ti.try_number} of ${ti.max_tries + 1}`],
     ['Operator', ti.operator ?? ''], ['Trigger rule', ti.task?.trigger_rule ?? ''], ['Pool', ti.pool], ['Queue', ti.queue],
     ['Priority weight', String(ti.priority_weight)], ['Started', fmtDate(ti.start_date)], ['Ended', fmtDate(ti.end_date)],
-    ['Duration', fmtDuration(ti.duration)], ['Host', ti.hostname ?? '—'], ['Note', ti.note ?? '—'],
+    ['Duration', fmtDuration(running ? between(ti.start_date, null, now) : ti.duration)], ['Host', ti.hostname ?? '—'], ['Note', ti.note ?? '—'],
   ];
   return (
     <div class="two-col">

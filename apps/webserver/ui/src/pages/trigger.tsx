@@ -36,7 +36,8 @@ function TriggerForm({ meta, onTriggered, onCancel }: { meta: DagMeta; onTrigger
     try {
       const body: Record<string, unknown> = { conf };
       if (runId.trim()) body.dag_run_id = runId.trim();
-      if (logicalDate) body.logical_date = new Date(logicalDate).toISOString();
+      // The field is read in UTC, as every time the UI shows (a datetime-local value has no zone of its own).
+      if (logicalDate) body.logical_date = new Date(`${logicalDate}Z`).toISOString();
       if (note.trim()) body.note = note.trim();
       const run = await request<{ dag_run_id: string }>('POST', `/api/v2/dags/${enc(meta.dag_id)}/dagRuns`, body);
       onTriggered(run.dag_run_id);
@@ -84,7 +85,7 @@ function TriggerForm({ meta, onTriggered, onCancel }: { meta: DagMeta; onTrigger
       </div>
       <div class="grid3">
         <label>Run id <span class="muted small">(optional)</span><input value={runId} onInput={(e) => setRunId(e.currentTarget.value)} placeholder="manual__…" /></label>
-        <label>Logical date <span class="muted small">(optional)</span><input type="datetime-local" step={1} value={logicalDate} onInput={(e) => setLogicalDate(e.currentTarget.value)} /></label>
+        <label>Logical date <span class="muted small">(UTC, optional)</span><input type="datetime-local" step={1} value={logicalDate} onInput={(e) => setLogicalDate(e.currentTarget.value)} /></label>
         <label>Note <span class="muted small">(optional)</span><input value={note} onInput={(e) => setNote(e.currentTarget.value)} /></label>
       </div>
       <ErrorNote error={error} />
