@@ -7,7 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
-import { parseSerializedDag } from '@windsock/dag-model';
+import { isReservedDagId, parseSerializedDag } from '@windsock/dag-model';
 import { sanitizeParseResult, sanitizeText, type FileParseResult } from '@windsock/dag-parser';
 import { deleteDagCode, storeDagCode } from './sql/dag-code.ts';
 import { clearImportErrors, writeImportError } from './sql/import-errors.ts';
@@ -69,6 +69,8 @@ async function storeFile(db: Kysely<Database>, result: FileParseResult, rawSourc
       // The edge where a serialized DAG enters the metastore: whatever built it, it is checked here, and a DAG
       // that fails (DagValidationError) makes the file an import error below instead of a row nothing can run.
       const dag = parseSerializedDag(parsed);
+      // The built-in jobs DAGs (dag-model's jobs.ts) are Windsock's: a file may not replace them.
+      if (isReservedDagId(dag.dag_id)) throw new Error(`dag_id '${dag.dag_id}' is reserved for Windsock's jobs (windsock jobs submit); rename the DAG`);
       present.add(dag.dag_id);
       if (await upsertDag(trx, dag, pausedAtCreation, now)) mine.push(dag.dag_id);
     }
