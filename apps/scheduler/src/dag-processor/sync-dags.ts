@@ -62,6 +62,13 @@ async function storeFile(db: Kysely<Database>, result: FileParseResult, rawSourc
       await writeImportError(trx, { ...result.error, filename: result.fileloc }, now);
       return [];
     }
+    // The built-in jobs DAGs (dag-model's jobs.ts) are Windsock's: a file declaring one is an import error.
+    const reserved = result.dags.find((d) => isReservedDagId(d.dag_id));
+    if (reserved) {
+      const message = `dag_id '${reserved.dag_id}' is reserved for Windsock's jobs (windsock jobs submit); rename the DAG`;
+      await writeImportError(trx, { filename: result.fileloc, line: null, stacktrace: message, message }, now);
+      return [];
+    }
     await clearImportErrors(trx, [result.fileloc]);
     const mine: string[] = [];
     const present = new Set<string>();
@@ -69,8 +76,6 @@ async function storeFile(db: Kysely<Database>, result: FileParseResult, rawSourc
       // The edge where a serialized DAG enters the metastore: whatever built it, it is checked here, and a DAG
       // that fails (DagValidationError) makes the file an import error below instead of a row nothing can run.
       const dag = parseSerializedDag(parsed);
-      // The built-in jobs DAGs (dag-model's jobs.ts) are Windsock's: a file may not replace them.
-      if (isReservedDagId(dag.dag_id)) throw new Error(`dag_id '${dag.dag_id}' is reserved for Windsock's jobs (windsock jobs submit); rename the DAG`);
       present.add(dag.dag_id);
       if (await upsertDag(trx, dag, pausedAtCreation, now)) mine.push(dag.dag_id);
     }

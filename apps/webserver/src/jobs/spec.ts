@@ -63,6 +63,8 @@ export type SparkJob = Static<typeof SparkJobBody>;
 
 const bad = (detail: string) => new ApiError('BAD_REQUEST', 'Bad Request', detail);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** Spark's JVM memory strings (spark.driver.memory): a number with k, m, g, t or p (b optional). */
+const SPARK_MEMORY = /^\d+([kmgtp]b?)?$/i;
 
 function checkQuantity(field: string, v: string | number | undefined, example: string): void {
   if (v === undefined) return;
@@ -91,8 +93,10 @@ export function containerArgs(b: ContainerJob): Record<string, unknown> {
 export function sparkArgs(b: SparkJob): Record<string, unknown> {
   checkCommon(b);
   for (const role of ['driver', 'executor'] as const) {
-    checkQuantity(`${role}.memory`, b[role]?.memory, '2g');
-    checkQuantity(`${role}.memory_overhead`, b[role]?.memory_overhead, '512m');
+    for (const k of ['memory', 'memory_overhead'] as const) {
+      const v = b[role]?.[k];
+      if (v !== undefined && !SPARK_MEMORY.test(v)) throw bad(`${role}.${k}: "${v}" is not a Spark memory size (e.g. 512m, 4g)`);
+    }
   }
   if (b.executors !== undefined && b.dynamic_allocation !== undefined && b.dynamic_allocation !== false) {
     throw bad('executors: give a fixed number of executors or dynamic_allocation, not both');
