@@ -61,6 +61,7 @@ export async function followJob(api: ApiClient, first: Job, o: { tryNumber?: num
   const nap = (ms: number) => new Promise<void>((r) => { const t = setTimeout(r, ms); wake = () => { clearTimeout(t); r(); }; });
   process.on('SIGINT', onSigint);
   let progress: Progress | null = new Progress(`job ${job.job_id}`);
+  progress.update(job.task_state ?? job.state);
   try {
     let n = o.tryNumber ?? 0;
     let token: string | undefined;
@@ -95,7 +96,7 @@ export async function followJob(api: ApiClient, first: Job, o: { tryNumber?: num
         got = print(p, write);
         token = p.continuation_token ?? token;
       } else {
-        progress?.update(job.state);
+        progress?.update(job.task_state ?? job.state);
       }
       if (DONE.has(job.state) && got === 0) return { job, cancelled, detached: false };
       if (got === 0) await nap(pollMs());
