@@ -4,7 +4,7 @@
  * and a last read brings nothing. Ctrl-C asks on the terminal whether to cancel the job or only stop following (a
  * second Ctrl-C, or no terminal to ask on, stops following); the job's own outcome is returned to the caller.
  */
-import { ApiClient, seg } from './client.ts';
+import { seg, type ApiClient } from './client.ts';
 import { pollMs, Progress } from './progress.ts';
 
 export interface Job {
