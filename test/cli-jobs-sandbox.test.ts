@@ -41,6 +41,8 @@ describe('windsock jobs --sandbox', { timeout: 240_000 }, () => {
     expect(shared.code, shared.stderr).toBe(0);
     expect((JSON.parse(shared.stdout) as { jobs: unknown[] }).jobs).toEqual([]);
     expect((await windsock(['jobs', 'get', id!], envs.alice)).code).toBe(3);
+    const got = await windsock(['jobs', 'get', id!, '--sandbox', 'alice-jobs', '-o', 'json'], envs.alice);
+    expect(JSON.parse(got.stdout)).toMatchObject({ job_id: id, owner: 'alice', ui_url: `${p.web.url}/sandboxes/alice-jobs/dags/windsock_jobs/runs/${id}/tasks/job` });
     const bob = await windsock(['jobs', 'get', id!, '--sandbox', 'alice-jobs'], envs.bob);
     expect([bob.code, bob.stderr.trim()]).toEqual([3, 'windsock: No sandbox named alice-jobs']);
     const d = await windsock(['sandboxes', 'delete', 'alice-jobs', '--wait'], envs.alice);

@@ -124,7 +124,7 @@ describe('windsock jobs (local executor)', { timeout: 120_000 }, () => {
     expect(await jobState(local, id)).toMatchObject({ state: 'running', task_state: 'running' });
     const c = await windsock(['jobs', 'cancel', id, '-o', 'json'], envOf(local));
     expect(c.code, c.stderr).toBe(0);
-    expect(JSON.parse(c.stdout)).toMatchObject({ job_id: id, state: 'failed' });
+    expect(JSON.parse(c.stdout)).toMatchObject({ job_id: id, state: 'failed', ui_url: `${local.api.url}/dags/windsock_jobs/runs/${id}/tasks/job` });
     const again = await windsock(['jobs', 'cancel', id], envOf(local));
     expect(again.code).toBe(1);
     expect(again.stderr.trim()).toBe(`windsock: Job ${id} already ended (failed)`);

@@ -82,14 +82,15 @@ export function sparkBody(args: string[], o: SparkOpts): Record<string, unknown>
   };
 }
 
-function print(format: RemoteFormat, job: Job): void {
-  printObject(format, job as unknown as Record<string, unknown>, LIST_COLUMNS, { vertical: true });
+/** The job with `ui_url`, its task instance's page in the UI (the sandbox's with --sandbox), beside `ui_path`. */
+function print(format: RemoteFormat, job: Job, api: ApiClient): void {
+  printObject(format, { ...job, ui_url: api.target.base + job.ui_path }, LIST_COLUMNS, { vertical: true });
 }
 
 async function submitted(path: string, body: Record<string, unknown>, o: Common): Promise<void> {
   const { api, format } = setup(o);
   const job = await api.request<Job>('POST', path, { body });
-  if (!o.follow) { print(format, job); return; }
+  if (!o.follow) { print(format, job, api); return; }
   process.stderr.write(`job ${job.job_id} submitted (${job.kind}, image ${String(body.image_tag)}); Ctrl-C to cancel it or stop following\n`);
   await finish(api, await followJob(api, job));
 }
@@ -120,12 +121,12 @@ export { listJobs as list };
 
 export async function get(id: string, o: RemoteOpts): Promise<void> {
   const { api, format } = setup(o);
-  print(format, await api.request<Job>('GET', `${PATH}/${seg(id)}`));
+  print(format, await api.request<Job>('GET', `${PATH}/${seg(id)}`), api);
 }
 
 export async function cancel(id: string, o: RemoteOpts): Promise<void> {
   const { api, format } = setup(o);
-  print(format, await api.request<Job>('POST', `${PATH}/${seg(id)}/cancel`));
+  print(format, await api.request<Job>('POST', `${PATH}/${seg(id)}/cancel`), api);
 }
 
 export async function logs(id: string, o: JobLogsOpts): Promise<void> {
