@@ -130,11 +130,13 @@ describe('windsock jobs (local executor)', { timeout: 120_000 }, () => {
     expect(again.stderr.trim()).toBe(`windsock: Job ${id} already ended (failed)`);
   });
 
-  it('a bad command fails the job with the reason in the terminal, not a stack trace', async () => {
-    const r = await inTerminal('bad-command', ['jobs', 'submit', '--image-tag', 'team.demo.tools', '--cmd', 'no-such-tool --go', '--follow'], envOf(local));
+  it('a bad command fails the job (after its retry, each try\'s log followed) with the reason in the terminal, not a stack trace', async () => {
+    const r = await inTerminal('bad-command', ['jobs', 'submit', '--image-tag', 'team.demo.tools', '--cmd', 'no-such-tool --go', '--retries', '1', '--follow'], envOf(local));
     const id = jobIdIn(r.output);
     expect(r.code, r.output).toBe(1);
-    expect(r.output).toMatch(/no-such-tool: command not found/);
+    expect(r.output.match(/no-such-tool: command not found/g)).toHaveLength(2);
+    expect(r.output).toContain(`--- try 2 of job ${id} ---`);
+    expect(r.output.indexOf('Marking task as UP_FOR_RETRY')).toBeLessThan(r.output.indexOf(`--- try 2 of job ${id} ---`));
     expect(r.output).toMatch(new RegExp(`windsock: job ${id} failed: Task failed.*exit code 127`));
     noStackTrace(r.output);
   });

@@ -94,6 +94,19 @@ describe('jobs API', { timeout: 120_000 }, () => {
     expect(await logText(alice, job)).toMatch(/no-such-command-xyz: command not found/);
   });
 
+  it('a job retries as many times as its spec says, each try with its own log', async () => {
+    const r = await api.call('POST', jobs(), { token: alice, body: { image_tag: 'team.demo.tools', cmd: 'echo "try $AIRFLOW_CTX_TRY_NUMBER"; exit 4', retries: 1 } });
+    expect(r.status, r.text).toBe(201);
+    const id = (r.body as Job).job_id;
+    const ti = await store.db.selectFrom('task_instance').select(['max_tries', 'state']).where('run_id', '=', id).executeTakeFirstOrThrow();
+    expect(ti).toEqual({ max_tries: 1, state: null });
+    const job = await waitJob(alice, id, ended, 60_000);
+    expect(job).toMatchObject({ state: 'failed', task_state: 'failed', try_number: 2 });
+    expect(job.reason).toMatch(/exit code 4/);
+    expect(await logText(alice, job, 1)).toContain('Marking task as UP_FOR_RETRY');
+    expect(await logText(alice, job, 2)).toContain('Marking task as FAILED');
+  });
+
   it('bad bodies are 400 problems naming the field, and create nothing', async () => {
     const before = (await api.call('GET', jobs('?limit=100'), { token: alice }).then((x) => x.body as { total_entries: number })).total_entries;
     const cases: Array<[string, unknown, RegExp]> = [
@@ -103,6 +116,7 @@ describe('jobs API', { timeout: 120_000 }, () => {
       [jobs(), { image_tag: 'a.b.c', cmd: 'x', memory: 'lots' }, /memory: "lots" is not a quantity/],
       [jobs(), { image_tag: 'a.b.c', cmd: 'x', env: { 'BAD NAME': '1' } }, /env: "BAD NAME" is not an environment variable name/],
       [jobs(), { image_tag: 'a.b.c', cmd: 'x', gpu: -1 }, /gpu/],
+      [jobs(), { image_tag: 'a.b.c', cmd: 'x', retries: 11 }, /retries/],
       [jobs('/spark'), { image_tag: 'a.b.c' }, /code_path/],
       [jobs('/spark'), { image_tag: 'a.b.c', code_path: '/app/m.py', executors: 3, dynamic_allocation: true }, /executors: give a fixed number of executors or dynamic_allocation, not both/],
       [jobs('/spark'), { image_tag: 'a.b.c', code_path: '/app/m.py', dynamic_allocation: { min_executors: 5, max_executors: 2 } }, /min_executors \(5\) is above max_executors \(2\)/],

@@ -56,8 +56,8 @@ export function jobDag(kind: JobKind): SerializedDag {
     kind: spark ? 'spark' : 'pod',
     upstream_task_ids: [], downstream_task_ids: [],
     trigger_rule: 'all_success',
-    // A job is not retried by itself: a failed one is tried again by clearing its task instance (a new try).
-    retries: 0, retry_delay: 30, retry_exponential_backoff: false, max_retry_delay: null, execution_timeout: null,
+    // A job's retries are its own: the jobs API creates its task instance with the spec's `retries` as max_tries.
+    retries: 0, retry_delay: 10, retry_exponential_backoff: false, max_retry_delay: null, execution_timeout: null,
     depends_on_past: false, wait_for_downstream: false,
     pool: 'default_pool', pool_slots: 1, queue: 'default', priority_weight: 1, weight_rule: 'downstream',
     max_active_tis_per_dag: null, max_active_tis_per_dagrun: null, task_group_id: null,

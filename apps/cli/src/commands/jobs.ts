@@ -21,6 +21,7 @@ export function registerJobs(program: Command, _setExit: (code: number) => void)
     .option('-e, --env <K=V>', 'environment variable (repeatable)', collect, [])
     .option('--label <K=V>', 'label on the pod or application (repeatable)', collect, [])
     .option('--startup-timeout <seconds>', 'how long the job may wait to start (pending pod, image pull)')
+    .option('--retries <n>', 'tries after the first when one fails (10 s apart)')
     .option('-f, --follow', 'stream the log until the job ends and exit with its outcome (Ctrl-C: cancel it or stop following)');
 
   common(jobs.command('submit'))

@@ -21,6 +21,8 @@ const common = {
   labels: Type.Optional(StrMap(63)),
   annotations: Type.Optional(StrMap(8192)),
   startup_timeout_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+  /** Tries after the first when one fails (10 s apart), as a task's `retries`. */
+  retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
 };
 
 export const ContainerJobBody = Type.Object({

@@ -9,13 +9,13 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { insertManualRun } from '@windsock/metastore';
 import { JOB_CONF_ARGS, type JobKind } from '@windsock/dag-model';
 import { ApiError } from '../../errors.ts';
 import { page } from '../../http/paging.ts';
 import { audit } from '../../audit.ts';
 import { markRun } from '../run-actions.ts';
 import { registerJobDag } from '../../jobs/register-job-dag.ts';
+import { insertJobRun } from '../../jobs/insert-job-run.ts';
 import { getJob, listJobs, type JobView } from '../../jobs/queries.ts';
 import { ContainerJobBody, containerArgs, SparkJobBody, sparkArgs, type ContainerJob, type SparkJob } from '../../jobs/spec.ts';
 import type { ApiContext, Principal } from '../../types.ts';
@@ -53,7 +53,7 @@ export const jobRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) =>
     const owner = req.principal!.username;
     const { kind: _kind, ...spec } = body;
     const conf = { owner, ...(body.name ? { name: body.name } : {}), spec, [JOB_CONF_ARGS]: args };
-    const run = await insertManualRun(db, { dagId, dagHash: hash, timetable: dag, logicalDate: now, runId: newJobId(kind, now), conf, triggeredBy: 'rest_api' }, now);
+    const run = await insertJobRun(db, { dagId, dagHash: hash, timetable: dag, logicalDate: now, runId: newJobId(kind, now), conf, triggeredBy: 'rest_api' }, dag.tasks[0]!, body.retries ?? 0, now);
     if (!run) throw new ApiError('ALREADY_EXISTS', 'Conflict', 'A job with this id already exists; submit again');
     events.emit('dagrun:created', { dagId, runId: run.run_id, dagRunId: run.id });
     await audit(db, req, { event: kind === 'spark' ? 'job.spark_submit' : 'job.submit', dagId, runId: run.run_id, logicalDate: run.logical_date, extra: { spec } });
