@@ -167,7 +167,7 @@ describe('windsock jobs (Kubernetes executor, simulator)', { timeout: 120_000 },
     const seen: Array<Record<string, unknown>> = [];
     const watch = setInterval(() => { for (const a of sim.sparkApplications('default')) if (!seen.some((s) => (s.metadata as { name: string }).name === a.metadata.name)) seen.push(structuredClone(a) as unknown as Record<string, unknown>); }, 20);
     const r = await inTerminal('spark', ['jobs', 'spark-submit', '--image-tag', 'team.demo.spark', '--code-path', '/app/count.py', '--conf', 'spark.sql.shuffle.partitions=4',
-      '--dynamic-allocation', '--min-executors', '1', '--max-executors', '5', '--executor-memory', '2g', '--py-files', 'local:///app/lib.zip', '--follow', '--', '--day', '2024-01-01'], envOf(kube));
+      '--dynamic-allocation', '--min-executors', '1', '--max-executors', '5', '--executor-memory', '2g', '--py-files', 'local:///app/lib.zip', '--env-from-secret', 'spark-creds', '--follow', '--', '--day', '2024-01-01'], envOf(kube));
     clearInterval(watch);
     expect(r.code, r.output).toBe(0);
     const id = jobIdIn(r.output);
@@ -182,6 +182,7 @@ describe('windsock jobs (Kubernetes executor, simulator)', { timeout: 120_000 },
       sparkConf: { 'spark.sql.shuffle.partitions': '4' }, deps: { pyFiles: ['local:///app/lib.zip'] },
       dynamicAllocation: { enabled: true, minExecutors: 1, maxExecutors: 5, initialExecutors: 1 }, executor: { memory: '2g' },
     });
+    for (const role of ['driver', 'executor']) expect((app!.spec as Record<string, { envFrom: unknown }>)[role]!.envFrom).toEqual([{ secretRef: { name: 'spark-creds' } }]);
   });
 
   it('a bad image fails the job after its startup timeout, with the pull error in the terminal, not a stack trace', async () => {

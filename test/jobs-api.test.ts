@@ -63,12 +63,17 @@ async function logText(token: string, j: Job, tryNumber = 1): Promise<string> {
 
 describe('jobs API', { timeout: 120_000 }, () => {
   it('a container job is a run of windsock_jobs with one task instance, its log and the spec as submitted', async () => {
-    const r = await api.call('POST', jobs(), { token: alice, body: { image_tag: 'team.demo.tools', cmd: 'echo "hello from $WHO"; echo done', env: { WHO: 'a job' }, cpu: '500m', memory: '256Mi', name: 'greet' } });
+    const r = await api.call('POST', jobs(), { token: alice, body: { image_tag: 'team.demo.tools', cmd: 'echo "hello from $WHO"; echo done', env: { WHO: 'a job' }, env_from_secrets: ['db-creds'], cpu: '500m', memory: '256Mi', name: 'greet' } });
     expect(r.status, r.text).toBe(201);
     const job = r.body as Job;
     expect(job).toMatchObject({ kind: 'container', owner: 'alice', name: 'greet', dag_id: 'windsock_jobs', task_id: 'job', spec: { image_tag: 'team.demo.tools', cpu: '500m', env: { WHO: 'a job' } } });
     expect(job.job_id).toMatch(/^job_\d{8}T\d{6}_[0-9a-f]{6}$/);
     expect(job.ui_path).toBe(`/dags/windsock_jobs/runs/${job.job_id}/tasks/job`);
+    const row = await store.db.selectFrom('dag_run').select('conf').where('run_id', '=', job.job_id).executeTakeFirstOrThrow();
+    expect((row.conf as Record<string, unknown>).windsock_job).toEqual({
+      image_tag: 'team.demo.tools', cmd: 'echo "hello from $WHO"; echo done', resources: { cpu: '500m', memory: '256Mi' },
+      env_vars: { WHO: 'a job' }, from_env_secret: ['db-creds'],
+    });
     const done = await waitJob(alice, job.job_id, ended);
     expect(done).toMatchObject({ state: 'success', task_state: 'success', try_number: 1, reason: null });
     const log = await logText(alice, done);

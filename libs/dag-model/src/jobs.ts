@@ -25,9 +25,9 @@ export const JOB_CONF_ARGS = 'windsock_job';
 
 /** The arguments each kind of job takes from its run's conf: the seed operators' own names. */
 export const JOB_ARGS: Readonly<Record<JobKind, readonly string[]>> = {
-  container: ['image_tag', 'cmd', 'resources', 'node_group', 'env_vars', 'annotations', 'labels', 'startup_timeout_seconds'],
+  container: ['image_tag', 'cmd', 'resources', 'node_group', 'env_vars', 'from_env_secret', 'annotations', 'labels', 'startup_timeout_seconds'],
   spark: ['image_tag', 'code_path', 'main_class', 'arguments', 'deps', 'spark_version', 'spark_conf', 'driver', 'executor',
-    'dynamic_allocation', 'node_group', 'env_vars', 'annotations', 'labels', 'startup_timeout_seconds'],
+    'dynamic_allocation', 'node_group', 'env_vars', 'from_env_secret', 'annotations', 'labels', 'startup_timeout_seconds'],
 };
 
 export const isReservedDagId = (dagId: string): boolean => dagId === JOB_DAG_IDS.container || dagId === JOB_DAG_IDS.spark;

@@ -10,7 +10,7 @@ import { followJob, type Job } from './jobs-follow.ts';
 import { parseFormat, printList, printObject, type RemoteFormat } from './render.ts';
 import { resolveTarget } from './settings.ts';
 
-interface Common extends RemoteOpts { imageTag: string; name?: string; nodeGroup?: string; env: string[]; label: string[]; startupTimeout?: string; retries?: string; follow?: boolean }
+interface Common extends RemoteOpts { imageTag: string; name?: string; nodeGroup?: string; env: string[]; envFromSecret: string[]; label: string[]; startupTimeout?: string; retries?: string; follow?: boolean }
 export interface ContainerOpts extends Common { cmd: string; cpu?: string; memory?: string; gpu?: string }
 export interface SparkOpts extends Common {
   codePath: string; mainClass?: string; conf: string[]; executors?: string; dynamicAllocation?: boolean;
@@ -52,7 +52,8 @@ const defined = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(
 
 function commonBody(o: Common): Record<string, unknown> {
   return defined({
-    image_tag: o.imageTag, name: o.name, node_group: o.nodeGroup, env: pairs(o.env, '--env'), labels: pairs(o.label, '--label'),
+    image_tag: o.imageTag, name: o.name, node_group: o.nodeGroup, env: pairs(o.env, '--env'),
+    env_from_secrets: o.envFromSecret.length ? o.envFromSecret : undefined, labels: pairs(o.label, '--label'),
     startup_timeout_seconds: whole(o.startupTimeout, '--startup-timeout', 1), retries: whole(o.retries, '--retries'),
   });
 }

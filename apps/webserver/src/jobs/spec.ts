@@ -18,6 +18,8 @@ const common = {
   image_tag: Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@-]*$' }),
   node_group: Type.Optional(Type.String({ pattern: NAME })),
   env: Type.Optional(StrMap(32_768)),
+  /** Secrets of the namespace whose keys become environment variables (values never pass through Windsock). */
+  env_from_secrets: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$' }), { maxItems: 32 })),
   labels: Type.Optional(StrMap(63)),
   annotations: Type.Optional(StrMap(8192)),
   startup_timeout_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
@@ -131,6 +133,7 @@ function optional(b: ContainerJob | SparkJob): Record<string, unknown> {
   return {
     ...(b.node_group ? { node_group: b.node_group } : {}),
     ...(b.env && Object.keys(b.env).length ? { env_vars: b.env } : {}),
+    ...(b.env_from_secrets?.length ? { from_env_secret: b.env_from_secrets } : {}),
     ...(b.labels ? { labels: b.labels } : {}),
     ...(b.annotations ? { annotations: b.annotations } : {}),
     ...(b.startup_timeout_seconds ? { startup_timeout_seconds: b.startup_timeout_seconds } : {}),
