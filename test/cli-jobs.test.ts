@@ -99,6 +99,9 @@ describe('windsock jobs (local executor)', { timeout: 120_000 }, () => {
     const logs = await windsock(['jobs', 'logs', id], envOf(local));
     expect(logs.code, logs.stderr).toBe(0);
     expect(logs.stdout).toContain('tick 3 of the job');
+    const plain = await windsock(['jobs', 'list', '-o', 'plain'], envOf(local));
+    const row = plain.stdout.split('\n').find((l) => l.startsWith(`${id}\t`))?.split('\t');
+    expect(row?.slice(0, 5)).toEqual([id, 'container', '', 'user', 'success']);
     const list = await windsock(['jobs', 'list', '-o', 'json'], envOf(local));
     expect((JSON.parse(list.stdout) as { jobs: Array<{ job_id: string; state: string }> }).jobs).toContainEqual(expect.objectContaining({ job_id: id, state: 'success' }));
   });
