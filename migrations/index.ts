@@ -4,10 +4,12 @@ import * as m0001 from './0001_core.ts';
 import * as m0002 from './0002_users.ts';
 import * as m0003 from './0003_scheduled_priority.ts';
 import * as m0004 from './0004_sandboxes.ts';
+import * as m0005 from './0005_jobs.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_users': m0002,
   '0003_scheduled_priority': m0003,
   '0004_sandboxes': m0004,
+  '0005_jobs': m0005,
 };

@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDags } from './commands/dags.ts';
 import { registerDb } from './commands/db.ts';
+import { registerJobs } from './commands/jobs.ts';
 import { registerLogin } from './commands/login.ts';
 import { registerSandboxScheduler } from './commands/sandbox-scheduler.ts';
 import { registerSandboxes } from './commands/sandboxes.ts';
@@ -21,7 +22,7 @@ import cliPackage from '../package.json' with { type: 'json' };
 type Register = (program: Command, setExit: (code: number) => void) => void;
 
 const COMMANDS: Register[] = [registerStandalone, registerDb, registerDags, registerTasks, registerUsers, registerWebserver, registerScheduler, registerWorker,
-  registerLogin, registerSandboxes, registerSandboxScheduler];
+  registerLogin, registerSandboxes, registerSandboxScheduler, registerJobs];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('windsock')

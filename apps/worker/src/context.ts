@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
-import { buildTemplateContext, type SerializedDag, type SerializedTask } from '@windsock/dag-model';
+import { buildTemplateContext, isDagRunConfArg, type SerializedDag, type SerializedTask } from '@windsock/dag-model';
 
 export interface RunRow {
   id: number; dag_id: string; run_id: string; run_type: string; logical_date: Date | null;
@@ -42,10 +42,15 @@ export async function buildContext(deps: ContextDeps, dag: SerializedDag, task: 
  * Replaces TaskFlow XComArgs (`{__type: 'xcomarg', task_id, key}`) with the upstream task's XCom, as Airflow
  * does before calling the task; a missing one fails the task with Airflow's message.
  */
-export function resolveXComArgs(value: unknown, xcoms: Record<string, Record<string, unknown>>, dagId: string): unknown {
-  if (Array.isArray(value)) return value.map((v) => resolveXComArgs(v, xcoms, dagId));
+export function resolveXComArgs(value: unknown, xcoms: Record<string, Record<string, unknown>>, dagId: string, conf: Record<string, unknown> = {}): unknown {
+  if (Array.isArray(value)) return value.map((v) => resolveXComArgs(v, xcoms, dagId, conf));
   if (value && typeof value === 'object') {
     const o = value as Record<string, unknown>;
+    // A built-in DAG's argument taken from its run's conf (dag-model's jobs.ts); absent when the conf has none.
+    if (isDagRunConfArg(o)) {
+      const part = conf[o.key];
+      return part && typeof part === 'object' && !Array.isArray(part) ? (part as Record<string, unknown>)[o.field] : undefined;
+    }
     if (o.__type === 'xcomarg') {
       const taskId = String(o.task_id);
       const key = String(o.key ?? 'return_value');
@@ -53,7 +58,7 @@ export function resolveXComArgs(value: unknown, xcoms: Record<string, Record<str
       if (!got || !(key in got)) throw new Error(`XComArg result from ${taskId} at ${dagId} with key="${key}" is not found!`);
       return got[key];
     }
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolveXComArgs(v, xcoms, dagId)]));
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolveXComArgs(v, xcoms, dagId, conf)]).filter(([, v]) => v !== undefined));
   }
   return value;
 }

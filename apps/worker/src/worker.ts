@@ -243,7 +243,7 @@ export class Worker {
         ti: { dag_id: ti.dag_id, task_id: ti.task_id, run_id: ti.run_id, try_number: ti.try_number, map_index: ti.map_index },
       }, templateDataFetcher({ db: this.db, readConnection }, run.id));
       for (const [key, value] of Object.entries(read.variables)) addVariableSecret(secrets, key, value);
-      const rendered = resolveXComArgs(templated, ctx.xcoms, ti.dag_id) as Record<string, unknown>;
+      const rendered = resolveXComArgs(templated, ctx.xcoms, ti.dag_id, run.conf) as Record<string, unknown>;
       if (Object.keys(renderedFields).length > 0) {
         const masked = secrets.redact(renderedFields);
         await this.retryDb(() => this.db.updateTable('task_instance').set({ rendered_fields: JSON.stringify(masked) }).where('id', '=', ti.id).execute());

@@ -19,3 +19,4 @@ export * from './template-macros.ts';
 export * from './follow-on.ts';
 export * from './moment-batcher.ts';
 export * from './secrets-masker.ts';
+export * from './jobs.ts';

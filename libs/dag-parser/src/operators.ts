@@ -4,10 +4,11 @@
  * renders as Jinja templates. BaseOperator's own arguments (retries, pool, ...) are not listed
  * here: the normalizer turns them into SerializedTask fields.
  *
- * Operators with a published signature (Bash, Empty, Python) are strict like Airflow: an argument
- * they do not take is an error. The Kubernetes/Spark ones accept arguments this list does not
- * know and keep them in `args`: their signatures grow with every provider release, and refusing a
- * DAG that real Airflow accepts would be the worse failure.
+ * Operators with a published signature (Bash, Empty, Python, and the platform's own K8sOperator and
+ * SparK8sOperator, whose signature is ours) are strict like Airflow: an argument they do not take is an
+ * import error naming it. The provider's Kubernetes/Spark ones accept arguments this list does not know
+ * and keep them in `args`: their signatures grow with every provider release, and refusing a DAG that
+ * real Airflow accepts would be the worse failure.
  */
 import type { TaskKind } from '@windsock/dag-model';
 import { DagDeclarationError, DagParserConfigError } from './errors.ts';
@@ -96,24 +97,30 @@ const K8S_OPERATOR: OperatorSpec = {
   name: 'K8sOperator',
   kind: 'pod',
   templateFields: ['cmd', 'env_vars'],
-  argNames: ['name', 'cmd', 'image_tag', 'env_vars', 'resources', 'node_group', 'namespace', 'service_account_name',
+  argNames: ['name', 'cmd', 'image_tag', 'image', 'env_vars', 'resources', 'node_group', 'namespace', 'service_account_name',
     'volumes', 'volume_mounts', 'config_map_mounts', 'from_env_config_map', 'from_env_secret', 'env_from', 'labels',
-    'annotations', 'do_xcom_push'],
+    'annotations', 'do_xcom_push', 'image_pull_policy', 'startup_timeout_seconds', 'on_finish_action', 'is_delete_operator_pod'],
   requiredOneOf: [],
-  acceptsUnknownArgs: true,
+  acceptsUnknownArgs: false,
   taskIdFallback: 'name',
 };
 
-/** The platform's Spark operator (DESIGN.md). */
+/**
+ * The platform's Spark operator (DESIGN.md): code_path and image_tag, plus per task the driver/executor sizing
+ * (`driver`/`executor` {cores, memory, core_limit, memory_overhead, instances}), `main_class`, `arguments`, `deps`
+ * {jars, files, py_files, packages, archives}, `spark_version`, `spark_conf` and `dynamic_allocation` (True, or
+ * {min_executors, max_executors, initial_executors}); see libs/executors/src/spark/spark-spec.ts.
+ */
 const SPARK8S_OPERATOR: OperatorSpec = {
   name: 'SparK8sOperator',
   kind: 'spark',
-  templateFields: ['code_path', 'env_vars'],
-  argNames: ['namespace', 'service_account_name', 'code_path', 'image_tag', 'env_vars', 'volumes', 'volume_mounts',
+  templateFields: ['code_path', 'env_vars', 'arguments'],
+  argNames: ['namespace', 'service_account_name', 'code_path', 'image_tag', 'image', 'env_vars', 'volumes', 'volume_mounts',
     'config_map_mounts', 'from_env_config_map', 'from_env_secret', 'env_from', 'dynamic_allocation', 'arguments',
-    'resources', 'node_group', 'spark_conf', 'driver', 'executor', 'labels', 'annotations'],
-  requiredOneOf: [],
-  acceptsUnknownArgs: true,
+    'resources', 'node_group', 'spark_conf', 'driver', 'executor', 'labels', 'annotations', 'main_class', 'deps',
+    'spark_version', 'startup_timeout_seconds', 'delete_on_termination'],
+  requiredOneOf: [['code_path']],
+  acceptsUnknownArgs: false,
   taskIdFallback: null,
 };
 

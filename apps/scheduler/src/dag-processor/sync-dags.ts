@@ -7,7 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
-import { parseSerializedDag } from '@windsock/dag-model';
+import { isReservedDagId, parseSerializedDag } from '@windsock/dag-model';
 import { sanitizeParseResult, sanitizeText, type FileParseResult } from '@windsock/dag-parser';
 import { deleteDagCode, storeDagCode } from './sql/dag-code.ts';
 import { clearImportErrors, writeImportError } from './sql/import-errors.ts';
@@ -60,6 +60,13 @@ async function storeFile(db: Kysely<Database>, result: FileParseResult, rawSourc
     if (rawSource !== undefined) await storeDagCode(trx, result.fileloc, sanitizeText(rawSource), now);
     if (!result.ok) {
       await writeImportError(trx, { ...result.error, filename: result.fileloc }, now);
+      return [];
+    }
+    // The built-in jobs DAGs (dag-model's jobs.ts) are Windsock's: a file declaring one is an import error.
+    const reserved = result.dags.find((d) => isReservedDagId(d.dag_id));
+    if (reserved) {
+      const message = `dag_id '${reserved.dag_id}' is reserved for Windsock's jobs (windsock jobs submit); rename the DAG`;
+      await writeImportError(trx, { filename: result.fileloc, line: null, stacktrace: message, message }, now);
       return [];
     }
     await clearImportErrors(trx, [result.fileloc]);

@@ -4,6 +4,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { insertManualRun } from '@windsock/metastore';
+import { isReservedDagId } from '@windsock/dag-model';
 import { ApiError } from '../errors.ts';
 import { loadDag, loadSerializedVersion } from '../lookups.ts';
 import { checkConf } from '../params.ts';
@@ -23,6 +24,8 @@ export interface TriggerRequest {
 /** Creates the run, or throws a 409 problem with `conflict` as its detail when the run id is taken. */
 export async function triggerRun(ctx: ApiContext, req: FastifyRequest, dagId: string, t: TriggerRequest, conflict: string) {
   const { db, events } = ctx;
+  // A jobs DAG's run is made by the jobs API only, which checks the spec its conf carries.
+  if (isReservedDagId(dagId)) throw new ApiError('BAD_REQUEST', 'Bad Request', `DAG ${dagId} runs jobs: submit them through /api/windsock/v1/jobs (windsock jobs submit)`);
   await loadDag(db, dagId);
   const ser = await loadSerializedVersion(db, dagId);
   const bad = checkConf(ser.data, t.conf);

@@ -4,7 +4,8 @@
                 env_vars={...}, resources={'cpu': 1, 'memory': '1Gi'}, node_group='cpu_intensive_1', dag=dag)
     SparK8sOperator(task_id='task_name', code_path='/path/main_spark.py', image_tag='repo.dag.build', ...)
 
-K8sOperator's `name` is the task id when task_id is not given."""
+K8sOperator's `name` is the task id when task_id is not given. Both take only their own keyword arguments
+(and BaseOperator's): an unknown one is an import error naming it (libs/dag-parser/src/operators.ts)."""
 from windsock._operator import BaseOperator
 
 
@@ -20,4 +21,4 @@ class K8sOperator(BaseOperator):
 
 class SparK8sOperator(BaseOperator):
     _windsock_path = 'windsock.operators.SparK8sOperator'
-    template_fields = ('code_path', 'env_vars')
+    template_fields = ('code_path', 'env_vars', 'arguments')

@@ -2,8 +2,8 @@
  * The SparkApplication (sparkoperator.k8s.io/v1beta2) of a try: from SparkKubernetesOperator (application_file
  * or template_spec, wrapped as Airflow does: a document without a top-level `spark` key is the `spark` part;
  * an optional `kubernetes` part is copied into driver and executor) or from the platform's SparK8sOperator
- * (code_path, image_tag, env_vars, volumes, mounts, config maps, secrets, dynamic allocation, resources,
- * service account, node group). Windsock then sets the name (fixed per try, DNS-1035, short enough for
+ * (code_path, image_tag, env_vars, volumes, mounts, config maps, secrets, dynamic allocation with its bounds,
+ * driver/executor sizing, main_class, arguments, deps, spark_version, spark_conf, service account, node group). Windsock then sets the name (fixed per try, DNS-1035, short enough for
  * `<name>-driver`), the namespace and Airflow's labels on the app and on the driver and executor pods.
  */
 import type { TaskLaunch } from '../types.ts';
@@ -59,6 +59,66 @@ function appType(codePath: string): string {
   return 'Scala';
 }
 
+const SIZING_KEYS = ['cores', 'memory', 'core_limit', 'coreLimit', 'memory_overhead', 'memoryOverhead', 'instances'];
+
+/** `driver` / `executor` sizing {cores, memory, core_limit, memory_overhead, (executor) instances}. */
+function sizing(launch: TaskLaunch, role: 'driver' | 'executor', given: Obj): Obj {
+  for (const k of Object.keys(given)) {
+    if (!SIZING_KEYS.includes(k) || (k === 'instances' && role === 'driver')) throw argError(launch, role, `has unknown key ${k} (cores, memory, core_limit, memory_overhead${role === 'executor' ? ', instances' : ''})`);
+  }
+  const cores = Number(given.cores ?? 1);
+  if (!Number.isInteger(cores) || cores < 1) throw argError(launch, role, `cores must be a whole number of cores ≥ 1, got ${JSON.stringify(given.cores)}`);
+  const instances = Number(given.instances ?? 1);
+  if (role === 'executor' && (!Number.isInteger(instances) || instances < 1)) throw argError(launch, role, `instances must be a whole number ≥ 1, got ${JSON.stringify(given.instances)}`);
+  const coreLimit = given.core_limit ?? given.coreLimit;
+  const overhead = given.memory_overhead ?? given.memoryOverhead;
+  return {
+    cores, memory: String(given.memory ?? '1g'),
+    ...(coreLimit !== undefined ? { coreLimit: String(coreLimit) } : {}),
+    ...(overhead !== undefined ? { memoryOverhead: String(overhead) } : {}),
+    ...(role === 'executor' ? { instances } : {}),
+  };
+}
+
+/** `dynamic_allocation`: True (1 to 10 executors, starting with 1) or {min_executors, max_executors, initial_executors}. */
+function dynamicAllocation(launch: TaskLaunch): Obj | undefined {
+  const v = launch.rendered.dynamic_allocation;
+  if (v === undefined || v === null || v === false) return undefined;
+  if (v === true) return { enabled: true, initialExecutors: 1, minExecutors: 1, maxExecutors: 10 };
+  if (!isObj(v)) throw argError(launch, 'dynamic_allocation', 'must be True or {min_executors, max_executors, initial_executors}');
+  const names: Record<string, string> = { min_executors: 'minExecutors', max_executors: 'maxExecutors', initial_executors: 'initialExecutors', minExecutors: 'minExecutors', maxExecutors: 'maxExecutors', initialExecutors: 'initialExecutors', enabled: 'enabled' };
+  const out: Record<string, number | boolean> = {};
+  for (const [k, x] of Object.entries(v)) {
+    const to = names[k];
+    if (!to) throw argError(launch, 'dynamic_allocation', `has unknown key ${k} (min_executors, max_executors, initial_executors)`);
+    if (to === 'enabled') { if (x === false) return undefined; continue; }
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0) throw argError(launch, 'dynamic_allocation', `${k} must be a whole number ≥ 0, got ${JSON.stringify(x)}`);
+    out[to] = x;
+  }
+  const min = (out.minExecutors as number | undefined) ?? 1;
+  const max = (out.maxExecutors as number | undefined) ?? Math.max(10, min);
+  const initial = (out.initialExecutors as number | undefined) ?? min;
+  if (min > max) throw argError(launch, 'dynamic_allocation', `min_executors (${min}) is above max_executors (${max})`);
+  if (initial < min || initial > max) throw argError(launch, 'dynamic_allocation', `initial_executors (${initial}) must lie between min_executors (${min}) and max_executors (${max})`);
+  return { enabled: true, initialExecutors: initial, minExecutors: min, maxExecutors: max };
+}
+
+/** `deps` {jars, files, py_files, packages, archives} as the CRD's spec.deps. */
+function deps(launch: TaskLaunch): Obj | undefined {
+  const d = obj(launch, 'deps');
+  if (!d) return undefined;
+  const names: Record<string, string> = { jars: 'jars', files: 'files', py_files: 'pyFiles', pyFiles: 'pyFiles', packages: 'packages', archives: 'archives' };
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(d)) {
+    const to = names[k];
+    if (!to) throw argError(launch, 'deps', `has unknown key ${k} (jars, files, py_files, packages, archives)`);
+    const list = typeof v === 'string' ? [v] : v;
+    if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) throw argError(launch, 'deps', `${k} must be a list of strings`);
+    out[to] = list;
+  }
+  return out;
+}
+
 /** SparK8sOperator: a SparkApplication built from the platform's arguments. */
 function fromPlatform(launch: TaskLaunch, o: KubernetesOptions): Obj {
   const code = str(launch, 'code_path');
@@ -75,9 +135,7 @@ function fromPlatform(launch: TaskLaunch, o: KubernetesOptions): Obj {
   const podPart = (role: 'driver' | 'executor'): Obj => {
     const given = { ...(isObj(resources[role]) ? resources[role] : {}), ...(obj(launch, role) ?? {}) } as Obj;
     return {
-      cores: Number(given.cores ?? 1), memory: String(given.memory ?? '1g'),
-      ...(given.coreLimit ? { coreLimit: String(given.coreLimit) } : {}),
-      ...(role === 'executor' ? { instances: Number(given.instances ?? 1) } : {}),
+      ...sizing(launch, role, given),
       ...(sa ? { serviceAccount: sa } : {}),
       ...(env.length ? { env } : {}),
       ...(mounts.envFrom.length ? { envFrom: mounts.envFrom } : {}),
@@ -86,16 +144,22 @@ function fromPlatform(launch: TaskLaunch, o: KubernetesOptions): Obj {
       ...(placement ? { nodeSelector: placement.nodeSelector, tolerations: placement.tolerations } : {}),
     };
   };
-  const dyn = launch.rendered.dynamic_allocation;
+  const dyn = dynamicAllocation(launch);
+  const dependencies = deps(launch);
+  const mainClass = str(launch, 'main_class');
+  const type = appType(code);
+  if (mainClass && type !== 'Scala') throw argError(launch, 'main_class', `is for a JVM application (a .jar), not ${code}`);
   const spec: Obj = {
-    type: appType(code), mode: 'cluster', image, imagePullPolicy: 'IfNotPresent',
+    type, mode: 'cluster', image, imagePullPolicy: 'IfNotPresent',
     mainApplicationFile: /^[a-z0-9]+:\/\//.test(code) ? code : `local://${code}`,
-    sparkVersion: o.sparkVersion, restartPolicy: { type: 'Never' },
-    ...(appType(code) === 'Python' ? { pythonVersion: '3' } : {}),
+    sparkVersion: str(launch, 'spark_version') ?? o.sparkVersion, restartPolicy: { type: 'Never' },
+    ...(type === 'Python' ? { pythonVersion: '3' } : {}),
+    ...(mainClass ? { mainClass } : {}),
     ...(strList(launch, 'arguments') ? { arguments: strList(launch, 'arguments') } : {}),
+    ...(dependencies ? { deps: dependencies } : {}),
     ...(strMap(launch, 'spark_conf') ? { sparkConf: strMap(launch, 'spark_conf') } : {}),
     ...(objList(launch, 'volumes').length ? { volumes: objList(launch, 'volumes') } : {}),
-    ...(dyn === true ? { dynamicAllocation: { enabled: true, initialExecutors: 1, minExecutors: 1, maxExecutors: 10 } } : isObj(dyn) ? { dynamicAllocation: dyn } : {}),
+    ...(dyn ? { dynamicAllocation: dyn } : {}),
     driver: podPart('driver'), executor: podPart('executor'),
   };
   return { apiVersion: SPARK_API_VERSION, kind: 'SparkApplication', metadata: {}, spec };
