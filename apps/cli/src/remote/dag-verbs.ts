@@ -39,7 +39,8 @@ export async function setPaused(dagIdOrRegex: string, paused: boolean, opts: Pau
 
 export interface RunsListOpts extends RemoteOpts { state?: string[]; limit: string; startDate?: string; endDate?: string; runType?: string[]; dagId?: string }
 
-const LIST_COLUMNS = ['dag_id', 'dag_run_id', 'state', 'run_type', 'logical_date', 'start_date', 'end_date'];
+// run_after, not logical_date: a manual run may have none, and runs are listed newest first by run_after.
+const LIST_COLUMNS = ['dag_id', 'dag_run_id', 'state', 'run_type', 'run_after', 'start_date', 'end_date'];
 const RUN_STATES = ['queued', 'running', 'success', 'failed'];
 
 export function isoDate(v: string, flag: string): string {
