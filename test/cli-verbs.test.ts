@@ -196,6 +196,12 @@ describe('windsock from a terminal, against a running standalone', { timeout: 18
     expect(limited.stdout).toMatch(/conf_2/);
     expect(limited.stdout).not.toMatch(/conf_1/);
     expect(limited.stderr).toContain('(1 of 2 runs; see more with --limit)');
+    // tasks state takes a run's logical date instead of its id, as Airflow's.
+    const dated = await cli(['dags', 'trigger', 'verbs_conf', '-r', 'conf_3', '--conf', '{"who": "dated"}', '-l', '2024-06-01T00:00:00Z', '--wait']);
+    expect(dated.code, dated.stderr).toBe(0);
+    expect((await cli(['tasks', 'state', 'verbs_conf', 'greet', '2024-06-01T00:00:00+00:00'])).stdout).toBe('success\n');
+    const noRun = await cli(['tasks', 'state', 'verbs_conf', 'greet', '2024-06-02']);
+    expect([noRun.code, noRun.stderr.trim()]).toEqual([3, 'windsock: DAG verbs_conf has no run with id or logical date 2024-06-02']);
     const shot = await tty('08-runs-list', ['runs', 'list'], { columns: 100 });
     expect(shot.output).toMatch(ANSI);
     for (const line of shot.output.split(/\r?\n/)) expect(strip(line).length).toBeLessThanOrEqual(100);

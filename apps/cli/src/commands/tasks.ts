@@ -57,8 +57,8 @@ export function registerTasks(program: Command, setExit: (code: number) => void)
       await clear(dagId, opts);
     });
 
-  remoteOptions(tasks.command('state <dag_id> <task_id> <run_id>'))
-    .description('Print a task instance\'s state on a running Windsock')
+  remoteOptions(tasks.command('state <dag_id> <task_id> <run_id_or_logical_date>'))
+    .description('Print a task instance\'s state on a running Windsock (of the run with that id, or that logical date)')
     .option('-m, --map-index <n>', 'map index of a mapped task', '-1')
     .action(async (dagId: string, taskId: string, runId: string, opts: TiOpts) => {
       const { state } = await import('../remote/task-verbs.ts');

@@ -105,5 +105,7 @@ export async function exportFile(file: string, opts: RemoteOpts & { fileFormat?:
   const withPassword = conns.filter((c) => c.password).map((c) => c.connection_id);
   await writeOut(file, connectionsExport(conns.map((c) => ({ ...c, password: null })), fileFormat, ser as 'json' | 'uri' | undefined));
   if (withPassword.length) process.stderr.write(`warning: passwords are not exported (the server never returns them): ${withPassword.join(', ')}\n`);
+  const maskedExtra = conns.filter((c) => c.extra?.includes('"***"')).map((c) => c.connection_id);
+  if (maskedExtra.length) process.stderr.write(`warning: extra values under sensitive keys read "***" (the server never returns them): ${maskedExtra.join(', ')}\n`);
   if (file !== '-') process.stdout.write(`Connections successfully exported to ${file}\n`);
 }

@@ -8,7 +8,7 @@
  * CLI does.
  */
 import type { RemoteOpts } from '../commands/remote-options.ts';
-import { seg } from './client.ts';
+import { seg, type ApiClient } from './client.ts';
 import { CliError, EXIT, usageError } from './errors.ts';
 import { isoDate, userRegex } from './dag-verbs.ts';
 import { printDocument, printTable } from './render.ts';
@@ -94,11 +94,29 @@ function tiPath(dagId: string, runId: string, taskId: string, mapIndexText: stri
   return `/api/v2/dags/${seg(dagId)}/dagRuns/${seg(runId)}/taskInstances/${seg(taskId)}${mapIndex >= 0 ? `/${mapIndex}` : ''}`;
 }
 
-/** `tasks state`: the state alone (as Airflow prints it, `None` before it has one); the object with json/yaml. */
-export async function state(dagId: string, taskId: string, runId: string, opts: TiOpts): Promise<void> {
-  const path = tiPath(dagId, runId, taskId, opts.mapIndex);
+/**
+ * The run id `arg` names: a run id, or (as Airflow's LOGICAL_DATE_OR_RUN_ID) the logical date of one run when no
+ * run has that id.
+ */
+async function runIdOf(api: ApiClient, dagId: string, arg: string): Promise<string> {
+  const run = await api.request<{ dag_run_id: string }>('GET', `/api/v2/dags/${seg(dagId)}/dagRuns/${seg(arg)}`, { allow404: true });
+  if (run) return run.dag_run_id;
+  const date = /^\d{4}-\d{2}-\d{2}/.test(arg) ? new Date(arg) : null;
+  if (!date || Number.isNaN(date.getTime())) throw new CliError(`DAG ${dagId} has no run with id ${arg}`, EXIT.NOT_FOUND);
+  const iso = date.toISOString();
+  const doc = await api.request<{ dag_runs: { dag_run_id: string }[] }>('GET', `/api/v2/dags/${seg(dagId)}/dagRuns`, { query: { logical_date_gte: iso, logical_date_lte: iso, limit: 2 } });
+  if (doc.dag_runs.length !== 1) throw new CliError(`DAG ${dagId} has no run with id or logical date ${arg}`, EXIT.NOT_FOUND);
+  return doc.dag_runs[0]!.dag_run_id;
+}
+
+/**
+ * `tasks state`: the state alone (as Airflow prints it, `None` before it has one); the object with json/yaml.
+ * `runArg` is a run id or a run's logical date, as Airflow's.
+ */
+export async function state(dagId: string, taskId: string, runArg: string, opts: TiOpts): Promise<void> {
+  tiPath(dagId, runArg, taskId, opts.mapIndex); // the flags checked before asking the server
   const { api, format } = session(opts);
-  const ti = await api.request<Ti>('GET', path);
+  const ti = await api.request<Ti>('GET', tiPath(dagId, await runIdOf(api, dagId, runArg), taskId, opts.mapIndex));
   if (format === 'json' || format === 'yaml') printDocument(format, ti);
   else process.stdout.write(`${ti.state ?? 'None'}\n`);
 }
