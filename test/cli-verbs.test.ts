@@ -286,6 +286,10 @@ describe('windsock from a terminal, against a running standalone', { timeout: 18
     const dup = await cli(['connections', 'add', 'api', '--conn-type', 'http']);
     expect(dup.code).toBe(1);
     expect(dup.stderr).toContain('already exists');
+    // set replaces it whole; on a new id it adds.
+    expect((await cli(['connections', 'set', 'api', '--conn-type', 'http', '--conn-host', 'old.example.com'])).stdout).toBe('Successfully replaced `conn_id`=api : http://old.example.com\n');
+    expect(JSON.parse((await cli(['connections', 'get', 'api', '-o', 'json'])).stdout)).toMatchObject({ host: 'old.example.com', port: null, extra: null });
+    expect((await cli(['connections', 'set', 'api', '--conn-type', 'http', '--conn-host', 'api.example.com', '--conn-port', '443', '--conn-extra', '{"timeout": "5"}'])).code).toBe(0);
     const g = await cli(['connections', 'get', 'warehouse', '-o', 'json']);
     expect(JSON.parse(g.stdout)).toMatchObject({ connection_id: 'warehouse', conn_type: 'postgres', host: 'db.internal', port: 5432, schema: 'analytics', login: 'ana', password: '***', extra: '{"sslmode":"require"}', description: 'the warehouse' });
     const table = await cli(['connections', 'get', 'warehouse']);

@@ -6,16 +6,18 @@ import { remoteOptions, type RemoteOpts } from './remote-options.ts';
 const actions = () => import('../remote/connections.ts');
 
 export function registerConnections(program: Command, _setExit: (code: number) => void): void {
-  const c = program.command('connections').description('Connections on a running Windsock: add, get, list, delete, import, export');
+  const c = program.command('connections').description('Connections on a running Windsock: add, set, get, list, delete, import, export');
 
-  remoteOptions(c.command('add <conn_id>')).description('Add a connection: --conn-uri, --conn-json, or --conn-type with its fields')
-    .option('--conn-uri <uri>', 'the connection as a URI: TYPE://LOGIN:PASSWORD@HOST:PORT/SCHEMA?EXTRA')
-    .option('--conn-json <json>', 'the connection as JSON: {"conn_type": …, "host": …, "extra": {…}}')
-    .option('--conn-type <type>', 'connection type (e.g. postgres, http)')
-    .option('--conn-host <host>', 'host').option('--conn-login <login>', 'login').option('--conn-password <password>', 'password')
-    .option('--conn-schema <schema>', 'schema').option('--conn-port <port>', 'port')
-    .option('--conn-extra <json>', 'extra, a JSON object').option('--conn-description <text>', 'description')
-    .action(async (id: string, opts: AddFlags & RemoteOpts) => { await (await actions()).add(id, opts); });
+  for (const [verb, replace, what] of [['add', false, 'Add a connection (refused when it exists)'], ['set', true, 'Add a connection, or replace it whole when it exists']] as const) {
+    remoteOptions(c.command(`${verb} <conn_id>`)).description(`${what}: --conn-uri, --conn-json, or --conn-type with its fields`)
+      .option('--conn-uri <uri>', 'the connection as a URI: TYPE://LOGIN:PASSWORD@HOST:PORT/SCHEMA?EXTRA')
+      .option('--conn-json <json>', 'the connection as JSON: {"conn_type": …, "host": …, "extra": {…}}')
+      .option('--conn-type <type>', 'connection type (e.g. postgres, http)')
+      .option('--conn-host <host>', 'host').option('--conn-login <login>', 'login').option('--conn-password <password>', 'password')
+      .option('--conn-schema <schema>', 'schema').option('--conn-port <port>', 'port')
+      .option('--conn-extra <json>', 'extra, a JSON object').option('--conn-description <text>', 'description')
+      .action(async (id: string, opts: AddFlags & RemoteOpts) => { await (await actions()).add(id, opts, replace); });
+  }
 
   remoteOptions(c.command('get <conn_id>')).description('Show a connection (its password reads ***)')
     .action(async (id: string, opts: RemoteOpts) => { await (await actions()).get(id, opts); });

@@ -49,12 +49,17 @@ export function addBody(id: string, f: AddFlags): ConnectionRecord {
 /** Only the fields that have a value: the server's defaults (null) for the rest. */
 const body = (r: ConnectionRecord) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined && v !== null));
 
-export async function add(id: string, flags: AddFlags & RemoteOpts): Promise<void> {
+/** Every field, those not given emptied: a connection replaced whole (as Airflow replaces the row). */
+const whole = (r: ConnectionRecord) => ({ ...r, host: r.host ?? null, login: r.login ?? null, password: r.password ?? null, schema: r.schema ?? null, port: r.port ?? null, extra: r.extra ?? null, description: r.description ?? null });
+
+/** `add` (refused when the id exists, as Airflow's), or with `replace` (`connections set`) the connection replaced. */
+export async function add(id: string, flags: AddFlags & RemoteOpts, replace = false): Promise<void> {
   const rec = addBody(id, flags);
   const { api, format } = session(flags);
-  const c = await api.request<Record<string, unknown>>('POST', PATH, { body: body(rec) });
+  const replaced = replace ? await api.request<Record<string, unknown>>('PATCH', `${PATH}/${seg(id)}`, { allow404: true, body: whole(rec) }) : null;
+  const c = replaced ?? await api.request<Record<string, unknown>>('POST', PATH, { body: body(rec) });
   if (format === 'json' || format === 'yaml') printDocument(format, c);
-  else process.stdout.write(`Successfully added \`conn_id\`=${id} : ${String(c.conn_type)}://${c.host ?? ''}${c.port ? `:${String(c.port)}` : ''}\n`);
+  else process.stdout.write(`Successfully ${replaced ? 'replaced' : 'added'} \`conn_id\`=${id} : ${String(c.conn_type)}://${c.host ?? ''}${c.port ? `:${String(c.port)}` : ''}\n`);
 }
 
 export async function get(id: string, opts: RemoteOpts): Promise<void> {
@@ -85,9 +90,7 @@ export async function importFile(file: string, opts: RemoteOpts & { overwrite?: 
   for (const r of records) {
     const exists = await api.request('GET', `${PATH}/${seg(r.connection_id)}`, { allow404: true });
     if (exists && !opts.overwrite) { skipped.push(r.connection_id); continue; }
-    // Overwritten whole: every field, those the file leaves out emptied (as Airflow replaces the row).
-    const full = { ...r, host: r.host ?? null, login: r.login ?? null, password: r.password ?? null, schema: r.schema ?? null, port: r.port ?? null, extra: r.extra ?? null, description: r.description ?? null };
-    if (exists) await api.request('PATCH', `${PATH}/${seg(r.connection_id)}`, { body: full });
+    if (exists) await api.request('PATCH', `${PATH}/${seg(r.connection_id)}`, { body: whole(r) });
     else await api.request('POST', PATH, { body: body(r) });
     process.stdout.write(`Imported connection ${r.connection_id}\n`);
     done += 1;
