@@ -146,9 +146,10 @@ describe('windsock from a terminal, against a running standalone', { timeout: 18
     expect((JSON.parse(dry.stdout) as { task_instances: { task_id: string; state: string }[] }).task_instances.map((t) => [t.task_id, t.state])).toEqual([['check', 'failed'], ['report', 'upstream_failed']]);
     expect((await cli(['tasks', 'state', 'verbs_flaky', 'check', failedRun])).stdout).toBe('failed\n');
 
-    // Answering no on the terminal clears nothing (exit 1).
-    const no = await tty('05-clear-no', ['tasks', 'clear', 'verbs_flaky', '-t', '^check$', '--downstream', '--only-failed'], { typed: { after: '[y/N]', text: 'n\r' } });
+    // Answering no on the terminal clears nothing (exit 1). With -o json the preview is shown too (on stderr).
+    const no = await tty('05-clear-no', ['tasks', 'clear', 'verbs_flaky', '-t', '^check$', '--downstream', '--only-failed', '-o', 'json'], { typed: { after: '[y/N]', text: 'n\r' } });
     expect(no.code).toBe(1);
+    expect(no.screen).toMatch(new RegExp(`${reEscape(failedRun)} +\\| report +\\| -1 +\\| upstream_failed`));
     expect(no.output).toContain('cancelled: nothing was cleared');
     expect((await cli(['tasks', 'state', 'verbs_flaky', 'check', failedRun])).stdout).toBe('failed\n');
 

@@ -72,7 +72,10 @@ export async function clear(dagId: string, opts: ClearOpts): Promise<void> {
     return;
   }
   if (!opts.yes) {
-    if (!machine) printTable(TI_COLUMNS, preview.task_instances, format);
+    // What will be cleared is shown before the question; with json/yaml on stderr, so stdout stays the document.
+    const stderr = { isTTY: process.stderr.isTTY === true, columns: process.stderr.columns, env: process.env, write: (t: string) => { process.stderr.write(t); } };
+    if (machine) printTable(TI_COLUMNS, preview.task_instances, 'table', stderr);
+    else printTable(TI_COLUMNS, preview.task_instances, format);
     if (!await confirm(`Clear ${plural(preview.task_instances.length, 'task instance')} of ${dagId}?`)) {
       // Exit 1: a script that somehow answered no must not take the clear for done.
       throw new CliError('cancelled: nothing was cleared', EXIT.ERROR);
