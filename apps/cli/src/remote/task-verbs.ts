@@ -49,6 +49,8 @@ export function clearBody(o: Omit<ClearOpts, 'output'>, taskIds: string[] | null
 
 export async function clear(dagId: string, opts: ClearOpts): Promise<void> {
   clearBody(opts, null, true); // flags checked before anything is asked of the server
+  // Asking needs a terminal: a script without --yes is told so before anything is looked up or changed.
+  if (!opts.yes && !opts.dryRun && !process.stdin.isTTY) throw usageError('no terminal to confirm the clear: pass --yes to clear without asking, or --dry-run to list what would be cleared');
   const { api, format } = session(opts);
   const base = `/api/v2/dags/${seg(dagId)}`;
   let taskIds: string[] | null = null;
@@ -57,8 +59,6 @@ export async function clear(dagId: string, opts: ClearOpts): Promise<void> {
     taskIds = matchTasks(tasks.tasks.map((t) => t.task_id), opts.taskRegex);
     if (taskIds.length === 0) throw new CliError(`no task of ${dagId} matches --task-regex "${opts.taskRegex}" (it has: ${tasks.tasks.map((t) => t.task_id).join(', ')})`, EXIT.NOT_FOUND);
   }
-  // Asking needs a terminal: a script without --yes is told so before anything is looked up or changed.
-  if (!opts.yes && !opts.dryRun && !process.stdin.isTTY) throw usageError('no terminal to confirm the clear: pass --yes to clear without asking, or --dry-run to list what would be cleared');
   const machine = format === 'json' || format === 'yaml';
   const preview = await api.request<TiList>('POST', `${base}/clearTaskInstances`, { body: clearBody(opts, taskIds, true) });
   if (preview.task_instances.length === 0) {
