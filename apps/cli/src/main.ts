@@ -7,14 +7,18 @@
 import { Command, CommanderError } from 'commander';
 import { registerDags } from './commands/dags.ts';
 import { registerDb } from './commands/db.ts';
+import { registerConnections } from './commands/connections.ts';
 import { registerJobs } from './commands/jobs.ts';
 import { registerLogin } from './commands/login.ts';
+import { registerPools } from './commands/pools.ts';
+import { registerRuns } from './commands/runs.ts';
 import { registerSandboxScheduler } from './commands/sandbox-scheduler.ts';
 import { registerSandboxes } from './commands/sandboxes.ts';
 import { registerScheduler } from './commands/scheduler.ts';
 import { registerStandalone } from './commands/standalone.ts';
 import { registerTasks } from './commands/tasks.ts';
 import { registerUsers } from './commands/users.ts';
+import { registerVariables } from './commands/variables.ts';
 import { registerWebserver } from './commands/webserver.ts';
 import { registerWorker } from './commands/worker.ts';
 import cliPackage from '../package.json' with { type: 'json' };
@@ -22,7 +26,8 @@ import cliPackage from '../package.json' with { type: 'json' };
 type Register = (program: Command, setExit: (code: number) => void) => void;
 
 const COMMANDS: Register[] = [registerStandalone, registerDb, registerDags, registerTasks, registerUsers, registerWebserver, registerScheduler, registerWorker,
-  registerLogin, registerSandboxes, registerSandboxScheduler, registerJobs];
+  registerLogin, registerSandboxes, registerSandboxScheduler,
+  registerRuns, registerVariables, registerConnections, registerPools, registerJobs];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('windsock')

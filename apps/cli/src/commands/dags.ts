@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { loadCliEnv } from './env.ts';
 import { parseOutput, printRows, type OutputFormat } from '../output.ts';
 import { remoteOptions, type RemoteOpts } from './remote-options.ts';
+import { runsListOptions } from './runs.ts';
+import type { PauseOpts, RunsListOpts } from '../remote/dag-verbs.ts';
 
 export function registerDags(program: Command, setExit: (code: number) => void): void {
   const dags = program.command('dags').description('Manage DAGs');
@@ -49,6 +51,26 @@ export function registerDags(program: Command, setExit: (code: number) => void):
     .action(async (dagId: string, opts: RemoteOpts & { conf?: string; logicalDate?: string; runId?: string; wait?: boolean; timeout?: string }) => {
       const { trigger } = await import('../remote/runs.ts');
       await trigger(dagId, opts);
+    });
+
+  // Airflow's `dags pause` writes to its database; these ask a running Windsock's API (as `airflowctl` does).
+  for (const [verb, paused] of [['pause', true], ['unpause', false]] as const) {
+    remoteOptions(dags.command(`${verb} <dag_id>`))
+      .description(`${paused ? 'Pause' : 'Unpause'} a DAG on a running Windsock (PATCH /api/v2/dags/{dag_id})`)
+      .option('--treat-dag-id-as-regex', `${verb} every DAG whose id the regular expression matches`)
+      .option('-y, --yes', 'with --treat-dag-id-as-regex: do not ask for confirmation')
+      .action(async (dagId: string, opts: PauseOpts) => {
+        const { setPaused } = await import('../remote/dag-verbs.ts');
+        await setPaused(dagId, paused, opts);
+      });
+  }
+
+  runsListOptions(dags.command('list-runs [dag_id]').alias('runs'))
+    .description('List the runs of a DAG on a running Windsock, newest first (the same as windsock runs list)')
+    .option('-d, --dag-id <dag_id>', 'the DAG (Airflow 2\'s spelling; or give it as the argument)')
+    .action(async (dagId: string | undefined, opts: RunsListOpts) => {
+      const { listRuns } = await import('../remote/dag-verbs.ts');
+      await listRuns(dagId, opts);
     });
 
   dags.command('test <dag_id> [logical_date]')

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadCliEnv } from './env.ts';
 import { parseOutput, printRows } from '../output.ts';
 import type { LogsOpts } from '../remote/runs.ts';
+import type { ClearOpts, MarkOpts, TiOpts } from '../remote/task-verbs.ts';
 import { remoteOptions } from './remote-options.ts';
 
 export function registerTasks(program: Command, setExit: (code: number) => void): void {
@@ -37,6 +38,45 @@ export function registerTasks(program: Command, setExit: (code: number) => void)
     .action(async (dagId: string, runId: string, taskId: string, opts: LogsOpts) => {
       const { logs } = await import('../remote/runs.ts');
       await logs(dagId, runId, taskId, opts);
+    });
+
+  remoteOptions(tasks.command('clear <dag_id>'))
+    .description('Clear task instances on a running Windsock so that they run again: lists them, then asks (unless --yes)')
+    .option('-t, --task-regex <regex>', 'only the tasks whose id this regular expression matches')
+    .option('-s, --start-date <date>', 'only runs with a logical date at or after this')
+    .option('-e, --end-date <date>', 'only runs with a logical date at or before this')
+    .option('--run-id <run_id>', 'only this run')
+    .option('-f, --only-failed', 'only failed task instances (and upstream_failed)')
+    .option('-r, --only-running', 'only running task instances')
+    .option('-d, --downstream', 'also the tasks downstream of those matched')
+    .option('-u, --upstream', 'also the tasks upstream of those matched')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--dry-run', 'only list what would be cleared')
+    .action(async (dagId: string, opts: ClearOpts) => {
+      const { clear } = await import('../remote/task-verbs.ts');
+      await clear(dagId, opts);
+    });
+
+  remoteOptions(tasks.command('state <dag_id> <task_id> <run_id_or_logical_date>'))
+    .description('Print a task instance\'s state on a running Windsock (of the run with that id, or that logical date)')
+    .option('-m, --map-index <n>', 'map index of a mapped task', '-1')
+    .action(async (dagId: string, taskId: string, runId: string, opts: TiOpts) => {
+      const { state } = await import('../remote/task-verbs.ts');
+      await state(dagId, taskId, runId, opts);
+    });
+
+  remoteOptions(tasks.command('mark <dag_id> <run_id> <task_id>'))
+    .description('Set a task instance\'s state on a running Windsock (a running one is stopped)')
+    .requiredOption('--state <state>', 'success, failed or skipped')
+    .option('-m, --map-index <n>', 'map index of a mapped task', '-1')
+    .option('-d, --downstream', 'also the tasks downstream of it')
+    .option('-u, --upstream', 'also the tasks upstream of it')
+    .option('--past', 'also this task in earlier runs')
+    .option('--future', 'also this task in later runs')
+    .option('--dry-run', 'only list what would be marked')
+    .action(async (dagId: string, runId: string, taskId: string, opts: MarkOpts) => {
+      const { mark } = await import('../remote/task-verbs.ts');
+      await mark(dagId, runId, taskId, opts);
     });
 
   tasks.command('test <dag_id> <task_id> [logical_date]')

@@ -10,11 +10,11 @@ import { pollMs, Progress, sleep } from './progress.ts';
 import { parseFormat, printObject, type RemoteFormat } from './render.ts';
 import { resolveTarget } from './settings.ts';
 
-interface DagRun { dag_id: string; dag_run_id: string; state: string; logical_date: string | null; [k: string]: unknown }
+export interface DagRun { dag_id: string; dag_run_id: string; state: string; logical_date: string | null; [k: string]: unknown }
 interface TaskInstance { state: string | null; try_number: number; [k: string]: unknown }
 interface LogPage { content: { event: string; timestamp?: string }[] | string[]; continuation_token?: string | null }
 
-const RUN_COLUMNS = ['dag_id', 'dag_run_id', 'state', 'logical_date', 'run_after', 'conf'];
+export const RUN_COLUMNS = ['dag_id', 'dag_run_id', 'state', 'logical_date', 'run_after', 'conf'];
 /** Airflow's finished states of a run and of a task instance; `up_for_retry` ends a try, not the task. */
 const RUN_DONE = new Set(['success', 'failed']);
 const TI_DONE = new Set(['success', 'failed', 'skipped', 'upstream_failed', 'removed']);
@@ -39,25 +39,42 @@ export async function trigger(dagId: string, opts: RemoteOpts & { conf?: string;
     body.logical_date = d.toISOString();
   }
   if (opts.runId) body.dag_run_id = opts.runId;
+  checkTimeout(opts.timeout);
   const { api, format } = client(opts);
-  const runPath = (id: string) => `/api/v2/dags/${seg(dagId)}/dagRuns/${seg(id)}`;
   let run = await api.request<DagRun>('POST', `/api/v2/dags/${seg(dagId)}/dagRuns`, { body });
-  if (opts.wait) {
-    const progress = new Progress(`run ${run.dag_run_id} of ${dagId}`);
-    const deadline = opts.timeout ? Date.now() + Number(opts.timeout) * 1000 : Infinity;
-    try {
-      while (!RUN_DONE.has(run.state)) {
-        progress.update(run.state);
-        if (Date.now() >= deadline) throw new CliError(`run ${run.dag_run_id} of ${dagId} is still ${run.state} after ${opts.timeout} s`);
-        await sleep(pollMs());
-        run = await api.request<DagRun>('GET', runPath(run.dag_run_id));
-      }
-    } finally {
-      progress.stop(RUN_DONE.has(run.state) ? `run ${run.dag_run_id} of ${dagId}: ${run.state}` : undefined);
-    }
-  }
+  if (opts.wait) run = await waitForRun(api, run, opts.timeout);
   printObject(format, run, RUN_COLUMNS);
   if (opts.wait && run.state !== 'success') throw new CliError(`run ${run.dag_run_id} of ${dagId} ${run.state}: see windsock tasks logs ${dagId} ${run.dag_run_id} TASK_ID`);
+}
+
+/** `--timeout` in seconds (Infinity when not given); anything but a positive number is a usage error. */
+export function checkTimeout(timeout: string | undefined): number {
+  const seconds = timeout === undefined ? Infinity : Number(timeout);
+  if (!(seconds > 0)) throw usageError(`--timeout must be a number of seconds (got "${timeout}")`);
+  return seconds;
+}
+
+/**
+ * Polls the run until it has ended, with progress on stderr (a spinner on a terminal), and returns it as it ended.
+ * `timeout`: seconds, as the user gave them (none: no limit).
+ */
+export async function waitForRun(api: ApiClient, start: DagRun, timeout?: string): Promise<DagRun> {
+  let run = start;
+  const { dag_id: dagId, dag_run_id: runId } = run;
+  const seconds = checkTimeout(timeout);
+  const progress = new Progress(`run ${runId} of ${dagId}`);
+  const deadline = Date.now() + seconds * 1000;
+  try {
+    while (!RUN_DONE.has(run.state)) {
+      progress.update(run.state);
+      if (Date.now() >= deadline) throw new CliError(`run ${runId} of ${dagId} is still ${run.state} after ${timeout} s`);
+      await sleep(pollMs());
+      run = await api.request<DagRun>('GET', `/api/v2/dags/${seg(dagId)}/dagRuns/${seg(runId)}`);
+    }
+  } finally {
+    progress.stop(RUN_DONE.has(run.state) ? `run ${runId} of ${dagId}: ${run.state}` : undefined);
+  }
+  return run;
 }
 
 export interface LogsOpts extends RemoteOpts { try?: string; mapIndex: string; follow?: boolean }
