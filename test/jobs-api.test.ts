@@ -210,5 +210,10 @@ describe('jobs API', { timeout: 120_000 }, () => {
     expect(hijack?.stack_trace).toContain("dag_id 'windsock_jobs' is reserved");
     const ser = await store.db.selectFrom('serialized_dag').select(['fileloc']).where('dag_id', '=', 'windsock_jobs').executeTakeFirstOrThrow();
     expect(ser.fileloc).toBe('<windsock>/jobs');
+    // Nor deleted: the DAG holds every user's jobs.
+    const del = await api.call('DELETE', '/api/v2/dags/windsock_jobs', { token: api.tokens.Admin });
+    expect(del.status).toBe(400);
+    expect(del.text).toContain('cannot be deleted');
+    expect((await api.call('GET', '/api/v2/dags/windsock_jobs', { token: alice })).status).toBe(200);
   });
 });

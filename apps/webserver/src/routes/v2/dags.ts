@@ -1,6 +1,7 @@
 /** /api/v2 DAGs: list (Airflow's filters), get, details, pause / unpause, delete; tasks of a DAG. */
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { isReservedDagId } from '@windsock/dag-model';
 import { ApiError, notFound } from '../../errors.ts';
 import { orderBy, page } from '../../http/paging.ts';
 import { DAG_ORDER, listDags } from '../../queries/dags.ts';
@@ -64,6 +65,8 @@ export const dagRoutesV2 = (ctx: ApiContext): FastifyPluginAsync => async (app) 
   app.delete('/dags/:dag_id', { config: { perm: 'delete:dag' }, schema: { params: DagParams } }, async (req, reply) => {
     const { dag_id } = req.params as { dag_id: string };
     await loadDag(db, dag_id);
+    // The built-in jobs DAGs hold every user's jobs: deleting one would delete them all.
+    if (isReservedDagId(dag_id)) throw new ApiError('BAD_REQUEST', 'Bad Request', `DAG ${dag_id} holds every job's run and cannot be deleted; cancel jobs through /api/windsock/v1/jobs`);
     if (!(await deleteDag(db, dag_id))) throw new ApiError('CONFLICT', 'Conflict', `Task instances of dag with id: '${dag_id}' are still running`);
     ctx.events.emit('dags:changed', { dagIds: [dag_id] });
     await audit(db, req, { event: 'delete_dag', dagId: dag_id });
