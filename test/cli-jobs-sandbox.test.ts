@@ -45,6 +45,21 @@ describe('windsock jobs --sandbox', { timeout: 240_000 }, () => {
     expect(JSON.parse(got.stdout)).toMatchObject({ job_id: id, owner: 'alice', ui_url: `${p.web.url}/sandboxes/alice-jobs/dags/windsock_jobs/runs/${id}/tasks/job` });
     const bob = await windsock(['jobs', 'get', id!, '--sandbox', 'alice-jobs'], envs.bob);
     expect([bob.code, bob.stderr.trim()]).toEqual([3, 'windsock: No sandbox named alice-jobs']);
+    // The other remote verbs take --sandbox the same way: a variable and a pool set there live there only.
+    expect((await windsock(['variables', 'set', 'region', 'eu-west-1', '--sandbox', 'alice-jobs'], envs.alice)).code).toBe(0);
+    const v = await windsock(['variables', 'get', 'region', '--sandbox', 'alice-jobs'], envs.alice);
+    expect([v.code, v.stdout.trim()]).toEqual([0, 'eu-west-1']);
+    // On the shared instance Alice (a User) may not read variables at all (exit 4, the role named); not found there either way.
+    const shared2 = await windsock(['variables', 'get', 'region'], envs.alice);
+    expect([shared2.code, shared2.stdout]).toEqual([4, '']);
+    expect(shared2.stderr).toMatch(/Role User may not read variable/);
+    expect((await windsock(['pools', 'set', 'gpu', '2', 'sandbox GPUs', '--sandbox', 'alice-jobs'], envs.alice)).code).toBe(0);
+    const pools = await windsock(['pools', 'list', '--sandbox', 'alice-jobs', '-o', 'json'], envs.alice);
+    expect(pools.code, pools.stderr).toBe(0);
+    expect(pools.stdout).toContain('"gpu"');
+    const runs = await windsock(['runs', 'list', 'windsock_jobs', '--sandbox', 'alice-jobs', '-o', 'json'], envs.alice);
+    expect(runs.code, runs.stderr).toBe(0);
+    expect(runs.stdout).toContain(id!);
     const d = await windsock(['sandboxes', 'delete', 'alice-jobs', '--wait'], envs.alice);
     expect(d.code, d.stderr).toBe(0);
   });
