@@ -24,7 +24,7 @@ const N = 60;
 const LONG = 'ingest_customer_orders_from_every_regional_warehouse_into_the_lake_nightly_final';
 const id = (i: number) => `dag_${String(i).padStart(3, '0')}`;
 const owner = (i: number) => ['alice', 'bob', 'carol'][i % 3]!;
-let db: TestDatabase, store: Metastore, server: UiServer, browser: Browser, folder: string, token: string, w: Watched, page: Page;
+let events: LocalEventBus, db: TestDatabase, store: Metastore, server: UiServer, browser: Browser, folder: string, token: string, w: Watched, page: Page;
 
 function dagYaml(dagId: string, i: number): string {
   return `${dagId}:\n  schedule: null\n  start_date: 2024-01-01\n  description: DAG number ${i}\n  tags: [${i % 2 ? '"repo:odd"' : '"repo:even"'}, ${i % 5 === 0 ? 'fives' : 'plain'}]\n`
@@ -65,7 +65,7 @@ beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), 'windsock-ui-views-list-'));
   for (let i = 0; i < N; i++) await writeFile(join(folder, `${id(i)}.yaml`), dagYaml(id(i), i));
   await writeFile(join(folder, 'long.yaml'), dagYaml(LONG, 99));
-  const events = new LocalEventBus();
+  events = new LocalEventBus();
   const processor = new DagProcessorService({ db: store.db, events, processor: new DagFolderProcessor({ folder }), dagsFolder: folder, options: { pausedAtCreation: false } });
   await processor.syncOnce();
   processor.stop();
@@ -172,6 +172,20 @@ describe('the DAG list page in Chromium', () => {
     await page.goto(`${server.url}/dags?size=50&page=2`);
     await waitRows(page, id(50), 11);
   }, 60_000);
+
+  it('counts a new run as soon as it is created, without a reload', async () => {
+    await page.goto(`${server.url}/dags`);
+    await waitRows(page, id(0), 25);
+    await page.evaluate(() => { (window as unknown as { noReload: number }).noReload = 1; });
+    expect(await page.locator(`tr[data-dag="${id(0)}"] .run-count`).count()).toBe(0);
+    await addRun(id(0), 25, 'running');
+    const run = await store.db.selectFrom('dag_run').select(['id', 'run_id']).where('dag_id', '=', id(0)).executeTakeFirstOrThrow();
+    events.emit('dagrun:created', { dagId: id(0), runId: run.run_id, dagRunId: run.id });
+    await page.locator(`tr[data-dag="${id(0)}"] .run-count[data-state="running"]`).waitFor({ timeout: 10_000 });
+    expect(await page.locator(`tr[data-dag="${id(0)}"] td.last-run i.dot`).getAttribute('data-state')).toBe('running');
+    expect(await page.evaluate(() => (window as unknown as { noReload?: number }).noReload)).toBe(1);
+    await store.db.deleteFrom('dag_run').where('id', '=', run.id).execute();
+  }, 30_000);
 
   it('sorts by clicking the headers, and from the keyboard with a visible focus', async () => {
     await page.goto(`${server.url}/dags`);
