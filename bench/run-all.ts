@@ -6,6 +6,7 @@ import { formatS3, s3 } from './s3-kubernetes.ts';
 import { printS5, s5 } from './s5-parse.ts';
 import { printWebBench, webserverBench } from './webserver-api.ts';
 import { printUiGrid, uiGrid } from './ui-grid.ts';
+import { printUiDagList, uiDagList } from './ui-dag-list.ts';
 import { formatS4, s4 } from './s4-throughput.ts';
 import { s1Distributed, s2Distributed } from './s1-s2-distributed.ts';
 import { devLoop, printDevLoop } from './dev-loop.ts';
@@ -24,6 +25,7 @@ const web = await webserverBench({ dags: tiny ? 50 : 1000, seconds: tiny ? 2 : 1
 printWebBench(web);
 const ui = await uiGrid(tiny ? { tasks: 50, runs: 5, iterations: 3 } : { tasks: 1000, runs: 25, iterations: 20 });
 printUiGrid(ui, 'PGlite');
+printUiDagList(await uiDagList(tiny ? { dags: 50, iterations: 3 } : { dags: 1000, iterations: 20 }), 'PGlite');
 const d1 = await s1Distributed({ tasks: tiny ? 5 : 40, runs: tiny ? 1 : 3 });
 console.log(`S1 distributed: task-to-task p50 ${d1.p50} ms, p99 ${d1.p99} ms (target p50 <= 30 ms; Airflow 2.7 ~2500 ms)`);
 const d1s = await s1Distributed({ tasks: tiny ? 5 : 40, runs: tiny ? 1 : 3, followOn: false });

@@ -86,7 +86,9 @@ export async function loadSource(db: Kysely<Database>, dagId: string): Promise<{
 
 export interface DagMeta {
   dag_id: string; description: string | null; is_paused: boolean; tags: string[]; owners: string[]; fileloc: string;
-  timetable_summary: string | null; next_dagrun: string | null; doc_md: string | null;
+  timetable_summary: string | null; timetable_description: string | null; next_dagrun: string | null; doc_md: string | null;
+  /** When the DAG processor last parsed the DAG's file. */
+  last_parsed_time: string | null;
   /** The DAG's params as serialized: default, description and a JSON-schema fragment each (for the trigger form). */
   params: Record<string, { default: unknown; description: string | null; schema: Record<string, unknown> }>;
   task_count: number;
@@ -94,13 +96,14 @@ export interface DagMeta {
 
 export async function loadDagMeta(db: Kysely<Database>, dagId: string): Promise<DagMeta> {
   const row = await db.selectFrom('dag').innerJoin('serialized_dag', 'serialized_dag.dag_id', 'dag.dag_id')
-    .select(['dag.dag_id', 'dag.is_paused', 'dag.timetable_summary', 'dag.next_dagrun', 'serialized_dag.data'])
+    .select(['dag.dag_id', 'dag.is_paused', 'dag.timetable_summary', 'dag.timetable_description', 'dag.next_dagrun', 'dag.last_parsed_time', 'serialized_dag.data'])
     .where('dag.dag_id', '=', dagId).executeTakeFirst();
   if (!row) throw new UiApiError('DAG_NOT_FOUND', `The DAG with dag_id: \`${dagId}\` was not found`);
   const d = row.data;
   return {
     dag_id: d.dag_id, description: d.description, is_paused: row.is_paused, tags: d.tags, owners: d.owners, fileloc: d.fileloc,
-    timetable_summary: row.timetable_summary, next_dagrun: iso(row.next_dagrun), doc_md: d.doc_md, params: d.params,
+    timetable_summary: row.timetable_summary, timetable_description: row.timetable_description, next_dagrun: iso(row.next_dagrun),
+    last_parsed_time: iso(row.last_parsed_time), doc_md: d.doc_md, params: d.params,
     task_count: d.tasks.length,
   };
 }

@@ -17,7 +17,7 @@ import { UiApiError, sendProblem } from './errors.ts';
 import { GridShapeCache, loadGrid } from './grid.ts';
 import { loadDagMeta, loadGantt, loadGraph, loadSource } from './dag-views.ts';
 import { loadTaskInstance } from './task-instance.ts';
-import { loadDagList } from './dag-list.ts';
+import { loadDagList, SORT_KEYS } from './dag-list.ts';
 
 export { loadGrid, displayOrder, GridShapeCache, type GridResponse } from './grid.ts';
 export { UiApiError, type UiApiErrorCode } from './errors.ts';
@@ -46,7 +46,17 @@ export function uiApiPlugin(opts: UiApiOptions): FastifyPluginAsync {
       const p = req.principal!;
       return { username: p.username, role: p.role, permissions: [...p.permissions].sort() };
     });
-    app.get('/ui/dags', { config: perm('read:dag') }, handle(() => loadDagList(db)));
+    app.get('/ui/dags', {
+      config: perm('read:dag'),
+      schema: { querystring: { type: 'object', properties: {
+        search: { type: 'string' }, tags: { type: 'string' }, paused: { type: 'string', enum: ['all', 'active', 'paused'] },
+        order_by: { type: 'string', pattern: `^-?(${SORT_KEYS.join('|')})$` },
+        limit: { type: 'integer', minimum: 1, maximum: 1000, default: 25 }, offset: { type: 'integer', minimum: 0, default: 0 },
+      } } },
+    }, handle((req) => {
+      const q = req.query as { search?: string; tags?: string; paused?: 'all' | 'active' | 'paused'; order_by?: string; limit: number; offset: number };
+      return loadDagList(db, { ...q, tags: q.tags ? q.tags.split(',').filter(Boolean) : [] });
+    }));
     app.get('/ui/dags/:dag_id', { config: perm('read:dag'), schema: { params: dagParams } },
       handle((req) => loadDagMeta(db, (req.params as Params).dag_id!)));
     app.get('/ui/grid/:dag_id', {

@@ -21,6 +21,7 @@ import { DagPage } from './pages/dag.tsx';
 import { RunPage } from './pages/gantt.tsx';
 import { TaskInstancePage } from './pages/task-instance.tsx';
 import { ConnectionsPage, PoolsPage, VariablesPage } from './pages/resources.tsx';
+import { ImportErrorsPage } from './pages/import-errors.tsx';
 
 function TopBar({ path }: { path: string }) {
   const live = useLiveStatus();
@@ -53,6 +54,7 @@ function Routes({ path }: { path: string }) {
   if ((m = match('/dags/:dag_id/runs/:run_id', path))) return <RunPage dagId={m.dag_id!} runId={m.run_id!} />;
   if ((m = match('/dags/:dag_id/:tab', path))) return <DagPage dagId={m.dag_id!} tab={m.tab!} path={path} />;
   if ((m = match('/dags/:dag_id', path))) return <DagPage dagId={m.dag_id!} tab="grid" path={path} />;
+  if (match('/import-errors', path)) return <ImportErrorsPage />;
   if (match('/variables', path)) return <VariablesPage />;
   if (match('/pools', path)) return <PoolsPage />;
   if (match('/connections', path)) return <ConnectionsPage />;

@@ -4,14 +4,22 @@ export interface DagListEntry {
   dag_id: string; description: string | null; is_paused: boolean; fileloc: string; owners: string; tags: string[];
   timetable_summary: string | null; timetable_description: string | null; next_dagrun: string | null;
   next_dagrun_create_after: string | null; has_import_errors: boolean; recent_runs: RecentRun[];
+  last_run: { run_id: string; state: string; run_after: string; start_date: string | null; end_date: string | null } | null;
+  run_counts: Record<string, number>;
 }
 export interface ImportError { filename: string; line: number | null; message: string; timestamp: string }
-export interface DagList { dags: DagListEntry[]; import_errors: ImportError[] }
+export interface DagList {
+  dags: DagListEntry[]; total_entries: number; all_entries: number; all_tags: string[];
+  limit: number; offset: number; order_by: string; import_errors: ImportError[];
+}
+/** An import error as `/api/v2/importErrors` gives it, with the whole traceback. */
+export interface ImportErrorFull { import_error_id: number; timestamp: string; filename: string; bundle_name?: string | null; stack_trace: string }
 
 export interface Param { default: unknown; description: string | null; schema: Record<string, unknown> }
 export interface DagMeta {
   dag_id: string; description: string | null; is_paused: boolean; tags: string[]; owners: string[]; fileloc: string;
-  timetable_summary: string | null; next_dagrun: string | null; doc_md: string | null; params: Record<string, Param>; task_count: number;
+  timetable_summary: string | null; timetable_description: string | null; next_dagrun: string | null; last_parsed_time: string | null;
+  doc_md: string | null; params: Record<string, Param>; task_count: number;
 }
 
 export interface GridRun {

@@ -1,4 +1,4 @@
-/** One DAG: its header (pause, trigger, schedule, tags) and the Grid / Graph / Code tabs. */
+/** One DAG: its header (pause, trigger, schedule, tags) and the Grid / Graph / Details / Code tabs. */
 import { useState } from 'preact/hooks';
 import { ApiError, enc, get, request } from '../api.ts';
 import { useLive } from '../live.ts';
@@ -10,9 +10,10 @@ import { useMe, denial } from '../roles.ts';
 import { GridView } from './grid.tsx';
 import { GraphView } from './graph.tsx';
 import { CodeView } from './code.tsx';
+import { DetailsView } from './dag-details.tsx';
 import { TriggerDialog } from './trigger.tsx';
 
-const TABS = [['grid', 'Grid'], ['graph', 'Graph'], ['code', 'Code']] as const;
+const TABS = [['grid', 'Grid'], ['graph', 'Graph'], ['details', 'Details'], ['code', 'Code']] as const;
 
 export function DagPage({ dagId, tab, path }: { dagId: string; tab: string; path: string }) {
   const meta = useData(() => get<DagMeta>(`/ui/dags/${enc(dagId)}`), [dagId]);
@@ -55,7 +56,7 @@ export function DagPage({ dagId, tab, path }: { dagId: string; tab: string; path
         ))}
       </nav>
       <div class="tab-body">
-        {tab === 'graph' ? <GraphView dagId={dagId} path={path} /> : tab === 'code' ? <CodeView dagId={dagId} /> : <GridView dagId={dagId} />}
+        {tab === 'graph' ? <GraphView dagId={dagId} path={path} /> : tab === 'details' ? <DetailsView meta={m} /> : tab === 'code' ? <CodeView dagId={dagId} /> : <GridView dagId={dagId} />}
       </div>
       {triggering && <TriggerDialog dagId={dagId} onClose={() => setTriggering(false)} onTriggered={() => { setTriggering(false); navigate(`/dags/${enc(dagId)}/grid`); }} />}
     </section>

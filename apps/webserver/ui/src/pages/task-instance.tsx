@@ -61,7 +61,7 @@ export function TaskInstancePage({ dagId, runId, taskId, path }: { dagId: string
                   </div>
                 )}
                 {ti.try_number === 0 ? <p class="muted">This task instance has not run yet.</p>
-                  : <LogTail key={`${ti.id}:${selectedTry}`} tiId={ti.id} tryNumber={selectedTry} />}
+                  : <LogTail key={`${ti.id}:${selectedTry}`} tiId={ti.id} tryNumber={selectedTry} fileName={`${ti.dag_id}__${ti.run_id}__${ti.task_id}__try${selectedTry}.log`.replace(/[^\w.+-]+/g, '_')} />}
               </>
             )}
           </div>
@@ -72,35 +72,69 @@ export function TaskInstancePage({ dagId, runId, taskId, path }: { dagId: string
   );
 }
 
-function LogTail({ tiId, tryNumber }: { tiId: string; tryNumber: number }) {
-  const [text, setText] = useState('');
+interface LogLine { event: string; timestamp: string | null }
+
+/** `12:03:04.120` (UTC) from a line's timestamp, or '' when it has none. */
+function clock(ts: string | null): string {
+  if (!ts) return '';
+  const d = new Date(ts);
+  return Number.isNaN(d.getTime()) ? '' : d.toISOString().slice(11, 23);
+}
+
+/**
+ * A try's log, followed live: each line with its time (UTC, hideable), a search that keeps the matching lines, a
+ * wrap toggle, and a download of the whole log as text.
+ */
+function LogTail({ tiId, tryNumber, fileName }: { tiId: string; tryNumber: number; fileName: string }) {
+  const [lines, setLines] = useState<LogLine[]>([]);
   const [done, setDone] = useState(false);
   const [follow, setFollow] = useState(true);
+  const [wrap, setWrap] = useState(true);
+  const [stamps, setStamps] = useState(true);
+  const [search, setSearch] = useState('');
   const pre = useRef<HTMLPreElement>(null);
   // Where the shown text ends in the server's log (its `pos`): a message is appended only when it starts there,
   // and one from the start (after a (re)subscription) replaces the text. A late or repeated message changes nothing.
   const pos = useRef(0);
-  useEffect(() => { setText(''); setDone(false); pos.current = 0; return subscribeLog(tiId, tryNumber); }, [tiId, tryNumber]);
+  useEffect(() => { setLines([]); setDone(false); pos.current = 0; return subscribeLog(tiId, tryNumber); }, [tiId, tryNumber]);
   useLive(['log'], (m) => {
     if (m.ti_id !== tiId || m.try_number !== tryNumber) return;
     const from = typeof m.from === 'number' ? m.from : pos.current;
     if (from !== 0 && from !== pos.current) return;
-    const lines = (m.lines as { event: string }[] | undefined) ?? [];
-    const add = lines.length ? lines.map((l) => l.event).join('\n') + '\n' : '';
-    if (from === 0) setText(add); else if (add) setText((t) => t + add);
+    const add = ((m.lines as { event: string; timestamp?: string | null }[] | undefined) ?? []).map((l) => ({ event: l.event, timestamp: l.timestamp ?? null }));
+    if (from === 0) setLines(add); else if (add.length) setLines((t) => [...t, ...add]);
     if (typeof m.pos === 'number') pos.current = m.pos;
     setDone(!!m.end_of_log);
   }, [tiId, tryNumber]);
-  useEffect(() => { if (follow && pre.current) pre.current.scrollTop = pre.current.scrollHeight; }, [text, follow]);
+  const needle = search.toLowerCase();
+  const shown = needle ? lines.filter((l) => l.event.toLowerCase().includes(needle)) : lines;
+  useEffect(() => { if (follow && !needle && pre.current) pre.current.scrollTop = pre.current.scrollHeight; }, [lines, follow, needle]);
 
-  const lines = text === '' ? 0 : text.replace(/\n$/, '').split('\n').length;
+  const download = () => {
+    const text = lines.map((l) => (l.timestamp ? `${l.timestamp} ${l.event}` : l.event)).join('\n') + (lines.length ? '\n' : '');
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+    a.download = fileName;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  };
   return (
     <div class="log">
       <div class="toolbar">
-        <span class={`tail ${done ? 'done' : 'live'}`} role="status">{done ? `Try ${tryNumber} finished · ${lines} lines` : `Following try ${tryNumber} live · ${lines} lines`}</span>
+        <span class={`tail ${done ? 'done' : 'live'}`} role="status">{done ? `Try ${tryNumber} finished · ${lines.length} lines` : `Following try ${tryNumber} live · ${lines.length} lines`}</span>
+        <input type="search" class="log-search" aria-label="Search the log" placeholder="Search the log…" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
+        {needle && <span class="muted small" role="status">{shown.length} of {lines.length} lines match</span>}
+        <span class="spacer" />
+        <label class="check"><input type="checkbox" checked={stamps} onChange={(e) => setStamps(e.currentTarget.checked)} /> Timestamps</label>
+        <label class="check"><input type="checkbox" checked={wrap} onChange={(e) => setWrap(e.currentTarget.checked)} /> Wrap lines</label>
         <label class="check"><input type="checkbox" checked={follow} onChange={(e) => setFollow(e.currentTarget.checked)} /> Scroll with new lines</label>
+        <button type="button" class="small" onClick={download} disabled={lines.length === 0} title={`Download the whole log as ${fileName}`}>Download</button>
       </div>
-      <pre ref={pre} class="log-text" tabIndex={0} aria-label={`Log of try ${tryNumber}`} data-lines={lines}>{text || (done ? '(empty log)' : 'Waiting for output…')}</pre>
+      <pre ref={pre} class={`log-text${wrap ? '' : ' nowrap'}`} tabIndex={0} aria-label={`Log of try ${tryNumber}`} data-lines={lines.length}>
+        {lines.length === 0 ? (done ? '(empty log)' : 'Waiting for output…')
+          : shown.length === 0 ? <span class="muted">No line matches “{search}”.</span>
+            : shown.map((l, i) => <span key={i} class="ln">{stamps && l.timestamp ? <time class="ts" dateTime={l.timestamp} title={fmtDate(l.timestamp)}>{clock(l.timestamp)} </time> : null}{l.event}{'\n'}</span>)}
+      </pre>
     </div>
   );
 }
