@@ -12,7 +12,7 @@ import type { Kysely } from 'kysely';
 import { DagCache, type CachedDag, type Database } from '@windsock/metastore';
 import type { Consumer, EventBus, TaskJob, TaskQueue } from '@windsock/queue';
 import type { ExecutionHandle, Executor } from '@windsock/executors';
-import { addConnectionSecrets, addVariableSecret, failedTryOutcome, followOnCandidates, SecretsMasker, ts as pyIso } from '@windsock/dag-model';
+import { addConnectionSecrets, addVariableSecret, decideBranch, DECIDING_OPERATORS, failedTryOutcome, followOnCandidates, SecretsMasker, skipExitCodes, skipsAfterSuccess, ts as pyIso } from '@windsock/dag-model';
 import { silentLogger, type Logger } from '@windsock/config';
 import { ClaimBatcher, type Claimed } from './sql/claim-try.ts';
 import { FinishBatcher, type FinishTry } from './sql/finish-try.ts';
@@ -219,8 +219,10 @@ export class Worker {
     // registered while its templates render, and reads `***` in its stored log and rendered fields.
     const secrets = new SecretsMasker({ sensitiveFields: this.opts.sensitiveFields });
     const logs = new TryLogWriter(this.db, ti.id, ti.try_number, { flushMs: this.opts.logFlushMs, onFlush: () => this.events.emit('log:chunk', { tiId: ti.id, tryNumber: ti.try_number }), redact: (l) => secrets.redactText(l) });
-    let outcome: 'success' | 'failed' = 'failed';
+    let outcome: 'success' | 'failed' | 'skipped' = 'failed';
     let xcom: unknown;
+    /** Downstream task instances this try's branch or short-circuit skips (skips.ts). */
+    let skip: string[] = [];
     let dag: CachedDag | null = null;
     try {
       const cached = await this.retryDb(() => this.dags.get(ti.dag_id));
@@ -269,24 +271,41 @@ export class Worker {
         this.held.delete(ti.id);
         return null;
       }
-      outcome = result.outcome;
-      xcom = result.xcom;
-      if (result.outcome === 'success') logs.write('Task finished with success');
-      else logs.write(`Task failed${result.reason ? ` (${result.reason})` : ''}${result.exitCode !== null ? `, exit code ${result.exitCode}` : ''}`);
+      let value = result.xcom;
+      if (result.outcome === 'success') {
+        if (DECIDING_OPERATORS.has(task.operator)) {
+          const interval = run.data_interval_start && run.data_interval_end ? { start: run.data_interval_start, end: run.data_interval_end } : null;
+          value = decideBranch(cached.dag, task, { runType: run.run_type, logicalDate: run.logical_date, dataInterval: interval }, new Date());
+          logs.write(`Branch into ${JSON.stringify(value ?? null)}`);
+        }
+        skip = skipsAfterSuccess(cached.dag, cached.tasks, task, value);
+        if (skip.length > 0) logs.write(`Skipping tasks ${JSON.stringify(skip)}`);
+        outcome = 'success';
+        xcom = value;
+        logs.write('Task finished with success');
+      } else if (result.reason === null && result.exitCode !== null && skipExitCodes(task).includes(result.exitCode)) {
+        // Airflow raises AirflowSkipException for an exit code in skip_on_exit_code: skipped, not failed, no retry.
+        outcome = 'skipped';
+        logs.write(`Task exited with return code ${result.exitCode}: skipping (skip_on_exit_code)`);
+      } else {
+        logs.write(`Task failed${result.reason ? ` (${result.reason})` : ''}${result.exitCode !== null ? `, exit code ${result.exitCode}` : ''}`);
+      }
     } catch (err) {
       logs.write(`Task failed: ${(err as Error).message}`);
       this.log.warn({ err, ti_id: ti.id }, 'task failed before or while running');
     }
     const now = new Date();
-    const { state, retryAt } = outcome === 'success' ? { state: 'success' as const, retryAt: null }
+    const { state, retryAt } = outcome !== 'failed' ? { state: outcome, retryAt: null }
       : failedTryOutcome((await this.dags.get(ti.dag_id))?.tasks.get(ti.task_id), { dagId: ti.dag_id, taskId: ti.task_id, logicalDate: run.logical_date ?? run.run_after, tryNumber: ti.try_number, maxTries: ti.max_tries }, now);
     if (retryAt !== null) logs.write(`Marking task as UP_FOR_RETRY. Next try at ${retryAt.toISOString()}`);
     if (state === 'failed') logs.write('Marking task as FAILED.');
     if (state === 'success') logs.write('Marking task as SUCCESS.');
+    if (state === 'skipped') logs.write('Marking task as SKIPPED.');
     const logChunk = await logs.takeRest();
-    const followOn = state !== 'up_for_retry' && !held.cancelled && dag ? this.followOnAsk(ti, run.id, dag) : undefined;
+    // A try that skips others leaves the next step to the scheduler, which sees the skips and the trigger rules together.
+    const followOn = state !== 'up_for_retry' && skip.length === 0 && !held.cancelled && dag ? this.followOnAsk(ti, run.id, dag) : undefined;
     const { state: final, next } = await this.retryDb(() => this.finishes.finish({
-      tiId: ti.id, tryNumber: ti.try_number, state, nextRetryAt: retryAt, logChunk, followOn,
+      tiId: ti.id, tryNumber: ti.try_number, state, nextRetryAt: retryAt, logChunk, followOn, skip,
       xcom: xcom !== undefined ? { dagRunId: run.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index, value: xcom } : undefined,
     }));
     this.held.delete(ti.id);
