@@ -188,6 +188,8 @@ export const BUILTIN_OPERATORS: Readonly<Record<string, OperatorSpec>> = {
   'airflow.providers.standard.operators.datetime.BranchDateTimeOperator': BRANCH_DATETIME,
   'airflow.operators.weekday.BranchDayOfWeekOperator': BRANCH_DAY_OF_WEEK,
   'airflow.providers.standard.operators.weekday.BranchDayOfWeekOperator': BRANCH_DAY_OF_WEEK,
+  'airflow.providers.standard.time.operators.weekday.BranchDayOfWeekOperator': BRANCH_DAY_OF_WEEK,
+  'airflow.providers.standard.time.operators.datetime.BranchDateTimeOperator': BRANCH_DATETIME,
   'airflow.operators.latest_only.LatestOnlyOperator': LATEST_ONLY,
   'airflow.providers.standard.operators.latest_only.LatestOnlyOperator': LATEST_ONLY,
   'airflow.decorators.python': TASK_PYTHON,

@@ -41,11 +41,14 @@ class TaskInstance:
 def load_callable(spec):
     name = spec["name"]
     source = spec["source"]
-    if name == "<lambda>":
-        return eval(source.strip(), {})
     module = types.ModuleType("__windsock_task__")
     module.__file__ = spec.get("fileloc") or "<dag file>"
     sys.modules["__windsock_task__"] = module
+    if name == "<lambda>":
+        # A lambda that reads its module's names (`lambda: random.choice(options)`) is evaluated among them.
+        if spec.get("module_source"):
+            exec(compile(spec["module_source"], module.__file__, "exec"), module.__dict__)
+        return eval(source.strip(), module.__dict__)
     code = spec.get("module_source") or source
     try:
         exec(compile(code, module.__file__, "exec"), module.__dict__)
