@@ -87,6 +87,19 @@ it('BashOperator: an exit code in skip_on_exit_code (99 by default) ends the tas
   expect(r.state).toBe('failed');
 });
 
+it('a Python task raising AirflowSkipException is skipped (not retried); other exceptions still fail', async () => {
+  const r = await inst.runDag('python_skip', { logicalDate: new Date('2024-06-01T00:00:00Z') });
+  const s = await inst.tiStates(r.dagRunId);
+  expect(Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.state]))).toEqual({ nothing_to_do: 'skipped', after_skip: 'skipped', fails: 'failed' });
+  expect(s.nothing_to_do!.try_number).toBe(1);
+  const log = await inst.store.db.selectFrom('task_log').innerJoin('task_instance as ti', 'ti.id', 'task_log.task_instance_id')
+    .select('chunk').where('ti.dag_run_id', '=', r.dagRunId).where('ti.task_id', '=', 'nothing_to_do').execute();
+  const text = log.map((l) => l.chunk).join('');
+  expect(text).toContain('Skipping task: no new files');
+  expect(text).toContain('Marking task as SKIPPED.');
+  expect(text).not.toContain('::windsock-skip::');
+});
+
 it('BranchDayOfWeekOperator and BranchDateTimeOperator decide on the logical date', async () => {
   const saturday = await inst.runDag('calendar_branches', { logicalDate: new Date('2024-06-01T10:30:00Z') });
   expect(await states(saturday.dagRunId)).toEqual({

@@ -80,6 +80,28 @@ describe('parsing', () => {
     expect(shape((await parse('example_latest_only.py')).latest_only!).task1).toMatchObject({ up: ['latest_only'] });
   });
 
+  it('example_skip_dag: a BaseOperator subclass defined in the DAG file runs its own execute() as Python', async () => {
+    const d = (await parse('example_skip_dag.py')).example_skip_dag!;
+    const skip = d.tasks.find((t) => t.task_id === 'skip_operator_1')!;
+    expect(skip).toMatchObject({ operator: 'EmptySkipOperator', kind: 'python', upstream_task_ids: [] });
+    expect(skip.args.python_callable).toMatchObject({ name: 'EmptySkipOperator', operator_class: true });
+    expect(shape(d).one_success).toEqual({ op: 'EmptyOperator', kind: 'empty', up: ['always_true_2', 'skip_operator_2'], rule: 'one_success' });
+  });
+
+  it('a subclass of an operator Windsock only records (BashOperator) with its own execute() is still refused', async () => {
+    const r = await loader.load('custom_bash.py', `
+from airflow.models.dag import DAG
+from airflow.operators.bash import BashOperator
+class Loud(BashOperator):
+    def execute(self, context):
+        return super().execute(context)
+with DAG("custom_bash", schedule=None):
+    Loud(task_id="x", bash_command="echo")
+`);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toContain('is not supported');
+  });
+
   it('a BranchDayOfWeekOperator with an unknown day is an import error, as in Airflow', async () => {
     const r = await loader.load('bad_weekday.py', `
 from airflow.models.dag import DAG
@@ -143,6 +165,15 @@ describe('end to end on Postgres', () => {
     expect(await states(inside.dagRunId)).toEqual({ datetime_branch: 'success', date_in_range: 'success', date_outside_range: 'skipped' });
     const outside = await inst.runDag('example_branch_datetime_operator_3', { logicalDate: new Date('2020-10-10T15:30:00Z') });
     expect(await states(outside.dagRunId)).toEqual({ datetime_branch: 'success', date_in_range: 'skipped', date_outside_range: 'success' });
+  });
+
+  it('example_skip_dag: AirflowSkipException skips the task; all_success follows the skip, one_success runs', async () => {
+    const r = await inst.runDag('example_skip_dag', { logicalDate: at });
+    expect(await states(r.dagRunId)).toEqual({
+      skip_operator_1: 'skipped', always_true_1: 'success', all_success: 'skipped', final_1: 'skipped',
+      skip_operator_2: 'skipped', always_true_2: 'success', one_success: 'success', final_2: 'success',
+    });
+    expect(r.state).toBe('success');
   });
 
   it('example_latest_only_with_trigger: a manual run is never skipped', async () => {

@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import { DagCache, type CachedDag, type Database } from '@windsock/metastore';
 import type { Consumer, EventBus, TaskJob, TaskQueue } from '@windsock/queue';
-import type { ExecutionHandle, Executor } from '@windsock/executors';
+import { SKIP_LINE, type ExecutionHandle, type Executor } from '@windsock/executors';
 import { addConnectionSecrets, addVariableSecret, decideBranch, DECIDING_OPERATORS, failedTryOutcome, followOnCandidates, SecretsMasker, skipExitCodes, skipsAfterSuccess, ts as pyIso } from '@windsock/dag-model';
 import { silentLogger, type Logger } from '@windsock/config';
 import { ClaimBatcher, type Claimed } from './sql/claim-try.ts';
@@ -257,8 +257,11 @@ export class Worker {
         env: airflowContextEnv(ti.dag_id, ti.task_id, run.run_id, run.logical_date, ti.try_number, task.owner),
         maskLine: (l: string) => secrets.redactText(l),
       };
-      const handle = adoptFrom === null ? await this.executor.start(launch, logs)
-        : await this.executor.adopt?.({ ...launch, storedLog: await this.retryDb(() => storedLogLines(this.db, ti.id, ti.try_number)) }, adoptFrom, logs) ?? null;
+      // A Python task that raised AirflowSkipException says so on a line of its own (runner.py), whatever the executor.
+      let raisedSkip = false;
+      const sink = task.kind !== 'python' ? logs : { write: (l: string) => { if (l === SKIP_LINE) raisedSkip = true; else logs.write(l); } };
+      const handle = adoptFrom === null ? await this.executor.start(launch, sink)
+        : await this.executor.adopt?.({ ...launch, storedLog: await this.retryDb(() => storedLogLines(this.db, ti.id, ti.try_number)) }, adoptFrom, sink) ?? null;
       if (handle === null) {
         throw new Error(`could not adopt ${adoptFrom}: ${this.executor.adopt ? 'it is gone' : `executor ${this.executor.name} cannot adopt running tries`}; handling the try as a zombie`);
       }
@@ -283,6 +286,8 @@ export class Worker {
         outcome = 'success';
         xcom = value;
         logs.write('Task finished with success');
+      } else if (raisedSkip && result.reason === null) {
+        outcome = 'skipped';
       } else if (result.reason === null && result.exitCode !== null && skipExitCodes(task).includes(result.exitCode)) {
         // Airflow raises AirflowSkipException for an exit code in skip_on_exit_code: skipped, not failed, no retry.
         outcome = 'skipped';
