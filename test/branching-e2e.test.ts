@@ -67,6 +67,14 @@ it('@task.branch: a task group id follows its roots; None skips every direct dow
   expect(r.state).toBe('success');
 });
 
+it('a branch naming a task the DAG lacks fails the branch task; its downstream is upstream_failed', async () => {
+  const r = await inst.runDag('bad_branch', { logicalDate: new Date('2024-06-01T00:00:00Z') });
+  expect(await states(r.dagRunId)).toEqual({ branching: 'failed', a: 'upstream_failed' });
+  const log = await inst.store.db.selectFrom('task_log').innerJoin('task_instance as ti', 'ti.id', 'task_log.task_instance_id')
+    .select('chunk').where('ti.dag_run_id', '=', r.dagRunId).where('ti.task_id', '=', 'branching').execute();
+  expect(log.map((l) => l.chunk).join('')).toContain("'branch_task_ids' must contain only valid task_ids. Invalid tasks found: no_such_task.");
+});
+
 it('ShortCircuitOperator / @task.short_circuit: falsy skips all downstream, or only the direct tasks when trigger rules are respected', async () => {
   const r = await inst.runDag('short_circuit', { logicalDate: new Date('2024-06-01T00:00:00Z') });
   expect(await states(r.dagRunId)).toEqual({
