@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { LocalEventBus } from '@windsock/queue';
+import { LocalEventBus, waitForEvent } from '@windsock/queue';
 import { migrateToLatest, openMetastore, type Metastore } from '@windsock/metastore';
 import { freshDatabase } from './support/db.ts';
 import { startInstance, type TestInstance } from './support/instance.ts';
@@ -70,8 +70,20 @@ describe.each(backends)('on %s', (_name, open) => {
       pick_many: 'success', left: 'success', right_a: 'success', right_b: 'skipped', empty_join: 'success',
     });
     expect(r.state).toBe('success');
-    const xcom = await inst.store.db.selectFrom('xcom').select(['task_id', 'value']).where('dag_run_id', '=', r.dagRunId).where('task_id', 'in', ['branching', 'pick_many']).orderBy('task_id').execute();
+    const xcom = await inst.store.db.selectFrom('xcom').select(['task_id', 'value']).where('dag_run_id', '=', r.dagRunId).where('task_id', 'in', ['branching', 'pick_many']).where('key', '=', 'return_value').orderBy('task_id').execute();
     expect(xcom.map((x) => [x.task_id, x.value])).toEqual([['branching', 'branch_b'], ['pick_many', ['left', 'right_a']]]);
+
+    // Airflow's NotPreviouslySkippedDep: a task instance a branch skipped, cleared alone, is skipped again.
+    const mixin = await inst.store.db.selectFrom('xcom').select(['task_id', 'value']).where('dag_run_id', '=', r.dagRunId).where('key', '=', 'skipmixin_key').orderBy('task_id').execute();
+    expect(mixin.map((x) => [x.task_id, x.value])).toEqual([['branching', { followed: ['branch_b'] }], ['pick_many', { followed: ['empty_join', 'left', 'right_a'] }]]);
+    const again = waitForEvent(inst.events, 'dagrun:finished', (e) => e.dagRunId === r.dagRunId, 30_000);
+    await inst.store.db.transaction().execute(async (trx) => {
+      await trx.updateTable('task_instance').set({ state: null }).where('dag_run_id', '=', r.dagRunId).where('task_id', 'in', ['branch_a', 'follow_a', 'strict_join']).execute();
+      await trx.updateTable('dag_run').set({ state: 'running', end_date: null }).where('id', '=', r.dagRunId).execute();
+    });
+    inst.events.emit('dagrun:created', { dagId: 'branch_python', runId: r.runId, dagRunId: r.dagRunId });
+    await again;
+    expect(await states(r.dagRunId)).toMatchObject({ branch_a: 'skipped', follow_a: 'skipped', strict_join: 'skipped', branch_b: 'success' });
   });
 
   it('@task.branch: a task group id follows its roots; None skips every direct downstream task', async () => {

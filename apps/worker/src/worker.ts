@@ -12,7 +12,7 @@ import type { Kysely } from 'kysely';
 import { DagCache, type CachedDag, type Database } from '@windsock/metastore';
 import type { Consumer, EventBus, TaskJob, TaskQueue } from '@windsock/queue';
 import { SKIP_LINE, type ExecutionHandle, type Executor } from '@windsock/executors';
-import { addConnectionSecrets, addVariableSecret, decideBranch, DECIDING_OPERATORS, failedTryOutcome, followOnCandidates, SecretsMasker, skipExitCodes, skipsAfterSuccess, ts as pyIso } from '@windsock/dag-model';
+import { addConnectionSecrets, addVariableSecret, BRANCH_OPERATORS, decideBranch, DECIDING_OPERATORS, SHORT_CIRCUIT_OPERATORS, failedTryOutcome, followOnCandidates, SecretsMasker, skipExitCodes, skipsAfterSuccess, ts as pyIso } from '@windsock/dag-model';
 import { silentLogger, type Logger } from '@windsock/config';
 import { ClaimBatcher, type Claimed } from './sql/claim-try.ts';
 import { FinishBatcher, type FinishTry } from './sql/finish-try.ts';
@@ -223,6 +223,7 @@ export class Worker {
     let xcom: unknown;
     /** Downstream task instances this try's branch or short-circuit skips (skips.ts). */
     let skip: string[] = [];
+    let skipMixin: FinishTry['skipMixin'];
     let dag: CachedDag | null = null;
     try {
       const cached = await this.retryDb(() => this.dags.get(ti.dag_id));
@@ -283,6 +284,9 @@ export class Worker {
         }
         skip = skipsAfterSuccess(cached.dag, cached.tasks, task, value);
         if (skip.length > 0) logs.write(`Skipping tasks ${JSON.stringify(skip)}`);
+        // What Airflow's SkipMixin pushes as `skipmixin_key`: a branch always, a short circuit when it skipped.
+        if (BRANCH_OPERATORS.has(task.operator)) skipMixin = { followed: task.downstream_task_ids.filter((id) => !skip.includes(id)) };
+        else if (SHORT_CIRCUIT_OPERATORS.has(task.operator) && skip.length > 0) skipMixin = { skipped: skip };
         outcome = 'success';
         xcom = value;
         logs.write('Task finished with success');
@@ -310,7 +314,7 @@ export class Worker {
     // A try that skips others leaves the next step to the scheduler, which sees the skips and the trigger rules together.
     const followOn = state !== 'up_for_retry' && skip.length === 0 && !held.cancelled && dag ? this.followOnAsk(ti, run.id, dag) : undefined;
     const { state: final, next } = await this.retryDb(() => this.finishes.finish({
-      tiId: ti.id, tryNumber: ti.try_number, state, nextRetryAt: retryAt, logChunk, followOn, skip,
+      tiId: ti.id, tryNumber: ti.try_number, state, nextRetryAt: retryAt, logChunk, followOn, skip, ...(skipMixin ? { skipMixin } : {}),
       xcom: xcom !== undefined ? { dagRunId: run.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index, value: xcom } : undefined,
     }));
     this.held.delete(ti.id);

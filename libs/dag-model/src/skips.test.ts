@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BranchError, branchFollows, branchSkips, decideBranch, pythonTruthy, shortCircuitSkips, skipExitCodes, skipsAfterSuccess, weekDayNumbers } from './skips.ts';
 import type { SerializedDag, SerializedTask } from './serialized.ts';
 import { dagFromEdges, makeTask } from './test-fixtures.ts';
+import { evaluateRun } from './run-evaluation.ts';
 
 /** dagFromEdges with downstream lists filled in, and the task map the worker keeps. */
 function graph(edges: string[], over: Record<string, Partial<SerializedTask>> = {}): { dag: SerializedDag; tasks: Map<string, SerializedTask> } {
@@ -98,5 +99,18 @@ describe('deciding operators', () => {
     expect(decideBranch(dag, lo, { runType: 'manual', logicalDate: null, dataInterval: interval('2024-06-01T00:00:00Z', '2024-06-02T00:00:00Z') }, now)).toEqual(['a', 'b']);
     expect(decideBranch({ ...dag, schedule: { kind: 'none' } }, lo, { ...run, dataInterval: interval('2024-06-01T00:00:00Z', '2024-06-02T00:00:00Z') }, now)).toEqual(['a', 'b']);
     expect(skipsAfterSuccess(dag, tasks, lo, [])).toEqual(['a', 'b']);
+  });
+});
+
+describe('NotPreviouslySkippedDep (evaluateRun with skipmixin XComs)', () => {
+  it('a cleared task instance a succeeded branch did not follow is skipped again; a followed one is scheduled', () => {
+    const { dag } = graph(['br>a', 'br>b', 'sc>c'], { br: { operator: 'BranchPythonOperator' }, sc: { operator: 'ShortCircuitOperator' } });
+    const tis = [{ task_id: 'br', state: 'success' as const, next_retry_at: null }, { task_id: 'sc', state: 'success' as const, next_retry_at: null },
+      { task_id: 'a', state: null, next_retry_at: null }, { task_id: 'b', state: null, next_retry_at: null }, { task_id: 'c', state: null, next_retry_at: null }];
+    const skipMixin = new Map([['br', { followed: ['b'] }], ['sc', { skipped: ['c'] }]]);
+    const e = evaluateRun({ dag, tis, previousRun: null, now: new Date(), skipMixin });
+    expect(e.toForce).toEqual([{ task_id: 'a', state: 'skipped' }, { task_id: 'c', state: 'skipped' }].sort((x, y) => dag.tasks.findIndex((t) => t.task_id === x.task_id) - dag.tasks.findIndex((t) => t.task_id === y.task_id)));
+    expect(e.toSchedule).toEqual(['b']);
+    expect(evaluateRun({ dag, tis, previousRun: null, now: new Date() }).toSchedule.sort()).toEqual(['a', 'b', 'c']);
   });
 });

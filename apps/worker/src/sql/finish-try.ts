@@ -24,6 +24,8 @@ export interface FinishTry {
    * circuit), in the same statement, so no scheduling pass sees the branch ended and its skips not yet made.
    */
   skip?: string[];
+  /** Airflow's `skipmixin_key` XCom of a branch / short circuit ({followed} or {skipped}), for NotPreviouslySkippedDep. */
+  skipMixin?: { followed?: string[]; skipped?: string[] };
   nextRetryAt: Date | null;
   xcom?: { dagRunId: number; dagId: string; runId: string; taskId: string; mapIndex: number; value: unknown };
   /** The end of the try's log, stored with the outcome. */
@@ -55,12 +57,13 @@ export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now:
       id: f.tiId, try_number: f.tryNumber, state: f.state, next_retry_at: f.nextRetryAt?.toISOString() ?? null,
       chunk: f.logChunk || null, has_xcom: x !== null, xcom: x ? x.value ?? null : null,
       skip: f.state === 'success' && f.skip && f.skip.length > 0 ? f.skip : null,
+      skipmixin: f.state === 'success' && f.skipMixin ? f.skipMixin : null,
     };
   }));
   const res = await sql<{ id: string; state: TiState; peers: string | null; held_back: number | null; queue_waits: boolean | null }>`
     with v as (
       select * from jsonb_to_recordset(${batch}::jsonb)
-        as v(id uuid, try_number int, state text, next_retry_at timestamptz, chunk text, has_xcom boolean, xcom jsonb, skip jsonb)
+        as v(id uuid, try_number int, state text, next_retry_at timestamptz, chunk text, has_xcom boolean, xcom jsonb, skip jsonb, skipmixin jsonb)
     ), ti as (
       update task_instance t set
         -- restarting: the task was cleared while it ran; it goes round again at once, as in Airflow.
@@ -78,6 +81,11 @@ export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now:
       insert into xcom (dag_run_id, task_id, map_index, key, dag_id, run_id, value, timestamp)
       select ti.dag_run_id, ti.task_id, ti.map_index, 'return_value', ti.dag_id, ti.run_id, v.xcom, ${now}
       from ti join v on v.id = ti.id where v.has_xcom
+      on conflict (dag_run_id, task_id, map_index, key) do update set value = excluded.value, timestamp = excluded.timestamp
+    ), skipmixin as (
+      insert into xcom (dag_run_id, task_id, map_index, key, dag_id, run_id, value, timestamp)
+      select ti.dag_run_id, ti.task_id, ti.map_index, 'skipmixin_key', ti.dag_id, ti.run_id, v.skipmixin, ${now}
+      from ti join v on v.id = ti.id where v.skipmixin is not null and ti.state = 'success'
       on conflict (dag_run_id, task_id, map_index, key) do update set value = excluded.value, timestamp = excluded.timestamp
     ), skipped as (
       -- SkipMixin._set_state_to_skipped: the branches not followed, only where they have not started (a restarting
