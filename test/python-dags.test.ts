@@ -465,7 +465,7 @@ describe('broken DAG files become import errors', () => {
     expect(err.line).toBe(5);
   });
 
-  it('an operator Windsock does not run: a custom one, and an unsupported provider module', async () => {
+  it('an operator Windsock does not run: a custom subclass of an operator it only records, and an unsupported provider module', async () => {
     const custom = await importError('broken/unknown_operator.py');
     expect(custom).toMatchObject({ code: 'UNKNOWN_OPERATOR', line: 11 });
     expect(custom.message).toContain("operator 'unknown_operator.HelloOperator' is not supported");

@@ -11,8 +11,8 @@ import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import { DagCache, type CachedDag, type Database } from '@windsock/metastore';
 import type { Consumer, EventBus, TaskJob, TaskQueue } from '@windsock/queue';
-import type { ExecutionHandle, Executor } from '@windsock/executors';
-import { addConnectionSecrets, addVariableSecret, failedTryOutcome, followOnCandidates, SecretsMasker, ts as pyIso } from '@windsock/dag-model';
+import { SKIP_LINE, type ExecutionHandle, type Executor } from '@windsock/executors';
+import { addConnectionSecrets, addVariableSecret, BRANCH_OPERATORS, decideBranch, DECIDING_OPERATORS, SHORT_CIRCUIT_OPERATORS, failedTryOutcome, followOnCandidates, SecretsMasker, skipExitCodes, skipsAfterSuccess, ts as pyIso } from '@windsock/dag-model';
 import { silentLogger, type Logger } from '@windsock/config';
 import { ClaimBatcher, type Claimed } from './sql/claim-try.ts';
 import { FinishBatcher, type FinishTry } from './sql/finish-try.ts';
@@ -219,8 +219,11 @@ export class Worker {
     // registered while its templates render, and reads `***` in its stored log and rendered fields.
     const secrets = new SecretsMasker({ sensitiveFields: this.opts.sensitiveFields });
     const logs = new TryLogWriter(this.db, ti.id, ti.try_number, { flushMs: this.opts.logFlushMs, onFlush: () => this.events.emit('log:chunk', { tiId: ti.id, tryNumber: ti.try_number }), redact: (l) => secrets.redactText(l) });
-    let outcome: 'success' | 'failed' = 'failed';
+    let outcome: 'success' | 'failed' | 'skipped' = 'failed';
     let xcom: unknown;
+    /** Downstream task instances this try's branch or short-circuit skips (skips.ts). */
+    let skip: string[] = [];
+    let skipMixin: FinishTry['skipMixin'];
     let dag: CachedDag | null = null;
     try {
       const cached = await this.retryDb(() => this.dags.get(ti.dag_id));
@@ -255,8 +258,11 @@ export class Worker {
         env: airflowContextEnv(ti.dag_id, ti.task_id, run.run_id, run.logical_date, ti.try_number, task.owner),
         maskLine: (l: string) => secrets.redactText(l),
       };
-      const handle = adoptFrom === null ? await this.executor.start(launch, logs)
-        : await this.executor.adopt?.({ ...launch, storedLog: await this.retryDb(() => storedLogLines(this.db, ti.id, ti.try_number)) }, adoptFrom, logs) ?? null;
+      // A Python task that raised AirflowSkipException says so on a line of its own (runner.py), whatever the executor.
+      let raisedSkip = false;
+      const sink = task.kind !== 'python' ? logs : { write: (l: string) => { if (l === SKIP_LINE) raisedSkip = true; else logs.write(l); } };
+      const handle = adoptFrom === null ? await this.executor.start(launch, sink)
+        : await this.executor.adopt?.({ ...launch, storedLog: await this.retryDb(() => storedLogLines(this.db, ti.id, ti.try_number)) }, adoptFrom, sink) ?? null;
       if (handle === null) {
         throw new Error(`could not adopt ${adoptFrom}: ${this.executor.adopt ? 'it is gone' : `executor ${this.executor.name} cannot adopt running tries`}; handling the try as a zombie`);
       }
@@ -269,24 +275,46 @@ export class Worker {
         this.held.delete(ti.id);
         return null;
       }
-      outcome = result.outcome;
-      xcom = result.xcom;
-      if (result.outcome === 'success') logs.write('Task finished with success');
-      else logs.write(`Task failed${result.reason ? ` (${result.reason})` : ''}${result.exitCode !== null ? `, exit code ${result.exitCode}` : ''}`);
+      let value = result.xcom;
+      if (result.outcome === 'success') {
+        if (DECIDING_OPERATORS.has(task.operator)) {
+          const interval = run.data_interval_start && run.data_interval_end ? { start: run.data_interval_start, end: run.data_interval_end } : null;
+          value = decideBranch(cached.dag, task, { runType: run.run_type, logicalDate: run.logical_date, dataInterval: interval }, new Date());
+          logs.write(`Branch into ${JSON.stringify(value ?? null)}`);
+        }
+        skip = skipsAfterSuccess(cached.dag, cached.tasks, task, value);
+        if (skip.length > 0) logs.write(`Skipping tasks ${JSON.stringify(skip)}`);
+        // What Airflow's SkipMixin pushes as `skipmixin_key`: a branch always, a short circuit when it skipped.
+        if (BRANCH_OPERATORS.has(task.operator)) skipMixin = { followed: task.downstream_task_ids.filter((id) => !skip.includes(id)) };
+        else if (SHORT_CIRCUIT_OPERATORS.has(task.operator) && skip.length > 0) skipMixin = { skipped: skip };
+        outcome = 'success';
+        xcom = value;
+        logs.write('Task finished with success');
+      } else if (raisedSkip && result.reason === null) {
+        outcome = 'skipped';
+      } else if (result.reason === null && result.exitCode !== null && skipExitCodes(task).includes(result.exitCode)) {
+        // Airflow raises AirflowSkipException for an exit code in skip_on_exit_code: skipped, not failed, no retry.
+        outcome = 'skipped';
+        logs.write(`Task exited with return code ${result.exitCode}: skipping (skip_on_exit_code)`);
+      } else {
+        logs.write(`Task failed${result.reason ? ` (${result.reason})` : ''}${result.exitCode !== null ? `, exit code ${result.exitCode}` : ''}`);
+      }
     } catch (err) {
       logs.write(`Task failed: ${(err as Error).message}`);
       this.log.warn({ err, ti_id: ti.id }, 'task failed before or while running');
     }
     const now = new Date();
-    const { state, retryAt } = outcome === 'success' ? { state: 'success' as const, retryAt: null }
+    const { state, retryAt } = outcome !== 'failed' ? { state: outcome, retryAt: null }
       : failedTryOutcome((await this.dags.get(ti.dag_id))?.tasks.get(ti.task_id), { dagId: ti.dag_id, taskId: ti.task_id, logicalDate: run.logical_date ?? run.run_after, tryNumber: ti.try_number, maxTries: ti.max_tries }, now);
     if (retryAt !== null) logs.write(`Marking task as UP_FOR_RETRY. Next try at ${retryAt.toISOString()}`);
     if (state === 'failed') logs.write('Marking task as FAILED.');
     if (state === 'success') logs.write('Marking task as SUCCESS.');
+    if (state === 'skipped') logs.write('Marking task as SKIPPED.');
     const logChunk = await logs.takeRest();
-    const followOn = state !== 'up_for_retry' && !held.cancelled && dag ? this.followOnAsk(ti, run.id, dag) : undefined;
+    // A try that skips others leaves the next step to the scheduler, which sees the skips and the trigger rules together.
+    const followOn = state !== 'up_for_retry' && skip.length === 0 && !held.cancelled && dag ? this.followOnAsk(ti, run.id, dag) : undefined;
     const { state: final, next } = await this.retryDb(() => this.finishes.finish({
-      tiId: ti.id, tryNumber: ti.try_number, state, nextRetryAt: retryAt, logChunk, followOn,
+      tiId: ti.id, tryNumber: ti.try_number, state, nextRetryAt: retryAt, logChunk, followOn, skip, ...(skipMixin ? { skipMixin } : {}),
       xcom: xcom !== undefined ? { dagRunId: run.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index, value: xcom } : undefined,
     }));
     this.held.delete(ti.id);

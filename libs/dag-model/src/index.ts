@@ -20,3 +20,4 @@ export * from './follow-on.ts';
 export * from './moment-batcher.ts';
 export * from './secrets-masker.ts';
 export * from './jobs.ts';
+export * from './skips.ts';

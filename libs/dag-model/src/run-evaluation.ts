@@ -38,6 +38,27 @@ export interface RunEvaluationInput {
    */
   previousRun: { tis: Map<string, TiStateOrNone> } | null;
   now: Date;
+  /**
+   * The `skipmixin_key` XComs of this run's branch / short-circuit tasks by task id (what they followed or
+   * skipped), for Airflow's NotPreviouslySkippedDep: a task instance cleared after its branch skipped it is
+   * skipped again rather than run.
+   */
+  skipMixin?: ReadonlyMap<string, SkipMixinRecord>;
+}
+
+/** Airflow's XCOM_SKIPMIXIN_KEY value: {followed: [...]} from a branch, {skipped: [...]} from a short circuit. */
+export interface SkipMixinRecord { followed?: string[]; skipped?: string[] }
+
+/** NotPreviouslySkippedDep: whether a direct upstream branch / short circuit that succeeded skipped this task. */
+function previouslySkipped(task: SerializedTask, state: ReadonlyMap<string, TiStateOrNone>, skipMixin: RunEvaluationInput['skipMixin']): boolean {
+  if (!skipMixin || skipMixin.size === 0) return false;
+  for (const up of task.upstream_task_ids) {
+    const m = skipMixin.get(up);
+    if (!m || state.get(up) !== 'success') continue;
+    if (Array.isArray(m.followed) && !m.followed.includes(task.task_id)) return true;
+    if (Array.isArray(m.skipped) && m.skipped.includes(task.task_id)) return true;
+  }
+  return false;
 }
 
 export interface RunEvaluation {
@@ -117,6 +138,11 @@ export function evaluateRun(input: RunEvaluationInput): RunEvaluation {
     const current = state.get(id)!;
     if (!SCHEDULABLE.has(current)) continue;
     const task = tasks.get(id)!;
+    if (current === null && previouslySkipped(task, state, input.skipMixin)) {
+      state.set(id, 'skipped');
+      toForce.push({ task_id: id, state: 'skipped' });
+      continue;
+    }
     const decision = evaluateTriggerRule(task.trigger_rule, summarize(task));
     if (decision.kind === 'set') {
       state.set(id, decision.state);

@@ -32,6 +32,11 @@ export interface TaskDeclaration {
   upstream: string[];
   /** 1-based line in the DAG file where the task was declared, when known. */
   line?: number;
+  /**
+   * A BaseOperator (or EmptyOperator) subclass defined in a DAG-folder file with an execute() of its own: the
+   * task runs as Python (runner.py builds the class from its module and calls execute(context)).
+   */
+  custom_operator?: { class_name: string; module_source: string; template_fields: string[] };
 }
 
 export interface TaskGroupDeclaration {

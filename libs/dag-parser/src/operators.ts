@@ -124,8 +124,29 @@ const SPARK8S_OPERATOR: OperatorSpec = {
   taskIdFallback: null,
 };
 
+/** Branching on a callable's result (libs/dag-model/src/skips.ts): a task id, a list of them, or None. */
+const BRANCH_PYTHON: OperatorSpec = { ...PYTHON, name: 'BranchPythonOperator' };
+
+/** A falsy result skips downstream: all of it, or only the direct tasks when ignore_downstream_trigger_rules=False. */
+const SHORT_CIRCUIT: OperatorSpec = { ...PYTHON, name: 'ShortCircuitOperator', argNames: [...PYTHON.argNames, 'ignore_downstream_trigger_rules'] };
+
+/** Branch operators the worker decides itself from the run and the clock: nothing runs (kind empty). */
+const BRANCH_DATETIME: OperatorSpec = {
+  name: 'BranchDateTimeOperator', kind: 'empty', templateFields: [],
+  argNames: ['follow_task_ids_if_true', 'follow_task_ids_if_false', 'target_lower', 'target_upper', 'use_task_logical_date', 'use_task_execution_date'],
+  requiredOneOf: [['follow_task_ids_if_true', 'follow_task_ids_if_false']], acceptsUnknownArgs: false, taskIdFallback: null,
+};
+const BRANCH_DAY_OF_WEEK: OperatorSpec = {
+  name: 'BranchDayOfWeekOperator', kind: 'empty', templateFields: [],
+  argNames: ['follow_task_ids_if_true', 'follow_task_ids_if_false', 'week_day', 'use_task_logical_date', 'use_task_execution_date'],
+  requiredOneOf: [['follow_task_ids_if_true', 'follow_task_ids_if_false', 'week_day']], acceptsUnknownArgs: false, taskIdFallback: null,
+};
+const LATEST_ONLY: OperatorSpec = { ...EMPTY, name: 'LatestOnlyOperator' };
+
 /** TaskFlow `@task` / `@task.python`: a PythonOperator Airflow names by its decorator. */
 const TASK_PYTHON: OperatorSpec = { ...PYTHON, name: '@task' };
+const TASK_BRANCH: OperatorSpec = { ...PYTHON, name: '@task.branch' };
+const TASK_SHORT_CIRCUIT: OperatorSpec = { ...SHORT_CIRCUIT, name: '@task.short_circuit' };
 
 /**
  * `@task.kubernetes`: the function runs inside a pod of the given image (KubernetesPodOperator's
@@ -159,7 +180,21 @@ export const BUILTIN_OPERATORS: Readonly<Record<string, OperatorSpec>> = {
   'airflow.providers.cncf.kubernetes.operators.pod.KubernetesPodOperator': KPO,
   'airflow.providers.cncf.kubernetes.operators.kubernetes_pod.KubernetesPodOperator': KPO,
   'airflow.providers.cncf.kubernetes.operators.spark_kubernetes.SparkKubernetesOperator': SPARK_K8S,
+  'airflow.operators.python.BranchPythonOperator': BRANCH_PYTHON,
+  'airflow.providers.standard.operators.python.BranchPythonOperator': BRANCH_PYTHON,
+  'airflow.operators.python.ShortCircuitOperator': SHORT_CIRCUIT,
+  'airflow.providers.standard.operators.python.ShortCircuitOperator': SHORT_CIRCUIT,
+  'airflow.operators.datetime.BranchDateTimeOperator': BRANCH_DATETIME,
+  'airflow.providers.standard.operators.datetime.BranchDateTimeOperator': BRANCH_DATETIME,
+  'airflow.operators.weekday.BranchDayOfWeekOperator': BRANCH_DAY_OF_WEEK,
+  'airflow.providers.standard.operators.weekday.BranchDayOfWeekOperator': BRANCH_DAY_OF_WEEK,
+  'airflow.providers.standard.time.operators.weekday.BranchDayOfWeekOperator': BRANCH_DAY_OF_WEEK,
+  'airflow.providers.standard.time.operators.datetime.BranchDateTimeOperator': BRANCH_DATETIME,
+  'airflow.operators.latest_only.LatestOnlyOperator': LATEST_ONLY,
+  'airflow.providers.standard.operators.latest_only.LatestOnlyOperator': LATEST_ONLY,
   'airflow.decorators.python': TASK_PYTHON,
+  'airflow.decorators.branch_python': TASK_BRANCH,
+  'airflow.decorators.short_circuit': TASK_SHORT_CIRCUIT,
   'airflow.providers.cncf.kubernetes.decorators.kubernetes': TASK_KUBERNETES,
   'windsock.operators.K8sOperator': K8S_OPERATOR,
   'windsock.operators.SparK8sOperator': SPARK8S_OPERATOR,

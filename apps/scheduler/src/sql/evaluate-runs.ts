@@ -10,7 +10,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CachedDag, Database } from '@windsock/metastore';
-import { evaluateRun, type TiStateOrNone } from '@windsock/dag-model';
+import { BRANCH_OPERATORS, evaluateRun, SHORT_CIRCUIT_OPERATORS, type SkipMixinRecord, type TiStateOrNone } from '@windsock/dag-model';
 
 export interface RunsPassResult {
   scheduled: number;
@@ -52,7 +52,11 @@ export async function evaluateRunsIn(trx: Transaction<Database>, runIds: number[
     const runTis = (byRun.get(run.id) ?? []).filter((t) => cached.tasks.has(t.task_id));
     const previousRun = dag.tasks.some((t) => t.depends_on_past || t.wait_for_downstream) && run.logical_date
       ? await previousRunStates(trx, run.dag_id, run.logical_date) : null;
-    const decision = evaluateRun({ dag, tis: runTis, previousRun, now });
+    // Only a run with a cleared task instance downstream of a branch that succeeded can need them.
+    const skipMixin = runTis.some((t) => t.state === null) && dag.tasks.some((t) => BRANCH_OPERATORS.has(t.operator) || SHORT_CIRCUIT_OPERATORS.has(t.operator))
+      && runTis.some((t) => t.state === 'success' && (BRANCH_OPERATORS.has(cached.tasks.get(t.task_id)!.operator) || SHORT_CIRCUIT_OPERATORS.has(cached.tasks.get(t.task_id)!.operator)))
+      ? await skipMixinXComs(trx, run.id) : undefined;
+    const decision = evaluateRun({ dag, tis: runTis, previousRun, now, ...(skipMixin ? { skipMixin } : {}) });
     const idOf = new Map(runTis.map((t) => [t.task_id, t.id]));
     for (const t of decision.toSchedule) { const id = idOf.get(t); if (id) toSchedule.push(id); }
     for (const f of decision.toForce) { const id = idOf.get(f.task_id); if (id) toForce[f.state].push(id); }
@@ -163,4 +167,10 @@ export async function runningRuns(db: Kysely<Database>, limit: number): Promise<
     .where('dag_run.state', '=', 'running').where('dag.is_paused', '=', false)
     .orderBy('dag_run.last_scheduling_decision', (ob) => ob.asc().nullsFirst()).limit(limit).execute();
   return rows.map((r) => ({ id: r.id, dagId: r.dag_id }));
+}
+
+/** The run's `skipmixin_key` XComs (what each branch followed / short circuit skipped), by task id. */
+async function skipMixinXComs(trx: Transaction<Database>, dagRunId: number): Promise<Map<string, SkipMixinRecord>> {
+  const rows = await trx.selectFrom('xcom').select(['task_id', 'value']).where('dag_run_id', '=', dagRunId).where('key', '=', 'skipmixin_key').execute();
+  return new Map(rows.filter((r) => r.value !== null && typeof r.value === 'object').map((r) => [r.task_id, r.value as SkipMixinRecord]));
 }

@@ -1,7 +1,7 @@
 /**
- * Records the end of tries: `running → success | failed | up_for_retry` with end_date, duration and, for a
+ * Records the end of tries: `running → success | failed | up_for_retry | skipped` with end_date, duration and, for a
  * retry, the time it may run again; copies each try into task_instance_history; stores the return value XCom and
- * the end of the try's log.
+ * the end of the try's log; marks the downstream task instances a branch did not follow `skipped`.
  * Guard: `where id = ? and state in ('running', 'restarting') and try_number = ?` per try — when a user marked or
  * failed the task meanwhile, their decision stands and nothing but the log's end is written; a try cleared while it
  * ran (`restarting`) becomes `up_for_retry`, due now, so it runs again.
@@ -18,7 +18,14 @@ import { chooseFollowOns, HELD_BACK_PRIORITY, parsePeers, peersQuery, queuedSinc
 export interface FinishTry {
   tiId: string;
   tryNumber: number;
-  state: Extract<TiState, 'success' | 'failed' | 'up_for_retry'>;
+  state: Extract<TiState, 'success' | 'failed' | 'up_for_retry' | 'skipped'>;
+  /**
+   * Task ids of the same run (and map index) that this try's end marks `skipped` (a branch not followed, a short
+   * circuit), in the same statement, so no scheduling pass sees the branch ended and its skips not yet made.
+   */
+  skip?: string[];
+  /** Airflow's `skipmixin_key` XCom of a branch / short circuit ({followed} or {skipped}), for NotPreviouslySkippedDep. */
+  skipMixin?: { followed?: string[]; skipped?: string[] };
   nextRetryAt: Date | null;
   xcom?: { dagRunId: number; dagId: string; runId: string; taskId: string; mapIndex: number; value: unknown };
   /** The end of the try's log, stored with the outcome. */
@@ -49,12 +56,14 @@ export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now:
     return {
       id: f.tiId, try_number: f.tryNumber, state: f.state, next_retry_at: f.nextRetryAt?.toISOString() ?? null,
       chunk: f.logChunk || null, has_xcom: x !== null, xcom: x ? x.value ?? null : null,
+      skip: f.state === 'success' && f.skip && f.skip.length > 0 ? f.skip : null,
+      skipmixin: f.state === 'success' && f.skipMixin ? f.skipMixin : null,
     };
   }));
   const res = await sql<{ id: string; state: TiState; peers: string | null; held_back: number | null; queue_waits: boolean | null }>`
     with v as (
       select * from jsonb_to_recordset(${batch}::jsonb)
-        as v(id uuid, try_number int, state text, next_retry_at timestamptz, chunk text, has_xcom boolean, xcom jsonb)
+        as v(id uuid, try_number int, state text, next_retry_at timestamptz, chunk text, has_xcom boolean, xcom jsonb, skip jsonb, skipmixin jsonb)
     ), ti as (
       update task_instance t set
         -- restarting: the task was cleared while it ran; it goes round again at once, as in Airflow.
@@ -73,6 +82,18 @@ export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now:
       select ti.dag_run_id, ti.task_id, ti.map_index, 'return_value', ti.dag_id, ti.run_id, v.xcom, ${now}
       from ti join v on v.id = ti.id where v.has_xcom
       on conflict (dag_run_id, task_id, map_index, key) do update set value = excluded.value, timestamp = excluded.timestamp
+    ), skipmixin as (
+      insert into xcom (dag_run_id, task_id, map_index, key, dag_id, run_id, value, timestamp)
+      select ti.dag_run_id, ti.task_id, ti.map_index, 'skipmixin_key', ti.dag_id, ti.run_id, v.skipmixin, ${now}
+      from ti join v on v.id = ti.id where v.skipmixin is not null and ti.state = 'success'
+      on conflict (dag_run_id, task_id, map_index, key) do update set value = excluded.value, timestamp = excluded.timestamp
+    ), skipped as (
+      -- SkipMixin._set_state_to_skipped: the branches not followed, only where they have not started (a restarting
+      -- try, above, ends up_for_retry and skips nothing).
+      update task_instance s set state = 'skipped', start_date = ${now}, end_date = ${now}, duration = 0, updated_at = ${now}
+      from ti join v on v.id = ti.id
+      where v.skip is not null and ti.state = 'success' and s.dag_run_id = ti.dag_run_id and s.map_index = ti.map_index
+        and s.task_id in (select jsonb_array_elements_text(v.skip)) and (s.state is null or s.state = 'scheduled')
     ), log as (
       -- The log's end is kept even when the guard did not match (a user changed the state meanwhile).
       insert into task_log (task_instance_id, try_number, chunk) select id, try_number, chunk from v where chunk is not null

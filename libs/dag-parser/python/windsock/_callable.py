@@ -68,7 +68,11 @@ def _lambda_source(text, func):
     """The lambda expression out of the line(s) that contain it."""
     stripped = text.strip()
     bare = re.sub(r'^\w+\s*=\s*', '', stripped)  # `python_callable=lambda: ...,` in a call
-    for candidate in (stripped, bare, bare.rstrip(','), bare.rstrip(',)'), stripped.rstrip(',)')):
+    # The lines may hold the lambda amid a call's other arguments (`task_id="x", python_callable=lambda: 1`):
+    # inside a call's parentheses they parse.
+    candidates = (stripped, bare, bare.rstrip(','), bare.rstrip(',)'), stripped.rstrip(',)'),
+                  f'_(\n{stripped.rstrip(",")}\n)', f'_(\n{stripped.rstrip(",)")}\n)')
+    for candidate in candidates:
         try:
             tree = ast.parse(candidate)
         except SyntaxError:

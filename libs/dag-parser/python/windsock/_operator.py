@@ -11,6 +11,13 @@ from windsock._deps import DependencyMixin
 # own path (and rejected by the registry), not as the built-in operator it extends.
 _BEHAVIOUR = ('execute', 'pre_execute', 'post_execute', 'execute_complete')
 _INTERNAL = frozenset(('task_id', 'dag', 'task_group'))
+_RUNNABLE_BASES = ('airflow.operators.empty.EmptyOperator', 'airflow.providers.standard.operators.empty.EmptyOperator',
+                   'airflow.operators.dummy.DummyOperator', 'airflow.operators.dummy_operator.DummyOperator')
+
+
+def STATE_DAG_FOLDER():  # noqa: N802
+    from windsock import _state
+    return _state.DAG_FOLDER
 
 
 class BaseOperator(DependencyMixin):
@@ -141,9 +148,44 @@ class BaseOperator(DependencyMixin):
                 return _class_path(klass)
         return _class_path(cls)
 
+    def execute(self, context):
+        raise NotImplementedError()
+
+    @property
+    def log(self):
+        import logging
+        return logging.getLogger(f'airflow.task.operators.{type(self).__module__}.{type(self).__name__}')
+
+    def _custom_operator(self):
+        """A subclass of BaseOperator or EmptyOperator defined in a DAG-folder file with execute() of its own:
+        recorded with its module's text, for the task runtime to build and execute. Subclasses of other operators
+        are not: their execute() would call into operators the shim only records."""
+        for klass in type(self).__mro__:
+            own = klass.__dict__
+            if '_windsock_path' in own or klass is BaseOperator:
+                return None
+            method = own.get('execute')
+            if method is None:
+                continue
+            base = next((k for k in klass.__mro__[1:] if '_windsock_path' in k.__dict__ or k is BaseOperator), BaseOperator)
+            if base is not BaseOperator and base.__dict__.get('_windsock_path') not in _RUNNABLE_BASES:
+                return None
+            filename = getattr(getattr(method, '__code__', None), 'co_filename', '')
+            if not filename.startswith(STATE_DAG_FOLDER() + '/'):
+                return None
+            import linecache
+            lines = linecache.getlines(filename)
+            if not lines:
+                return None
+            return {'class_name': klass.__qualname__, 'module_source': ''.join(lines),
+                    'template_fields': [f for f in type(self).template_fields if isinstance(f, str)]}
+        return None
+
     def _declaration(self):
         kwargs = {k: v for k, v in self._kwargs.items() if k not in _INTERNAL}
+        custom = self._custom_operator()
         return {
+            **({'custom_operator': custom} if custom else {}),
             'task_id': self.task_id,
             'operator_path': self._operator_path(),
             'kwargs': to_json(kwargs),

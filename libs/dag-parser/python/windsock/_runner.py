@@ -195,7 +195,9 @@ def _classify(exc):
         if top in _SHIM_PACKAGES:
             return 'unsupported_module', exc.name, (
                 f"Windsock's Airflow shim does not provide '{exc.name}': it provides the modules of the "
-                'DAG, BashOperator, EmptyOperator, PythonOperator, KubernetesPodOperator, SparkKubernetesOperator, '
+                'DAG, BashOperator, EmptyOperator, PythonOperator, the branching and skipping operators '
+                '(BranchPythonOperator, ShortCircuitOperator, BranchDateTimeOperator, BranchDayOfWeekOperator, '
+                'LatestOnlyOperator), KubernetesPodOperator, SparkKubernetesOperator, '
                 'TaskFlow, TaskGroup, Variable and Param APIs, kubernetes.client.models, pendulum and '
                 'windsock.operators')
         return 'missing_module', exc.name, (

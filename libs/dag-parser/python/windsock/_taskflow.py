@@ -1,9 +1,11 @@
-"""TaskFlow: @task, @task.python and @task.kubernetes. Calling a decorated function inside a DAG
+"""TaskFlow: @task, @task.python, @task.branch, @task.short_circuit and @task.kubernetes. Calling a decorated function inside a DAG
 declares a task that runs the function (recorded as python_callable + op_args/op_kwargs) and
 returns an XComArg for its result; passing that XComArg to another task makes an edge.
 
 Operator paths recorded (the modules Airflow reports for these operators):
   @task, @task.python  -> airflow.decorators.python
+  @task.branch         -> airflow.decorators.branch_python
+  @task.short_circuit  -> airflow.decorators.short_circuit
   @task.kubernetes     -> airflow.providers.cncf.kubernetes.decorators.kubernetes
 """
 import functools
@@ -18,6 +20,18 @@ from windsock._xcom import XComArg
 class _PythonDecoratedOperator(BaseOperator):
     _windsock_path = 'airflow.decorators.python'
     custom_operator_name = '@task'
+    template_fields = ('templates_dict', 'op_args', 'op_kwargs')
+
+
+class _BranchPythonDecoratedOperator(BaseOperator):
+    _windsock_path = 'airflow.decorators.branch_python'
+    custom_operator_name = '@task.branch'
+    template_fields = ('templates_dict', 'op_args', 'op_kwargs')
+
+
+class _ShortCircuitDecoratedOperator(BaseOperator):
+    _windsock_path = 'airflow.decorators.short_circuit'
+    custom_operator_name = '@task.short_circuit'
     template_fields = ('templates_dict', 'op_args', 'op_kwargs')
 
 
@@ -89,6 +103,8 @@ class _TaskDecoratorCollection:
         self._python = _decorator(_PythonDecoratedOperator)
         self.python = self._python
         self.kubernetes = _decorator(_KubernetesDecoratedOperator)
+        self.branch = _decorator(_BranchPythonDecoratedOperator)
+        self.short_circuit = _decorator(_ShortCircuitDecoratedOperator)
 
     def __call__(self, python_callable=None, **kwargs):
         return self._python(python_callable, **kwargs)
@@ -98,7 +114,7 @@ class _TaskDecoratorCollection:
             raise AttributeError(name)
         raise AttributeError(
             f'@task.{name} is not supported by Windsock: the TaskFlow decorators it runs are @task, '
-            f'@task.python and @task.kubernetes')
+            f'@task.python, @task.branch, @task.short_circuit and @task.kubernetes')
 
 
 task = _TaskDecoratorCollection()

@@ -37,7 +37,8 @@ export interface TaskScope {
 
 export function normalizeTask(decl: TaskDeclaration, scope: TaskScope): SerializedTask {
   const where: Where = { dagId: scope.dagId, taskId: decl.task_id || null, line: decl.line ?? null };
-  const spec = scope.opts.operators.resolve(decl.operator_path, {
+  const custom = decl.custom_operator;
+  const spec = custom ? customOperatorSpec(custom) : scope.opts.operators.resolve(decl.operator_path, {
     dagId: scope.dagId, taskId: decl.task_id || undefined, line: decl.line ?? null,
   });
   const taskId = resolveTaskId(decl, spec, where);
@@ -64,6 +65,13 @@ export function normalizeTask(decl: TaskDeclaration, scope: TaskScope): Serializ
     if (spec.argNames.includes(key) || (!BASE_OPERATOR_ARGS.has(key) && spec.acceptsUnknownArgs)) args[key] = value;
   }
   checkRequired(spec, args, where);
+  if (custom) {
+    // The operator's own arguments become the class's keyword arguments; it runs as Python (runner.py).
+    const own = { ...args };
+    for (const k of Object.keys(args)) delete args[k];
+    args.python_callable = { __type: 'callable', name: custom.class_name, source: '', module_source: custom.module_source, operator_class: true };
+    args.op_kwargs = own;
+  }
 
   const waitForDownstream = readBool(where, 'wait_for_downstream', kw.wait_for_downstream, false);
   return {
@@ -94,7 +102,8 @@ export function normalizeTask(decl: TaskDeclaration, scope: TaskScope): Serializ
     task_group_id: decl.task_group_id,
     owner: readString(where, 'owner', kw.owner, scope.opts.defaultOwner),
     doc_md: readOptionalString(where, 'doc_md', kw.doc_md),
-    template_fields: spec.templateFields.filter((f) => f in args),
+    template_fields: custom ? (Object.keys(args.op_kwargs as object).some((k) => spec.templateFields.includes(k)) ? ['op_kwargs'] : [])
+      : spec.templateFields.filter((f) => f in args),
     args,
     executor_config: readOptionalObject(where, 'executor_config', kw.executor_config),
     ...runAsUser(where, kw.run_as_user),
@@ -154,4 +163,10 @@ function readWeightRule(where: Where, v: unknown): WeightRule {
   if (v === undefined || v === null) return 'downstream';
   if (typeof v === 'string' && (WEIGHT_RULES as readonly string[]).includes(v)) return v as WeightRule;
   throw fail(where, 'INVALID_ARGUMENT', 'weight_rule', `${describe(v)} is not one of ${WEIGHT_RULES.join(', ')}`);
+}
+
+/** A DAG-folder BaseOperator subclass: Python, any keyword argument (its own __init__ decides at run time). */
+function customOperatorSpec(custom: NonNullable<TaskDeclaration['custom_operator']>): OperatorSpec {
+  return { name: custom.class_name.split('.').pop()!, kind: 'python', templateFields: custom.template_fields, argNames: [],
+    requiredOneOf: [], acceptsUnknownArgs: true, taskIdFallback: null };
 }

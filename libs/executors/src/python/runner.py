@@ -9,6 +9,8 @@ folder are on sys.path, so a module that declares DAGs can be executed without A
 without Airflow the callable's own source is run instead.
 """
 XCOM_LINE_PREFIX = "::windsock-xcom::"
+# Printed (alone on its line) when the task raised AirflowSkipException; the worker then records it skipped.
+SKIP_LINE = "::windsock-skip::"
 import inspect
 import json
 import os
@@ -41,11 +43,14 @@ class TaskInstance:
 def load_callable(spec):
     name = spec["name"]
     source = spec["source"]
-    if name == "<lambda>":
-        return eval(source.strip(), {})
     module = types.ModuleType("__windsock_task__")
     module.__file__ = spec.get("fileloc") or "<dag file>"
     sys.modules["__windsock_task__"] = module
+    if name == "<lambda>":
+        # A lambda that reads its module's names (`lambda: random.choice(options)`) is evaluated among them.
+        if spec.get("module_source"):
+            exec(compile(spec["module_source"], module.__file__, "exec"), module.__dict__)
+        return eval(source.strip(), module.__dict__)
     code = spec.get("module_source") or source
     try:
         exec(compile(code, module.__file__, "exec"), module.__dict__)
@@ -92,7 +97,20 @@ def main():
     if spec.get("templates_dict") is not None:
         context["templates_dict"] = spec["templates_dict"]
     fn = load_callable(spec)
-    result = call(fn, spec.get("args", []), spec.get("kwargs", {}), context)
+    try:
+        if spec.get("operator_class"):
+            # A BaseOperator subclass from the DAG folder: built with its arguments, then execute(context).
+            operator = fn(task_id=ti.task_id, **spec.get("kwargs", {}))
+            context["task"] = operator
+            result = operator.execute(context)
+        else:
+            result = call(fn, spec.get("args", []), spec.get("kwargs", {}), context)
+    except Exception as e:
+        if any(k.__name__ == "AirflowSkipException" for k in type(e).__mro__):
+            print(f"Skipping task: {e}" if str(e) else "Skipping task (AirflowSkipException)", flush=True)
+            print(SKIP_LINE, flush=True)
+            sys.exit(1)
+        raise
     print(f"Done. Returned value was: {result!r}", flush=True)
     if result is not None:
         try:

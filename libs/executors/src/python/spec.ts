@@ -12,6 +12,9 @@ export const PYTHON_RUNNER_PATH = new URL('./runner.py', import.meta.url).pathna
 /** A return value printed on this line prefix travels back through the log (from a pod, say). */
 export const XCOM_LINE_PREFIX = '::windsock-xcom::';
 
+/** The runner prints this line when the callable raised AirflowSkipException: the try ends skipped, not failed. */
+export const SKIP_LINE = '::windsock-skip::';
+
 let runnerSource: string | null = null;
 export function pythonRunnerSource(): string {
   runnerSource ??= readFileSync(PYTHON_RUNNER_PATH, 'utf8');
@@ -20,12 +23,13 @@ export function pythonRunnerSource(): string {
 
 export function pythonTaskSpec(launch: TaskLaunch, sysPath: string[]): Record<string, unknown> {
   const { task, rendered } = launch;
-  const callable = rendered.python_callable as { __type?: string; name?: string; source?: string; module_source?: string } | undefined;
+  const callable = rendered.python_callable as { __type?: string; name?: string; source?: string; module_source?: string; operator_class?: boolean } | undefined;
   if (!callable || callable.__type !== 'callable' || typeof callable.source !== 'string') {
     throw new ExecutorError('UNSUPPORTED_TASK', `task ${task.task_id}: no python_callable source was recorded for it`);
   }
   return {
     name: callable.name, source: callable.source, module_source: callable.module_source ?? null, fileloc: launch.dag.fileloc,
+    operator_class: callable.operator_class === true,
     args: Array.isArray(rendered.op_args) ? rendered.op_args : [], kwargs: (rendered.op_kwargs ?? {}) as Record<string, unknown>,
     templates_dict: rendered.templates_dict ?? null, context: launch.context, xcoms: launch.xcoms, sys_path: sysPath,
   };

@@ -16,3 +16,6 @@ class PythonOperator(BaseOperator):
 
 def get_current_context():
     raise AirflowException('get_current_context() works only while a task runs, not while its DAG file is parsed')
+
+
+from windsock._branching import BranchPythonOperator, ShortCircuitOperator, is_venv_installed  # noqa: E402,F401

@@ -1,0 +1,1 @@
+from windsock._branching import LatestOnlyOperator  # noqa: F401

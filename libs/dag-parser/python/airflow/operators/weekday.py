@@ -1,0 +1,1 @@
+from windsock._branching import BranchDayOfWeekOperator  # noqa: F401

@@ -1,0 +1,1 @@
+from airflow.utils.weekday import WeekDay  # noqa: F401
