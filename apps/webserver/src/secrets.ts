@@ -10,7 +10,7 @@
  * lines (v1, v2, WebSocket). The rules themselves live in dag-model's secrets-masker.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { addConnectionSecrets, addVariableSecret, MASK, SecretsMasker } from '@windsock/dag-model';
+import { addConnectionSecrets, addVariableSecret, isObject, MASK, SecretsMasker } from '@windsock/dag-model';
 import { fernetDecrypt } from '@windsock/metastore';
 import type { WebDb } from './types.ts';
 
@@ -69,7 +69,7 @@ export function redactVariableValue(masker: SecretsMasker, key: string, val: str
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isObj = isObject;
 
 /** Whether a response payload carries task data to mask (cheap: top level and one list level only). */
 function carriesTaskData(p: Obj, xcomRoute: boolean): boolean {

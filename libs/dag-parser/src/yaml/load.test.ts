@@ -189,3 +189,19 @@ describe('YamlDagLoader', () => {
       .toEqual(['Asia/Tokyo', '2023-12-31T15:00:00.000Z', false]);
   });
 });
+
+describe('Kubernetes manifests beside the DAGs', () => {
+  const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: tpl\nspec:\n  containers:\n    - name: base\n      image: busybox\n';
+  const spark = 'apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata:\n  name: s\nspec:\n  type: Python\n';
+  it('a pod template, a SparkApplication and a multi-document file declare no DAG and are no import error', () => {
+    for (const [file, text] of [['pod.yaml', pod], ['spark.yaml', spark], ['multi.yml', `${pod}---\n${pod.replace('kind: Pod', 'kind: ConfigMap')}`]] as const) {
+      expect(loadYamlFile(file, text), file).toEqual({ ok: true, fileloc: file, dags: [] });
+    }
+  });
+  it('a file mixing a manifest and anything else is read as a DAG file, with its errors', () => {
+    const r = loadYamlFile('mixed.yaml', `${pod}---\nmy_dag:\n  tasks: []\n`);
+    expect(r.ok).toBe(false);
+    const dagNamedKind = loadYamlFile('kind.yaml', 'kind:\n  default_args: {start_date: 2024-01-01}\n  tasks:\n    - task_id: a\n      operator: airflow.operators.bash.BashOperator\n      bash_command: echo a\n');
+    expect(dagNamedKind.ok && dagNamedKind.dags.map((d) => d.dag_id)).toEqual(['kind']);
+  });
+});

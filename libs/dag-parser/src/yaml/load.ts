@@ -13,10 +13,13 @@ import { resolveParserOptions, type ParserOptions, type ParserOptionsInput } fro
 import { declarationsFromConfig } from './layout.ts';
 import { expandVars, parseYaml, type YamlPath } from './parse.ts';
 import { convertTypedValues } from './types.ts';
+import { isKubernetesManifest } from './manifest.ts';
 
 export function loadYamlFile(relPath: string, text: string, options?: ParserOptions | ParserOptionsInput): FileParseResult {
   const opts = resolveParserOptions(options);
   const source = opts.yamlEnv ? expandVars(text, opts.yamlEnv) : text;
+  // A pod template or a SparkApplication beside the DAGs is no DAG file (and no import error).
+  if (/^\s*(apiVersion|kind)\s*:/m.test(source) && isKubernetesManifest(source)) return { ok: true, fileloc: relPath, dags: [] };
   const parsed = parseYaml(source);
   if (!('lineAt' in parsed)) {
     return importError(relPath, parsed.line, `YAML syntax error: ${parsed.message}`, 'YAML_SYNTAX');
