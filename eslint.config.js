@@ -45,4 +45,15 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // The executors' index loads the Kubernetes client (tens of MiB): processes take values from the subpaths
+    // (`/local`, `/kubernetes`, `/python-spec`) and only types from the index (test/cli-lazy.test.ts).
+    files: ['apps/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [{ name: '@windsock/executors', allowTypeImports: true, message: 'import values from @windsock/executors/local, /kubernetes or /python-spec' }],
+      }],
+    },
+  },
 );

@@ -170,7 +170,7 @@ describe('sandboxes from a git branch', { timeout: 180_000 }, () => {
     // It may have gone to sleep (checkout removed) while the previous test ran: a call to its API wakes it.
     await until('alice-git awake with one checkout', async () => {
       await dagIds('alice-git');
-      return (await checkouts()).length === 1;
+      return (await statusOf('alice-git')).scheduler === 'running' && (await checkouts()).length === 1;
     });
     expect((await call('/api/windsock/v1/sandboxes/alice-git', { method: 'DELETE' })).status).toBe(202);
     await until('alice-git gone', async () => (await call('/api/windsock/v1/sandboxes/alice-git')).status === 404);

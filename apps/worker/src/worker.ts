@@ -11,7 +11,9 @@ import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import { DagCache, type CachedDag, type Database } from '@windsock/metastore';
 import type { Consumer, EventBus, TaskJob, TaskQueue } from '@windsock/queue';
-import { SKIP_LINE, type ExecutionHandle, type Executor } from '@windsock/executors';
+import type { ExecutionHandle, Executor } from '@windsock/executors';
+// The subpath, not the package's index: that would load the Kubernetes client into every worker.
+import { SKIP_LINE } from '@windsock/executors/python-spec';
 import { addConnectionSecrets, addVariableSecret, BRANCH_OPERATORS, decideBranch, DECIDING_OPERATORS, SHORT_CIRCUIT_OPERATORS, failedTryOutcome, followOnCandidates, SecretsMasker, skipExitCodes, skipsAfterSuccess, ts as pyIso } from '@windsock/dag-model';
 import { silentLogger, type Logger } from '@windsock/config';
 import { ClaimBatcher, type Claimed } from './sql/claim-try.ts';

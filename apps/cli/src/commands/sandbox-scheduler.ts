@@ -15,6 +15,8 @@ export function registerSandboxScheduler(program: Command, _setExit: (code: numb
   program.command('sandbox-scheduler', { hidden: true })
     .description('Run one sandbox\'s scheduler and worker (started by the sandboxes control plane)')
     .action(async () => {
+      // Listened for from the start: a stop asked while starting is honoured once started (cleanly, not killed).
+      const signalled = untilSignal();
       const env = await loadCliEnv();
       const [{ createLogger }, { dagsFolderOf }, { startSandboxScheduler }] = await Promise.all([
         import('../logger.ts'), import('../runtime/folder.ts'), import('../runtime/sandbox-scheduler.ts'),
@@ -26,7 +28,7 @@ export function registerSandboxScheduler(program: Command, _setExit: (code: numb
       const git = process.env[GIT_SOURCE_ENV] ? (await import('../runtime/sandbox-git.ts')).gitSourceFromEnv(process.env) : null;
       const proc = await startSandboxScheduler({ config: env.config, dagsFolder: dagsFolderOf(env), logger: log, git, name });
       process.send?.({ type: 'ready' });
-      const sig = await untilSignal();
+      const sig = await signalled;
       log.info(`received ${sig}; stopping`);
       await proc.stop();
       process.disconnect?.();

@@ -21,13 +21,15 @@ export function registerWorker(program: Command, _setExit: (code: number) => voi
     .option('-q, --queues <names>', 'comma-separated named queues (default: [worker] queues)')
     .option('-c, --concurrency <n>', 'tasks run at once (default: [worker] concurrency)')
     .action(async (opts: { dags?: string; queues?: string; concurrency?: string }) => {
+      // Listened for from the start: a stop asked while starting is honoured once started (cleanly, not killed).
+      const signalled = untilSignal();
       const env = await loadCliEnv({ worker: { queues: opts.queues, concurrency: opts.concurrency } });
       const [{ createLogger }, { dagsFolderOf }, { startWorkerProcess }] = await Promise.all([
         import('../logger.ts'), import('../runtime/folder.ts'), import('../runtime/distributed.ts'),
       ]);
       const log = createLogger(env.config.logging.level, 'windsock-worker', env.config.logging.format);
       const proc = await startWorkerProcess({ config: env.config, dagsFolder: dagsFolderOf(env, opts.dags), logger: log });
-      const sig = await untilSignal();
+      const sig = await signalled;
       log.info(`received ${sig}; stopping`);
       await proc.stop();
     });
