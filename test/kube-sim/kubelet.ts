@@ -214,11 +214,18 @@ export class Kubelet {
     if (b.imagePull === 'ErrImagePull') {
       const pullMessage = b.imagePullMessage ?? `failed to pull and unpack image "${image}": failed to resolve reference "${image}": not found`;
       for (;;) {
+        this.#event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
         const p = this.#setContainer(pod, name, { state: { waiting: { reason: 'ErrImagePull', message: pullMessage } } });
-        if (p !== null) this.#event(p, 'Warning', 'Failed', `Failed to pull image "${image}": ${pullMessage}`);
+        if (p !== null) {
+          this.#event(p, 'Warning', 'Failed', `Failed to pull image "${image}": ${pullMessage}`);
+          this.#event(p, 'Warning', 'Failed', 'Error: ErrImagePull');
+        }
         await sleep(b.pullBackoffMs, signal);
         const q = this.#setContainer(pod, name, { state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } } });
-        if (q !== null) this.#event(q, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
+        if (q !== null) {
+          this.#event(q, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
+          this.#event(q, 'Warning', 'Failed', 'Error: ImagePullBackOff');
+        }
         await sleep(b.pullBackoffMs, signal);
       }
     }
