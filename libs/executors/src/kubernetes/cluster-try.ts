@@ -102,6 +102,19 @@ export abstract class ClusterTry {
     await this.finish({ outcome: 'failed', exitCode: null, reason }, line, true);
   }
 
+  /**
+   * Fails the try now with `reason`: stops reading, runs `before` (e.g. writing the object's Events to the log,
+   * while it still exists), then finishes with `line` as the last line, deleting the object when `del`.
+   */
+  protected async failWith(reason: string, line: string, del: boolean, before?: () => Promise<void>): Promise<void> {
+    if (this.detached || this.ending) return;
+    this.ending = true;
+    clearTimeout(this.startupTimer);
+    this.follower?.stop();
+    if (before) await before();
+    await this.finish({ outcome: 'failed', exitCode: null, reason }, line, del);
+  }
+
   /** Stops following without touching the cluster (what a dying worker does); the result never settles. */
   detach(): void {
     this.detached = true;

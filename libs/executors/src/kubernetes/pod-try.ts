@@ -7,7 +7,8 @@
  */
 import type { LogSink } from '../types.ts';
 import { ClusterTry, type ClusterTryOptions } from './cluster-try.ts';
-import { containerView, pendingLine, type ContainerView } from './pod-status.ts';
+import { containerView, pendingLine, startFailure, startFailureLine, type ContainerView } from './pod-status.ts';
+import { logPodEvents } from './pod-events.ts';
 import type { PodPlan } from './pod-spec.ts';
 import type { KubeRuntime } from './runtime.ts';
 
@@ -47,8 +48,14 @@ export class PodTry extends ClusterTry {
     const v = containerView(pod, this.plan.container);
     this.lastView = v;
     if (v.state === 'pending') {
+      const failed = startFailure(pod);
+      if (failed !== null) {
+        void this.failWith(failed.reason, `${startFailureLine(this.plan.name, failed)}; failing the task`, this.plan.deleteOnFailure, () => this.events());
+        return;
+      }
+      // One line per change of what it waits for (not per status update: a reason's message may change often).
       const line = pendingLine(this.plan.name, v);
-      if (line !== null && line !== this.lastPending) { this.lastPending = line; this.log.write(line); }
+      if (line !== null && v.reason !== this.lastPending) { this.lastPending = v.reason; this.log.write(line); }
       return;
     }
     clearTimeout(this.startupTimer);
@@ -65,12 +72,18 @@ export class PodTry extends ClusterTry {
     const ok = v.exitCode === 0;
     const line = `Container ${this.plan.container} of pod ${this.plan.name} terminated: exit code ${v.exitCode}${v.reason ? `, reason ${v.reason}` : ''}${v.message && !ok ? `: ${v.message}` : ''}`;
     const reason = ok ? null : v.reason === 'Error' || v.reason === null ? null : v.reason;
+    if (!ok) await this.events();
     await this.finish({ outcome: ok ? 'success' : 'failed', exitCode: v.exitCode, reason }, line, ok ? this.plan.deleteOnSuccess : this.plan.deleteOnFailure);
   }
 
   protected onStartupTimeout(): void {
     if (this.ending || this.lastView.state !== 'pending') return;
     const why = this.lastView.reason;
-    void this.stop(why ?? 'startup_timeout', `Pod ${this.plan.name} took longer than ${this.plan.startupTimeoutMs / 1000} s to start${why ? ` (${why}${this.lastView.message ? `: ${this.lastView.message}` : ''})` : ''}; failing the task`);
+    void this.failWith(why ?? 'startup_timeout', `Pod ${this.plan.name} took longer than ${this.plan.startupTimeoutMs / 1000} s to start${why ? ` (${why}${this.lastView.message ? `: ${this.lastView.message}` : ''})` : ''}; failing the task`, true, () => this.events());
+  }
+
+  /** The pod's Events into the task log (Airflow's log_events_on_failure). */
+  private events(): Promise<void> {
+    return logPodEvents(this.rt, this.log, this.plan.namespace, this.plan.name);
   }
 }
