@@ -9,6 +9,7 @@ import type { LogSink } from '../types.ts';
 import { ClusterTry, type ClusterTryOptions } from './cluster-try.ts';
 import { containerView, pendingLine, startFailure, startFailureLine, type ContainerView } from './pod-status.ts';
 import { logPodEvents } from './pod-events.ts';
+import { LogFollower } from './log-follower.ts';
 import type { PodPlan } from './pod-spec.ts';
 import type { KubeRuntime } from './runtime.ts';
 
@@ -22,6 +23,8 @@ export class PodTry extends ClusterTry {
   private readonly plan: PodPlan;
   private lastPending: string | null = null;
   private lastView: ContainerView = { state: 'pending', reason: null, message: null };
+  private lastPod: Obj | null = null;
+  private othersDone: Array<{ container: string; follower: LogFollower; done: Promise<void> }> = [];
 
   constructor(rt: KubeRuntime, log: LogSink, o: PodTryOptions) {
     const { plan } = o;
@@ -47,6 +50,7 @@ export class PodTry extends ClusterTry {
     }
     const v = containerView(pod, this.plan.container);
     this.lastView = v;
+    this.lastPod = pod;
     if (v.state === 'pending') {
       const failed = startFailure(pod);
       if (failed !== null) {
@@ -61,6 +65,7 @@ export class PodTry extends ClusterTry {
     clearTimeout(this.startupTimer);
     if (!this.following && this.plan.getLogs) {
       this.startFollowing({ namespace: this.plan.namespace, pod: this.plan.name, container: this.plan.container }, () => this.lastView.state === 'terminated');
+      this.followOthers();
     }
     if (v.state === 'terminated') void this.onTerminated(v);
   }
@@ -69,11 +74,42 @@ export class PodTry extends ClusterTry {
     if (this.ending) return;
     this.ending = true;
     await this.following;
+    await this.othersRead();
     const ok = v.exitCode === 0;
     const line = `Container ${this.plan.container} of pod ${this.plan.name} terminated: exit code ${v.exitCode}${v.reason ? `, reason ${v.reason}` : ''}${v.message && !ok ? `: ${v.message}` : ''}`;
     const reason = ok ? null : v.reason === 'Error' || v.reason === null ? null : v.reason;
     if (!ok) await this.events();
     await this.finish({ outcome: ok ? 'success' : 'failed', exitCode: v.exitCode, reason }, line, ok ? this.plan.deleteOnSuccess : this.plan.deleteOnFailure);
+  }
+
+  /**
+   * The logs of the pod's other containers (init containers, which have run by now, and sidecars) into the task
+   * log, each line prefixed with `[container]`, as Airflow's container_logs does with several containers.
+   */
+  private followOthers(): void {
+    const spec = (this.plan.pod.spec ?? {}) as Obj;
+    const names = [...((spec.initContainers ?? []) as Obj[]), ...((spec.containers ?? []) as Obj[])].map((c) => String(c.name)).filter((n) => n !== this.plan.container);
+    for (const container of names) {
+      const prefix = `[${container}] `;
+      const sink = { write: (line: string) => this.log.write(prefix + line) };
+      const seen = this.base.seen;
+      const f = new LogFollower(this.rt.kc, this.rt.gate, { namespace: this.plan.namespace, pod: this.plan.name, container }, sink, seen ? (t) => seen(prefix + t) : undefined);
+      this.others.push(f);
+      const done = f.follow({ terminated: () => this.otherEnded(container) || this.ending, changed: (ms) => this.changed(ms) }).catch(() => {});
+      this.othersDone.push({ container, follower: f, done });
+    }
+  }
+
+  private otherEnded(container: string): boolean {
+    const all: Obj[] = [...(this.lastPod?.status?.initContainerStatuses ?? []), ...(this.lastPod?.status?.containerStatuses ?? [])];
+    return all.some((s) => s.name === container && s.state?.terminated);
+  }
+
+  /** Once the main container ended: reads the other containers that ended to their last line; stops following those still running. */
+  private async othersRead(): Promise<void> {
+    const ended = this.othersDone.filter((o) => this.otherEnded(o.container));
+    for (const o of this.othersDone) if (!ended.includes(o)) o.follower.stop();
+    await Promise.all(ended.map((o) => o.done));
   }
 
   protected onStartupTimeout(): void {
