@@ -1,8 +1,10 @@
 /**
  * One try as a pod, from creation (or adoption) to its end: follows the pod through the namespace's shared
- * watch, explains pending states in the task log as they happen, fails it after the startup timeout, follows
- * the container's log from the first byte, decides the outcome from the exit code and reason, and deletes the
- * pod when done (per the deletion policy), after the log was read in full. Cancellation and execution_timeout
+ * watch, explains pending states in the task log when what it waits for changes, fails it at once when a
+ * container cannot start (image not pullable, invalid, config error) and otherwise after the startup timeout,
+ * follows the main container's log from the first byte (and the init containers' and sidecars', prefixed with
+ * their names), decides the outcome from the exit code and reason, writes a failed pod's Events to the task
+ * log, and deletes the pod when done (per the deletion policy), after the logs were read in full. Cancellation and execution_timeout
  * delete the pod at once (the shared lifecycle: cluster-try.ts).
  */
 import type { LogSink } from '../types.ts';

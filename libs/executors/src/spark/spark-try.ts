@@ -2,8 +2,9 @@
  * One try as a SparkApplication: watches the app's state (shared namespace watch) and its driver pod (the pod
  * watch), explains a pending driver in the task log, streams the driver's log live, and ends on the operator's
  * verdict: COMPLETED → success; FAILED / SUBMISSION_FAILED → failure carrying the operator's errorMessage.
- * An app not running after the startup timeout (the operator has none: a driver that cannot pull its image
- * keeps it SUBMITTED forever) is deleted and failed. The app is deleted when done, only after the driver's
+ * A driver that cannot start (image not pullable, config error: the operator would keep the app SUBMITTED
+ * forever) fails the try at once; an app not running after the startup timeout is deleted and failed. A failed
+ * driver's Events are written to the task log. The app is deleted when done, only after the driver's
  * log was read in full (deleting the app deletes the driver, and its log with it). The lifecycle it shares with
  * a pod's try is in kubernetes/cluster-try.ts.
  */
