@@ -60,14 +60,13 @@ describe('SparkApplications', () => {
     expect(sink.lines).not.toContain('old driver');
   });
 
-  it('an app stuck in SUBMITTED (driver cannot pull its image) fails after the startup timeout and is deleted', async () => {
+  it('an app stuck in SUBMITTED (driver cannot be scheduled) fails after the startup timeout and is deleted', async () => {
     const sink = new MemorySink();
-    const h = await executor().start(launchFor(spark({ image_tag: 'sample_repo.dag2.spark:missing', startup_timeout_seconds: 1.5 })), sink);
+    const h = await executor().start(launchFor(spark({ startup_timeout_seconds: 1.5, annotations: { 'sim.windsock.dev/unschedulable': 'true' } })), sink);
     const r = await h.result;
-    expect(r.outcome).toBe('failed');
-    expect(['ErrImagePull', 'ImagePullBackOff']).toContain(r.reason);
-    expect(sink.lines.some((l) => /Driver pod \S+ is pending: (ErrImagePull|ImagePullBackOff)/.test(l))).toBe(true);
-    expect(sink.lines.some((l) => l.includes('did not start within 1.5 s (state SUBMITTED'))).toBe(true);
+    expect(r).toMatchObject({ outcome: 'failed', reason: 'Unschedulable' });
+    expect(sink.lines.some((l) => /Driver pod \S+ is pending: Unschedulable/.test(l))).toBe(true);
+    expect(sink.lines.some((l) => l.includes('did not start within 1.5 s (state SUBMITTED, driver Unschedulable'))).toBe(true);
     await appGone(h.externalId);
   });
 

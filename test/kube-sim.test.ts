@@ -221,8 +221,13 @@ describe('the simulated kubelet', () => {
     expect(read.status?.phase).toBe('Pending');
     expect(read.status?.containerStatuses?.[0]?.state?.waiting?.message).toMatch(/registry\.local\/team\/app:missing/);
     const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=pull-1,reason=Failed' });
-    expect(events.items[0]?.message).toMatch(/^Failed to pull image "registry.local\/team\/app:missing"/);
-    expect(events.items[0]?.type).toBe('Warning');
+    const pull = events.items.find((e) => e.message?.startsWith('Failed to pull image'));
+    expect(pull?.message).toMatch(/^Failed to pull image "registry.local\/team\/app:missing"/);
+    expect(pull?.type).toBe('Warning');
+    // As the kubelet does: a Pulling event per attempt and the "Error: <reason>" companion of each failure.
+    expect(events.items.map((e) => e.message)).toContain('Error: ErrImagePull');
+    const pulling = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=pull-1,reason=Pulling' });
+    expect(pulling.items[0]?.message).toBe('Pulling image "registry.local/team/app:missing"');
   });
 
   it('keeps an unschedulable pod Pending with PodScheduled=False/Unschedulable and its message', async () => {

@@ -88,7 +88,7 @@ export class Kubelet {
     const k = podKey(pod.metadata.namespace, pod.metadata.name);
     if (c.type === 'ADDED') {
       const run: PodRun = { uid: pod.metadata.uid as string, abort: new AbortController(), logs: new Map(), behaviours: new Map(), terminating: false };
-      for (const ctr of pod.spec.containers) run.logs.set(ctr.name, new ContainerLog(this.#onLog));
+      for (const ctr of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) run.logs.set(ctr.name, new ContainerLog(this.#onLog));
       this.#runs.set(k, run);
       this.#guard(this.#run(pod, run));
     } else if (c.type === 'DELETED') {
@@ -163,6 +163,13 @@ export class Kubelet {
     }
     const bound = this.#bind(created);
     if (bound === null) return;
+    // Init containers ran to completion at binding (see #bind): their logs are all there, and ended.
+    for (const c of created.spec.initContainers ?? []) {
+      const r = resolveBehaviour(defaults, this.#settings.imageRules, annotations, created.metadata.name, c.name, c.image ?? '');
+      const log = run.logs.get(c.name) as ContainerLog;
+      if (r.ok) for (const line of r.behaviour.logLines) log.append(line);
+      log.end();
+    }
     if (needsScheduling) {
       this.#event(bound, 'Normal', 'Scheduled', `Successfully assigned ${bound.metadata.namespace}/${bound.metadata.name} to ${bound.spec.nodeName}`, 'default-scheduler');
     }
@@ -181,7 +188,7 @@ export class Kubelet {
       p.status.podIP = `10.244.${Math.floor(ip / 250) % 250}.${(ip % 250) + 2}`;
       p.status.podIPs = [{ ip: p.status.podIP }];
       p.status.startTime = now;
-      // Init containers are not simulated beyond having completed at once.
+      // Init containers are not simulated beyond having completed at once (their log lines are written after binding).
       if (p.spec.initContainers !== undefined && p.spec.initContainers.length > 0) {
         p.status.initContainerStatuses = p.spec.initContainers.map((c) => ({
           name: c.name, image: c.image ?? '', imageID: '', ready: true, restartCount: 0, started: false,
@@ -214,11 +221,18 @@ export class Kubelet {
     if (b.imagePull === 'ErrImagePull') {
       const pullMessage = b.imagePullMessage ?? `failed to pull and unpack image "${image}": failed to resolve reference "${image}": not found`;
       for (;;) {
+        this.#event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
         const p = this.#setContainer(pod, name, { state: { waiting: { reason: 'ErrImagePull', message: pullMessage } } });
-        if (p !== null) this.#event(p, 'Warning', 'Failed', `Failed to pull image "${image}": ${pullMessage}`);
+        if (p !== null) {
+          this.#event(p, 'Warning', 'Failed', `Failed to pull image "${image}": ${pullMessage}`);
+          this.#event(p, 'Warning', 'Failed', 'Error: ErrImagePull');
+        }
         await sleep(b.pullBackoffMs, signal);
         const q = this.#setContainer(pod, name, { state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } } });
-        if (q !== null) this.#event(q, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
+        if (q !== null) {
+          this.#event(q, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
+          this.#event(q, 'Warning', 'Failed', 'Error: ImagePullBackOff');
+        }
         await sleep(b.pullBackoffMs, signal);
       }
     }

@@ -40,6 +40,8 @@ export abstract class ClusterTry {
   protected readonly object: ClusterObject;
   protected readonly unsubscribe: Array<() => void> = [];
   protected follower: LogFollower | null = null;
+  /** Followers of the object's other containers (init containers, sidecars): stopped with the main one. */
+  protected readonly others: LogFollower[] = [];
   protected following: Promise<void> | null = null;
   protected ending = false;
   private detached = false;
@@ -98,8 +100,21 @@ export abstract class ClusterTry {
     if (this.detached) return;
     if (this.ending) return this.handle.result.then(() => {});
     this.ending = true;
-    this.follower?.stop();
+    this.stopFollowers();
     await this.finish({ outcome: 'failed', exitCode: null, reason }, line, true);
+  }
+
+  /**
+   * Fails the try now with `reason`: stops reading, runs `before` (e.g. writing the object's Events to the log,
+   * while it still exists), then finishes with `line` as the last line, deleting the object when `del`.
+   */
+  protected async failWith(reason: string, line: string, del: boolean, before?: () => Promise<void>): Promise<void> {
+    if (this.detached || this.ending) return;
+    this.ending = true;
+    clearTimeout(this.startupTimer);
+    this.stopFollowers();
+    if (before) await before();
+    await this.finish({ outcome: 'failed', exitCode: null, reason }, line, del);
   }
 
   /** Stops following without touching the cluster (what a dying worker does); the result never settles. */
@@ -107,7 +122,7 @@ export abstract class ClusterTry {
     this.detached = true;
     this.ending = true;
     this.release();
-    this.follower?.stop();
+    this.stopFollowers();
   }
 
   protected async finish(result: ExecutionResult, line: string, del: boolean): Promise<void> {
@@ -121,9 +136,14 @@ export abstract class ClusterTry {
         if (statusOf(err) !== 404) this.log.write(`Could not delete ${this.object.label}: ${(err as Error).message.split('\n')[0]}`);
       }
     }
-    this.follower?.stop();
+    this.stopFollowers();
     this.base.onDone();
     this.resolve(result);
+  }
+
+  protected stopFollowers(): void {
+    this.follower?.stop();
+    for (const f of this.others) f.stop();
   }
 
   private release(): void {

@@ -39,13 +39,18 @@ export function tryAnnotations(key: TryKey): Record<string, string> {
 }
 
 /**
- * `<dag>-<task>-<hash8>-<try>`, lower-case DNS-1035 (starts with a letter), at most `max` characters. The hash
+ * `<dag>-<task>-<hash8>-<try>` (or `<readable>-<hash8>-<try>`: the operator's `name`), lower-case DNS-1035 (starts with a letter), at most `max` characters. The hash
  * covers dag, task, run and map index, so two runs never share a name even when the readable part is cut.
  */
-export function objectName(key: TryKey, max = 63): string {
+export function objectName(key: TryKey, max = 63, readable?: string): string {
   const h = createHash('sha256').update(JSON.stringify([key.dagId, key.taskId, key.runId, key.mapIndex])).digest('hex').slice(0, 8);
   const suffix = `-${h}-${key.tryNumber}`;
-  let base = `${key.dagId}-${key.taskId}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^[^a-z]+/, '');
+  let base = sanitizeName(readable ?? `${key.dagId}-${key.taskId}`);
   base = base.slice(0, max - suffix.length).replace(/-+$/, '');
   return `${base === '' ? 'task' : base}${suffix}`;
+}
+
+/** Lower-case, runs of anything but [a-z0-9] as one `-`, starting with a letter and not ending with `-`. */
+export function sanitizeName(s: string, max = 63): string {
+  return s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^[^a-z]+/, '').slice(0, max).replace(/-+$/, '');
 }

@@ -82,6 +82,12 @@ export class PodExecutor implements Executor {
     }
     // 409: our own create whose answer was lost, or a pod this same try left behind (a worker that died).
     const pod = await this.rt.gate.call(() => this.rt.core.readNamespacedPod({ name: plan.name, namespace: plan.namespace })) as Obj;
+    const want = (plan.pod as Obj).metadata.labels as Record<string, string>;
+    const have = (pod.metadata?.labels ?? {}) as Record<string, string>;
+    if (['dag_id', 'task_id', 'run_id', 'try_number', 'map_index'].some((k) => have[k] !== want[k])) {
+      // A fixed name (random_name_suffix=False) taken by another try's pod: as Airflow, the create fails.
+      throw new ExecutorError('LAUNCH_FAILED', `could not create pod ${plan.namespace}/${plan.name}: a pod of that name already exists for another task or try`);
+    }
     const ours = pod.metadata?.annotations?.[LAUNCH_ANNOTATION] === (plan.pod as Obj).metadata.annotations[LAUNCH_ANNOTATION];
     if (!ours) {
       log.write(`Pod ${plan.name} already exists for this try; reattaching to it`);

@@ -9,7 +9,7 @@ import { pythonRunnerSource, pythonTaskSpec } from '../python/spec.ts';
 import type { TaskLaunch } from '../types.ts';
 import { reconcileAll } from './merge.ts';
 import { imageForTag, nodeGroupPlacement, type KubernetesOptions } from './options.ts';
-import { LAUNCH_ANNOTATION, makeSafeLabelValue, objectName, tryAnnotations, tryLabels, WORKER_LABEL } from './labels.ts';
+import { LAUNCH_ANNOTATION, makeSafeLabelValue, objectName, sanitizeName, tryAnnotations, tryLabels, WORKER_LABEL } from './labels.ts';
 import { argError, envList, isObj, loadDocument, namespaceOf, obj, objList, platformMounts, platformResources, str, strList, strMap, type Obj } from './task-args.ts';
 
 export const BASE_CONTAINER = 'base';
@@ -150,9 +150,23 @@ function executorConfigLayers(launch: TaskLaunch, o: KubernetesOptions): { templ
   return { template: template as Obj | null, override: (override as Obj | undefined) ?? null };
 }
 
+/**
+ * The pod's name. KubernetesPodOperator's `name` is used as Airflow uses it: made a DNS-1123 name, with a suffix
+ * unless `random_name_suffix=False`. Airflow's suffix is 8 random characters; ours is as short but derived from
+ * the try (a hash of dag, task, run and map index, then the try number), so that a create retried after a lost
+ * answer, or a leftover of the same try, is still recognised by its name (exactly one pod per try).
+ */
+function podName(launch: TaskLaunch): string {
+  const given = launch.task.kind === 'pod' ? str(launch, 'name') : undefined;
+  if (given === undefined || given.trim() === '') return objectName(launch.key);
+  const readable = sanitizeName(given);
+  if (readable === '') throw argError(launch, 'name', `"${given}" has no character a pod name may hold`);
+  return launch.rendered.random_name_suffix === false ? readable : objectName(launch.key, 63, readable);
+}
+
 export function buildPod(launch: TaskLaunch, o: KubernetesOptions, launchId: string): PodPlan {
   const namespace = namespaceOf(launch, str(launch, 'namespace'), o);
-  const name = objectName(launch.key);
+  const name = podName(launch);
   const ec = executorConfigLayers(launch, o);
   const merged = reconcileAll([ec.template, templateLayer(launch, o), operatorPod(launch, o), ec.override]);
   const metadata = (merged.metadata ?? {}) as Obj;

@@ -35,3 +35,31 @@ export function pendingLine(podName: string, v: ContainerView): string | null {
   if (v.state !== 'pending' || v.reason === null) return null;
   return `Pod ${podName} is pending: ${v.reason}${v.message ? `: ${v.message}` : ''}`;
 }
+
+/**
+ * Waiting reasons that mean a container will not start by itself: the image cannot be pulled or its name is
+ * invalid, or its configuration (a missing ConfigMap / Secret key…) cannot be built. Airflow's pod manager fails
+ * the try at once on the image ones (PodLaunchFailedException, "Pod docker image cannot be pulled, unable to
+ * start") instead of waiting for the startup timeout; a config error is as final until someone fixes the cluster.
+ */
+export const START_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError']);
+
+export interface StartFailure { container: string; reason: string; message: string | null }
+
+/** The first container (init containers first) of a not-yet-finished pod stuck in a waiting state it will not leave. */
+export function startFailure(pod: Obj): StartFailure | null {
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return null;
+  const statuses: Obj[] = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  for (const s of statuses) {
+    const w = s.state?.waiting;
+    if (w && START_FAILURES.has(w.reason)) return { container: String(s.name), reason: String(w.reason), message: w.message ?? null };
+  }
+  return null;
+}
+
+/** The task-log line (and failure text) for a start failure, in Airflow's words for the image ones. */
+export function startFailureLine(podName: string, f: StartFailure): string {
+  const what = f.reason === 'CreateContainerConfigError' ? 'cannot be configured' : 'docker image cannot be pulled';
+  return `Pod ${podName} ${what}, unable to start: container ${f.container}: ${f.reason}${f.message ? `: ${f.message}` : ''}`;
+}

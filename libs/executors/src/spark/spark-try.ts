@@ -2,14 +2,16 @@
  * One try as a SparkApplication: watches the app's state (shared namespace watch) and its driver pod (the pod
  * watch), explains a pending driver in the task log, streams the driver's log live, and ends on the operator's
  * verdict: COMPLETED → success; FAILED / SUBMISSION_FAILED → failure carrying the operator's errorMessage.
- * An app not running after the startup timeout (the operator has none: a driver that cannot pull its image
- * keeps it SUBMITTED forever) is deleted and failed. The app is deleted when done, only after the driver's
+ * A driver that cannot start (image not pullable, config error: the operator would keep the app SUBMITTED
+ * forever) fails the try at once; an app not running after the startup timeout is deleted and failed. A failed
+ * driver's Events are written to the task log. The app is deleted when done, only after the driver's
  * log was read in full (deleting the app deletes the driver, and its log with it). The lifecycle it shares with
  * a pod's try is in kubernetes/cluster-try.ts.
  */
 import type { ExecutionResult, LogSink } from '../types.ts';
 import { ClusterTry, type ClusterTryOptions } from '../kubernetes/cluster-try.ts';
-import { containerView, pendingLine, type ContainerView } from '../kubernetes/pod-status.ts';
+import { containerView, pendingLine, startFailure, startFailureLine, type ContainerView } from '../kubernetes/pod-status.ts';
+import { logPodEvents } from '../kubernetes/pod-events.ts';
 import { SPARK_GROUP, SPARK_PLURAL, SPARK_VERSION, type KubeRuntime } from '../kubernetes/runtime.ts';
 import { DRIVER_CONTAINER, type SparkPlan } from './spark-spec.ts';
 
@@ -61,6 +63,12 @@ export class SparkTry extends ClusterTry {
     this.wake();
     if (this.ending || pod === null) return;
     if (this.driver.state === 'pending') {
+      const failed = startFailure(pod);
+      if (failed !== null) {
+        // The operator has no startup timeout: a driver that cannot pull its image keeps the app SUBMITTED forever.
+        void this.failWith(failed.reason, `Driver ${startFailureLine(this.plan.driverPod, failed).replace(/^Pod/, 'pod')}; failing the task`, this.plan.deleteOnFailure, () => this.driverEvents());
+        return;
+      }
       const line = pendingLine(this.plan.driverPod, this.driver);
       if (line !== null) this.note(`Driver ${line.charAt(0).toLowerCase()}${line.slice(1)}`);
       return;
@@ -107,12 +115,18 @@ export class SparkTry extends ClusterTry {
     for (let i = 0; hadDriver && this.driver.state !== 'terminated' && i < 20; i++) await this.changed(100);
     if (!this.following && this.driverSeen) { this.followDriver(); await this.following; } // seen only now (adopted)
     const r = result();
+    if (r.outcome === 'failed' && this.driverSeen) await this.driverEvents();
     await this.finish(r, line, r.outcome === 'success' ? this.plan.deleteOnSuccess : this.plan.deleteOnFailure);
   }
 
   protected onStartupTimeout(): void {
     if (this.ending || STARTED.has(this.appState) || this.driver.state !== 'pending') return;
     const why = this.driver.reason;
-    void this.stop(why ?? 'startup_timeout', `SparkApplication ${this.plan.name} did not start within ${this.plan.startupTimeoutMs / 1000} s (state ${this.appState || 'NEW'}${why ? `, driver ${why}${this.driver.message ? `: ${this.driver.message}` : ''}` : ''}); failing the task`);
+    void this.failWith(why ?? 'startup_timeout', `SparkApplication ${this.plan.name} did not start within ${this.plan.startupTimeoutMs / 1000} s (state ${this.appState || 'NEW'}${why ? `, driver ${why}${this.driver.message ? `: ${this.driver.message}` : ''}` : ''}); failing the task`, true, () => (this.driverSeen ? this.driverEvents() : Promise.resolve()));
+  }
+
+  /** The driver pod's Events into the task log (Airflow's log_events_on_failure). */
+  private driverEvents(): Promise<void> {
+    return logPodEvents(this.rt, this.log, this.plan.namespace, this.plan.driverPod);
   }
 }
