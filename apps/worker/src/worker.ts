@@ -11,13 +11,14 @@ import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import { DagCache, type CachedDag, type Database } from '@windsock/metastore';
 import type { Consumer, EventBus, TaskJob, TaskQueue } from '@windsock/queue';
-import { SKIP_LINE, type ExecutionHandle, type Executor } from '@windsock/executors';
-import { addConnectionSecrets, addVariableSecret, BRANCH_OPERATORS, decideBranch, DECIDING_OPERATORS, SHORT_CIRCUIT_OPERATORS, failedTryOutcome, followOnCandidates, SecretsMasker, skipExitCodes, skipsAfterSuccess, ts as pyIso } from '@windsock/dag-model';
+import { FAIL_LINE, RESCHEDULE_LINE_PREFIX, SKIP_LINE, type ExecutionHandle, type Executor } from '@windsock/executors';
+import { addConnectionSecrets, addVariableSecret, BRANCH_OPERATORS, decideBranch, DECIDING_OPERATORS, SHORT_CIRCUIT_OPERATORS, failedTryOutcome, followOnCandidates, SecretsMasker, sensorSettings, skipExitCodes, skipsAfterSuccess, ts as pyIso } from '@windsock/dag-model';
 import { silentLogger, type Logger } from '@windsock/config';
 import { ClaimBatcher, type Claimed } from './sql/claim-try.ts';
 import { FinishBatcher, type FinishTry } from './sql/finish-try.ts';
 import { heartbeatTries } from './sql/heartbeat-tries.ts';
 import { readConnection } from './sql/read-connection.ts';
+import { readReschedules } from './sql/read-reschedules.ts';
 import { handOverTry } from './sql/hand-over-try.ts';
 import { storedLogLines } from './sql/stored-log.ts';
 import { TryLogWriter } from './log-writer.ts';
@@ -219,7 +220,11 @@ export class Worker {
     // registered while its templates render, and reads `***` in its stored log and rendered fields.
     const secrets = new SecretsMasker({ sensitiveFields: this.opts.sensitiveFields });
     const logs = new TryLogWriter(this.db, ti.id, ti.try_number, { flushMs: this.opts.logFlushMs, onFlush: () => this.events.emit('log:chunk', { tiId: ti.id, tryNumber: ti.try_number }), redact: (l) => secrets.redactText(l) });
-    let outcome: 'success' | 'failed' | 'skipped' = 'failed';
+    let outcome: 'success' | 'failed' | 'skipped' | 'up_for_reschedule' = 'failed';
+    /** A reschedule-mode sensor's next poke (runner.py's reschedule line). */
+    let rescheduleAt = null as Date | null;
+    /** The try failed in a way Airflow never retries (AirflowSensorTimeout, AirflowFailException). */
+    let failNoRetry = false as boolean;
     let xcom: unknown;
     /** Downstream task instances this try's branch or short-circuit skips (skips.ts). */
     let skip: string[] = [];
@@ -251,7 +256,20 @@ export class Worker {
         const masked = secrets.redact(renderedFields);
         await this.retryDb(() => this.db.updateTable('task_instance').set({ rendered_fields: JSON.stringify(masked) }).where('id', '=', ti.id).execute());
       }
+      // A sensor's settings for the runner's poke loop; in reschedule mode, where its earlier pokes left it.
+      const sensor = sensorSettings(task);
+      let sensorSpec: Record<string, unknown> | undefined;
+      if (sensor) {
+        const prior = sensor.mode === 'reschedule'
+          ? await this.retryDb(() => readReschedules(this.db, ti.id, Math.max(1, ti.max_tries - task.retries + 1))) : { firstStart: null, count: 0 };
+        sensorSpec = {
+          mode: sensor.mode, poke_interval: sensor.pokeInterval, timeout: sensor.timeout, soft_fail: sensor.softFail, never_fail: sensor.neverFail,
+          exponential_backoff: sensor.exponentialBackoff, max_wait: sensor.maxWait,
+          started_at: prior.firstStart ? prior.firstStart.getTime() / 1000 : null, poke_count: prior.count + 1,
+        };
+      }
       const launch = {
+        ...(sensorSpec ? { sensor: sensorSpec } : {}),
         key: { tiId: ti.id, dagId: ti.dag_id, taskId: ti.task_id, runId: ti.run_id, mapIndex: ti.map_index, tryNumber: ti.try_number },
         dag: cached.dag, task, rendered, workerId: this.opts.workerId, context: ctx.json, xcoms: ctx.xcoms,
         timeoutMs: task.execution_timeout !== null ? task.execution_timeout * 1000 : null,
@@ -260,7 +278,14 @@ export class Worker {
       };
       // A Python task that raised AirflowSkipException says so on a line of its own (runner.py), whatever the executor.
       let raisedSkip = false;
-      const sink = task.kind !== 'python' ? logs : { write: (l: string) => { if (l === SKIP_LINE) raisedSkip = true; else logs.write(l); } };
+      const sink = task.kind !== 'python' ? logs : { write: (l: string) => {
+        if (l === SKIP_LINE) raisedSkip = true;
+        else if (l === FAIL_LINE) failNoRetry = true;
+        else if (sensor?.mode === 'reschedule' && l.startsWith(RESCHEDULE_LINE_PREFIX)) {
+          const at = new Date(l.slice(RESCHEDULE_LINE_PREFIX.length));
+          if (!Number.isNaN(at.getTime())) rescheduleAt = at;
+        } else logs.write(l);
+      } };
       const handle = adoptFrom === null ? await this.executor.start(launch, sink)
         : await this.executor.adopt?.({ ...launch, storedLog: await this.retryDb(() => storedLogLines(this.db, ti.id, ti.try_number)) }, adoptFrom, sink) ?? null;
       if (handle === null) {
@@ -276,7 +301,9 @@ export class Worker {
         return null;
       }
       let value = result.xcom;
-      if (result.outcome === 'success') {
+      if (rescheduleAt !== null && result.reason === null) {
+        outcome = 'up_for_reschedule';
+      } else if (result.outcome === 'success') {
         if (DECIDING_OPERATORS.has(task.operator)) {
           const interval = run.data_interval_start && run.data_interval_end ? { start: run.data_interval_start, end: run.data_interval_end } : null;
           value = decideBranch(cached.dag, task, { runType: run.run_type, logicalDate: run.logical_date, dataInterval: interval }, new Date());
@@ -304,15 +331,18 @@ export class Worker {
       this.log.warn({ err, ti_id: ti.id }, 'task failed before or while running');
     }
     const now = new Date();
-    const { state, retryAt } = outcome !== 'failed' ? { state: outcome, retryAt: null }
+    const { state, retryAt } = outcome === 'up_for_reschedule' ? { state: outcome, retryAt: rescheduleAt }
+      : outcome !== 'failed' ? { state: outcome, retryAt: null }
+      : failNoRetry ? { state: 'failed' as const, retryAt: null }
       : failedTryOutcome((await this.dags.get(ti.dag_id))?.tasks.get(ti.task_id), { dagId: ti.dag_id, taskId: ti.task_id, logicalDate: run.logical_date ?? run.run_after, tryNumber: ti.try_number, maxTries: ti.max_tries }, now);
-    if (retryAt !== null) logs.write(`Marking task as UP_FOR_RETRY. Next try at ${retryAt.toISOString()}`);
+    if (state === 'up_for_reschedule' && retryAt !== null) logs.write(`Rescheduling task, marking task as UP_FOR_RESCHEDULE. Next poke at ${retryAt.toISOString()}`);
+    else if (retryAt !== null) logs.write(`Marking task as UP_FOR_RETRY. Next try at ${retryAt.toISOString()}`);
     if (state === 'failed') logs.write('Marking task as FAILED.');
     if (state === 'success') logs.write('Marking task as SUCCESS.');
     if (state === 'skipped') logs.write('Marking task as SKIPPED.');
     const logChunk = await logs.takeRest();
     // A try that skips others leaves the next step to the scheduler, which sees the skips and the trigger rules together.
-    const followOn = state !== 'up_for_retry' && skip.length === 0 && !held.cancelled && dag ? this.followOnAsk(ti, run.id, dag) : undefined;
+    const followOn = state !== 'up_for_retry' && state !== 'up_for_reschedule' && skip.length === 0 && !held.cancelled && dag ? this.followOnAsk(ti, run.id, dag) : undefined;
     const { state: final, next } = await this.retryDb(() => this.finishes.finish({
       tiId: ti.id, tryNumber: ti.try_number, state, nextRetryAt: retryAt, logChunk, followOn, skip, ...(skipMixin ? { skipMixin } : {}),
       xcom: xcom !== undefined ? { dagRunId: run.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index, value: xcom } : undefined,
