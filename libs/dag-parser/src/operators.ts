@@ -143,6 +143,17 @@ const BRANCH_DAY_OF_WEEK: OperatorSpec = {
 };
 const LATEST_ONLY: OperatorSpec = { ...EMPTY, name: 'LatestOnlyOperator' };
 
+/**
+ * BaseSensorOperator's arguments (airflow/sensors/base.py), kept in `args` for the runner's poke loop
+ * (libs/executors/src/python/runner.py) and the worker's reschedule handling.
+ */
+export const SENSOR_ARG_NAMES = ['poke_interval', 'timeout', 'soft_fail', 'mode', 'exponential_backoff', 'max_wait',
+  'silent_fail', 'never_fail'] as const;
+/** PythonSensor: the callable is the poke. */
+const PYTHON_SENSOR: OperatorSpec = { ...PYTHON, name: 'PythonSensor', argNames: [...PYTHON.argNames, ...SENSOR_ARG_NAMES] };
+/** `@task.sensor`: the decorated function is the poke. */
+const TASK_SENSOR: OperatorSpec = { ...PYTHON_SENSOR, name: '@task.sensor', templateFields: ['op_args', 'op_kwargs'] };
+
 /** TaskFlow `@task` / `@task.python`: a PythonOperator Airflow names by its decorator. */
 const TASK_PYTHON: OperatorSpec = { ...PYTHON, name: '@task' };
 const TASK_BRANCH: OperatorSpec = { ...PYTHON, name: '@task.branch' };
@@ -194,6 +205,9 @@ export const BUILTIN_OPERATORS: Readonly<Record<string, OperatorSpec>> = {
   'airflow.providers.standard.operators.latest_only.LatestOnlyOperator': LATEST_ONLY,
   'airflow.decorators.python': TASK_PYTHON,
   'airflow.decorators.branch_python': TASK_BRANCH,
+  'airflow.decorators.sensor': TASK_SENSOR,
+  'airflow.sensors.python.PythonSensor': PYTHON_SENSOR,
+  'airflow.providers.standard.sensors.python.PythonSensor': PYTHON_SENSOR,
   'airflow.decorators.short_circuit': TASK_SHORT_CIRCUIT,
   'airflow.providers.cncf.kubernetes.decorators.kubernetes': TASK_KUBERNETES,
   'windsock.operators.K8sOperator': K8S_OPERATOR,

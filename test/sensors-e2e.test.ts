@@ -1,0 +1,104 @@
+/**
+ * Sensors end to end (issue 19): real DAG files (test/fixtures/sensors) parsed by the Pyodide shim, run by the
+ * scheduler and a worker with the local executor on real Postgres, as Airflow 2.10's BaseSensorOperator runs them:
+ * poke mode pokes inside one try; reschedule mode ends each false poke's try up_for_reschedule (a task_reschedule
+ * row; the try number unchanged) and the scheduler starts it again when the date passes; a timeout fails without
+ * retries, or skips with soft_fail; a PokeReturnValue's xcom_value is the sensor's XCom.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freshDatabase } from './support/db.ts';
+import { startInstance, type TestInstance } from './support/instance.ts';
+
+const FOLDER = resolve(import.meta.dirname, 'fixtures/sensors');
+
+describe('sensors on postgres', () => {
+  let inst: TestInstance;
+  let cleanup: () => Promise<void>;
+  let dir: string;
+  /** Every try end the worker reported: [task_id, try_number, state]. */
+  const ends: Array<[string, number, string | null]> = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'windsock-sensors-'));
+    const tdb = await freshDatabase();
+    const store = await tdb.open();
+    cleanup = async () => { await store.close(); await tdb.drop(); await rm(dir, { recursive: true, force: true }); };
+    inst = await startInstance({ store, dagsFolder: FOLDER });
+    inst.events.on('ti:finished', (e) => { ends.push([e.taskId, e.tryNumber, e.state]); });
+  }, 120_000);
+  afterAll(async () => {
+    await inst?.stop();
+    await cleanup?.();
+  });
+
+  async function states(dagRunId: number): Promise<Record<string, string | null>> {
+    const s = await inst.tiStates(dagRunId);
+    return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.state]));
+  }
+  async function logOf(dagRunId: number, taskId: string): Promise<string> {
+    const rows = await inst.store.db.selectFrom('task_log').innerJoin('task_instance as ti', 'ti.id', 'task_log.task_instance_id')
+      .select('chunk').where('ti.dag_run_id', '=', dagRunId).where('ti.task_id', '=', taskId).orderBy('task_log.id').execute();
+    return rows.map((r) => r.chunk).join('');
+  }
+  async function reschedules(dagRunId: number, taskId: string): Promise<Array<{ try_number: number; reschedule_date: Date; end_date: Date }>> {
+    return inst.store.db.selectFrom('task_reschedule').innerJoin('task_instance as ti', 'ti.id', 'task_reschedule.task_instance_id')
+      .select(['task_reschedule.try_number', 'task_reschedule.reschedule_date', 'task_reschedule.end_date'])
+      .where('ti.dag_run_id', '=', dagRunId).where('ti.task_id', '=', taskId).orderBy('task_reschedule.id').execute();
+  }
+
+  it('parses every sensor DAG without import errors', async () => {
+    expect(await inst.store.db.selectFrom('import_error').select(['filename', 'stacktrace']).execute()).toEqual([]);
+  });
+
+  it('reschedule mode: each false poke ends up_for_reschedule with the same try number, then success', async () => {
+    const r = await inst.runDag('sensor_reschedule', { conf: { dir }, timeoutMs: 60_000 });
+    expect(await states(r.dagRunId)).toEqual({ wait: 'success', after: 'success' });
+    expect(r.state).toBe('success');
+    const s = await inst.tiStates(r.dagRunId);
+    expect(s.wait!.try_number).toBe(1);
+    // Three pokes, each in its own try process: two reschedules, then success, all as try 1.
+    expect((await readFile(join(dir, 'reschedule'), 'utf8')).split('\n').filter(Boolean)).toHaveLength(3);
+    expect(ends.filter(([t]) => t === 'wait')).toEqual([['wait', 1, 'up_for_reschedule'], ['wait', 1, 'up_for_reschedule'], ['wait', 1, 'success']]);
+    const rows = await reschedules(r.dagRunId, 'wait');
+    expect(rows.map((x) => x.try_number)).toEqual([1, 1]);
+    // poke_interval=1: the next poke is a second after the false one.
+    for (const x of rows) expect(x.reschedule_date.getTime() - x.end_date.getTime()).toBeGreaterThan(500);
+    const log = await logOf(r.dagRunId, 'wait');
+    expect(log).toContain('marking task as UP_FOR_RESCHEDULE');
+    expect(log).not.toContain('::windsock-reschedule::');
+  }, 90_000);
+
+  it('poke mode (@task.sensor): pokes inside one try; PokeReturnValue.xcom_value is its XCom', async () => {
+    const r = await inst.runDag('sensor_poke', { conf: { dir } });
+    expect(await states(r.dagRunId)).toEqual({ wait_for_value: 'success', use: 'success' });
+    expect(ends.filter(([t]) => t === 'wait_for_value')).toEqual([['wait_for_value', 1, 'success']]);
+    const xcom = await inst.store.db.selectFrom('xcom').select(['task_id', 'value']).where('dag_run_id', '=', r.dagRunId).where('key', '=', 'return_value').orderBy('task_id').execute();
+    expect(xcom.map((x) => [x.task_id, x.value])).toEqual([['use', 30], ['wait_for_value', { pokes: 3 }]]);
+    expect(await logOf(r.dagRunId, 'wait_for_value')).toContain('Poke returned False; poking again in 0.2 seconds');
+    expect(await reschedules(r.dagRunId, 'wait_for_value')).toEqual([]);
+  });
+
+  it('a timeout fails the sensor without retries; soft_fail skips it, in poke and reschedule mode', async () => {
+    const r = await inst.runDag('sensor_timeouts', { timeoutMs: 60_000 });
+    expect(await states(r.dagRunId)).toEqual({
+      times_out: 'failed', soft: 'skipped', after_soft: 'skipped', resched_times_out: 'failed', resched_soft: 'skipped',
+    });
+    expect(r.state).toBe('failed');
+    const s = await inst.tiStates(r.dagRunId);
+    // retries=2, yet one try: AirflowSensorTimeout is not retried.
+    expect(s.times_out!.try_number).toBe(1);
+    expect(s.resched_times_out!.try_number).toBe(1);
+    expect(await logOf(r.dagRunId, 'times_out')).toContain('AirflowSensorTimeout: Sensor has timed out');
+    expect(await logOf(r.dagRunId, 'soft')).toContain('Skipping due to soft_fail');
+    // The reschedule-mode timeout counts from the first poke, across its reschedules (timeout=2, poke_interval=1):
+    // counted from each try's own start, no poke would ever pass it and the run would not end.
+    const rows = await reschedules(r.dagRunId, 'resched_times_out');
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    expect(rows.every((x) => x.try_number === 1)).toBe(true);
+    expect(ends.filter(([t]) => t === 'resched_times_out').at(-1)).toEqual(['resched_times_out', 1, 'failed']);
+    expect((await reschedules(r.dagRunId, 'resched_soft')).length).toBeGreaterThanOrEqual(1);
+  }, 90_000);
+});
