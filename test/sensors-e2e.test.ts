@@ -6,7 +6,7 @@
  * retries, or skips with soft_fail; a PokeReturnValue's xcom_value is the sensor's XCom.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freshDatabase } from './support/db.ts';
@@ -100,5 +100,53 @@ describe('sensors on postgres', () => {
     expect(rows.every((x) => x.try_number === 1)).toBe(true);
     expect(ends.filter(([t]) => t === 'resched_times_out').at(-1)).toEqual(['resched_times_out', 1, 'failed']);
     expect((await reschedules(r.dagRunId, 'resched_soft')).length).toBeGreaterThanOrEqual(1);
+  }, 90_000);
+
+  it('TimeDeltaSensor(Async), DateTimeSensor, TimeSensor: the async one reschedules to its target exactly', async () => {
+    const logicalDate = new Date(Date.now() - 100);
+    const at = new Date(Date.now() + 5000).toISOString();
+    const r = await inst.runDag('time_sensors', { logicalDate, conf: { at }, timeoutMs: 60_000 });
+    expect(await states(r.dagRunId)).toEqual({
+      delta_passed: 'success', delta_async: 'success', after_async: 'success', date_time: 'success', after_midnight: 'success',
+    });
+    // No triggerer: TimeDeltaSensorAsync waits in reschedule mode, its next try due at logical date + delta.
+    const rows = await reschedules(r.dagRunId, 'delta_async');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.reschedule_date.getTime()).toBe(logicalDate.getTime() + 8000);
+    expect((await inst.tiStates(r.dagRunId)).delta_async!.try_number).toBe(1);
+    // DateTimeSensor (poke mode) pokes in its one try until the templated time passed.
+    const log = await logOf(r.dagRunId, 'date_time');
+    expect(log).toContain(`greater than target time ${at.replace(/\.(\d{3})Z$/, '.$1000+00:00')}`);
+    expect(log).toContain('Poke returned False; poking again in 0.5 seconds');
+    expect(await reschedules(r.dagRunId, 'date_time')).toEqual([]);
+  }, 90_000);
+
+  it('FileSensor: glob, recursive, the connection base path; a missing connection fails; soft_fail skips', async () => {
+    const files = join(dir, 'files');
+    await mkdir(join(files, 'incoming'), { recursive: true });
+    const later = setTimeout(() => {
+      void writeFile(join(files, 'incoming', 'a.csv'), 'x');
+      void mkdir(join(files, 'deep', 'er'), { recursive: true }).then(() => writeFile(join(files, 'deep', 'er', 'ready.flag'), ''));
+    }, 1500);
+    try {
+      const r = await inst.runDag('file_sensors', { conf: { dir: files }, timeoutMs: 60_000 });
+      expect(await states(r.dagRunId)).toEqual({ csv: 'success', deep: 'success', no_conn: 'failed', never: 'skipped' });
+      expect(await logOf(r.dagRunId, 'csv')).toContain(`Found File ${join(files, 'incoming', 'a.csv')}`);
+      expect(await logOf(r.dagRunId, 'no_conn')).toContain("The conn_id `no_such_fs` isn't defined");
+    } finally {
+      clearTimeout(later);
+    }
+  }, 90_000);
+
+  it('the connection\'s extra path is the base of a relative filepath', async () => {
+    const base = join(dir, 'base');
+    await mkdir(base, { recursive: true });
+    await writeFile(join(base, 'x'), 'here');
+    await inst.store.db.insertInto('connection').values({ conn_id: 'no_such_fs', conn_type: 'fs', extra: JSON.stringify({ path: base }),
+      description: null, host: null, schema: null, login: null, password: null, port: null }).execute();
+    // The files the previous test made are there still: csv and deep find them at once.
+    const r = await inst.runDag('file_sensors', { conf: { dir: join(dir, 'files') }, timeoutMs: 60_000 });
+    expect(await states(r.dagRunId)).toEqual({ csv: 'success', deep: 'success', no_conn: 'success', never: 'skipped' });
+    expect(await logOf(r.dagRunId, 'no_conn')).toContain(`Poking for file ${join(base, 'x')}`);
   }, 90_000);
 });

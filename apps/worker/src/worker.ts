@@ -259,6 +259,14 @@ export class Worker {
       // A sensor's settings for the runner's poke loop; in reschedule mode, where its earlier pokes left it.
       const sensor = sensorSettings(task);
       let sensorSpec: Record<string, unknown> | undefined;
+      if (sensor && task.operator === 'FileSensor') {
+        // FSHook: the connection's extra `path` is the base of filepath. Airflow creates fs_default; a missing one is ''.
+        const connId = typeof rendered.fs_conn_id === 'string' ? rendered.fs_conn_id : 'fs_default';
+        const conn = await readConnection(connId);
+        if (!conn && connId !== 'fs_default') throw new Error(`The conn_id \`${connId}\` isn't defined`);
+        const path = (conn?.extra_dejson as { path?: unknown } | undefined)?.path;
+        rendered.op_kwargs = { ...(rendered.op_kwargs as Record<string, unknown> | undefined), base_path: typeof path === 'string' ? path : '' };
+      }
       if (sensor) {
         const prior = sensor.mode === 'reschedule'
           ? await this.retryDb(() => readReschedules(this.db, ti.id, Math.max(1, ti.max_tries - task.retries + 1))) : { firstStart: null, count: 0 };

@@ -6,7 +6,8 @@
  */
 import type { SerializedTask } from './serialized.ts';
 
-export const SENSOR_OPERATORS: ReadonlySet<string> = new Set(['PythonSensor', '@task.sensor']);
+export const SENSOR_OPERATORS: ReadonlySet<string> = new Set(['PythonSensor', '@task.sensor', 'TimeDeltaSensor', 'TimeDeltaSensorAsync',
+  'DateTimeSensor', 'DateTimeSensorAsync', 'TimeSensor', 'TimeSensorAsync', 'FileSensor']);
 
 export type SensorMode = 'poke' | 'reschedule';
 

@@ -151,6 +151,21 @@ export const SENSOR_ARG_NAMES = ['poke_interval', 'timeout', 'soft_fail', 'mode'
   'silent_fail', 'never_fail'] as const;
 /** PythonSensor: the callable is the poke. */
 const PYTHON_SENSOR: OperatorSpec = { ...PYTHON, name: 'PythonSensor', argNames: [...PYTHON.argNames, ...SENSOR_ARG_NAMES] };
+/** The sensors whose poke Airflow ships: the shim records it as python_callable + op_kwargs (windsock/_time_sensors.py). */
+const builtinSensor = (name: string, own: readonly string[]): OperatorSpec => ({ ...PYTHON_SENSOR, name, argNames: [...PYTHON_SENSOR.argNames, ...own] });
+const TIME_DELTA = ['delta', 'end_from_trigger', 'deferrable'];
+const DATE_TIME = ['target_time', 'end_from_trigger', 'deferrable'];
+const FILE_SENSOR = ['filepath', 'fs_conn_id', 'recursive', 'deferrable', 'start_from_trigger', 'trigger_kwargs'];
+const BUILTIN_SENSORS: Record<string, OperatorSpec> = Object.fromEntries(([
+  ['time_delta', 'TimeDeltaSensor', TIME_DELTA], ['time_delta', 'TimeDeltaSensorAsync', TIME_DELTA],
+  ['date_time', 'DateTimeSensor', DATE_TIME], ['date_time', 'DateTimeSensorAsync', DATE_TIME],
+  ['time_sensor', 'TimeSensor', DATE_TIME], ['time_sensor', 'TimeSensorAsync', DATE_TIME],
+  ['filesystem', 'FileSensor', FILE_SENSOR],
+] as const).flatMap(([module, name, own]) => {
+  const spec = builtinSensor(name, own);
+  const standard = module === 'time_sensor' ? 'time' : module;
+  return [[`airflow.sensors.${module}.${name}`, spec], [`airflow.providers.standard.sensors.${standard}.${name}`, spec]];
+}));
 /** `@task.sensor`: the decorated function is the poke. */
 const TASK_SENSOR: OperatorSpec = { ...PYTHON_SENSOR, name: '@task.sensor', templateFields: ['op_args', 'op_kwargs'] };
 
@@ -206,6 +221,7 @@ export const BUILTIN_OPERATORS: Readonly<Record<string, OperatorSpec>> = {
   'airflow.decorators.python': TASK_PYTHON,
   'airflow.decorators.branch_python': TASK_BRANCH,
   'airflow.decorators.sensor': TASK_SENSOR,
+  ...BUILTIN_SENSORS,
   'airflow.sensors.python.PythonSensor': PYTHON_SENSOR,
   'airflow.providers.standard.sensors.python.PythonSensor': PYTHON_SENSOR,
   'airflow.decorators.short_circuit': TASK_SHORT_CIRCUIT,

@@ -119,7 +119,11 @@ def run_sensor(sensor, poke, ti):
     while True:
         result = poke()
         done = getattr(result, "is_done", None)
-        if done is not None:
+        wait_until = result.get("__windsock_wait_until") if isinstance(result, dict) else None
+        if wait_until is not None:
+            # A time sensor names the moment it waits for (an Async one: Airflow's trigger would fire then).
+            until = datetime.datetime.fromisoformat(wait_until).timestamp()
+        elif done is not None:
             if done:
                 return getattr(result, "xcom_value", None)
         elif result:
@@ -128,6 +132,8 @@ def run_sensor(sensor, poke, ti):
         if run_duration > timeout:
             raise _SensorTimeout(f"Sensor has timed out; run duration of {run_duration} seconds exceeds the specified timeout of {timeout}.")
         interval = _sensor_interval(sensor, ti, started_at, run_duration, poke_count)
+        if wait_until is not None:
+            interval = max(until - time.time(), 0)
         if sensor.get("mode") == "reschedule":
             at = datetime.datetime.fromtimestamp(time.time() + interval, datetime.timezone.utc)
             print(f"Poke returned False; rescheduling to {at.isoformat()}", flush=True)
