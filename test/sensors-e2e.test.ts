@@ -149,4 +149,12 @@ describe('sensors on postgres', () => {
     expect(await states(r.dagRunId)).toEqual({ csv: 'success', deep: 'success', no_conn: 'success', never: 'skipped' });
     expect(await logOf(r.dagRunId, 'no_conn')).toContain(`Poking for file ${join(base, 'x')}`);
   }, 90_000);
+
+  it('BashSensor and DayOfWeekSensor: exit codes, retry_exit_code, the logical date\'s weekday', async () => {
+    const r = await inst.runDag('bash_weekday_sensors', { logicalDate: new Date('2024-06-03T10:00:00Z') });
+    expect(await states(r.dagRunId)).toEqual({ bash_ok: 'success', bash_fails: 'failed', on_monday: 'success', not_saturday: 'skipped' });
+    expect((await inst.tiStates(r.dagRunId)).bash_fails!.try_number).toBe(1);
+    expect(await logOf(r.dagRunId, 'bash_ok')).toContain('poked');
+    expect(await logOf(r.dagRunId, 'bash_fails')).toContain('AirflowFailException: Command exited with return code 2');
+  });
 });

@@ -161,6 +161,8 @@ const BUILTIN_SENSORS: Record<string, OperatorSpec> = Object.fromEntries(([
   ['date_time', 'DateTimeSensor', DATE_TIME], ['date_time', 'DateTimeSensorAsync', DATE_TIME],
   ['time_sensor', 'TimeSensor', DATE_TIME], ['time_sensor', 'TimeSensorAsync', DATE_TIME],
   ['filesystem', 'FileSensor', FILE_SENSOR],
+  ['bash', 'BashSensor', ['bash_command', 'env', 'output_encoding', 'retry_exit_code', 'cwd']],
+  ['weekday', 'DayOfWeekSensor', ['week_day', 'use_task_logical_date', 'use_task_execution_day']],
 ] as const).flatMap(([module, name, own]) => {
   const spec = builtinSensor(name, own);
   const standard = module === 'time_sensor' ? 'time' : module;

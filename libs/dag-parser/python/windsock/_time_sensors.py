@@ -133,5 +133,61 @@ class FileSensor(_PokeSensor):
     template_fields = ('filepath',)
 
     def __init__(self, *, filepath, fs_conn_id='fs_default', recursive=False, **kwargs):
+        if kwargs.get('deferrable'):
+            kwargs.setdefault('mode', 'reschedule')
         super().__init__(_poke=file_poke, _op_kwargs={'filepath': filepath, 'recursive': recursive},
                          filepath=filepath, fs_conn_id=fs_conn_id, recursive=recursive, **kwargs)
+
+
+def bash_poke(bash_command, env=None, output_encoding='utf-8', retry_exit_code=None, cwd=None):
+    import os
+    import subprocess
+
+    class AirflowFailException(Exception):
+        pass
+
+    full_env = {**os.environ, **env} if env else None
+    print(f'Running command: {bash_command}', flush=True)
+    resp = subprocess.run(['bash', '-c', bash_command], env=full_env, cwd=cwd, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, check=False)
+    for line in resp.stdout.decode(output_encoding, errors='replace').splitlines():
+        print(line, flush=True)
+    print(f'Command exited with return code {resp.returncode}', flush=True)
+    if retry_exit_code is not None:
+        if resp.returncode == retry_exit_code:
+            print('Return code matches retry code, will retry later', flush=True)
+            return False
+        raise AirflowFailException(f'Command exited with return code {resp.returncode}')
+    return not resp.returncode
+
+
+def week_day_poke(week_days, use_task_logical_date, logical_date=None):
+    import datetime
+    if use_task_logical_date:
+        day = datetime.datetime.fromisoformat(logical_date).isoweekday()
+    else:
+        day = datetime.datetime.now(datetime.timezone.utc).isoweekday()
+    print(f'Poking until weekday is in {week_days}, Today is {day}', flush=True)
+    return day in week_days
+
+
+class BashSensor(_PokeSensor):
+    _windsock_path = 'airflow.sensors.bash.BashSensor'
+    template_fields = ('bash_command', 'env', 'cwd')
+
+    def __init__(self, *, bash_command, env=None, output_encoding='utf-8', retry_exit_code=None, cwd=None, **kwargs):
+        super().__init__(_poke=bash_poke, _op_kwargs={'bash_command': bash_command, 'env': env, 'output_encoding': output_encoding,
+                                                     'retry_exit_code': retry_exit_code, 'cwd': cwd},
+                         bash_command=bash_command, **kwargs)
+
+
+class DayOfWeekSensor(_PokeSensor):
+    _windsock_path = 'airflow.sensors.weekday.DayOfWeekSensor'
+
+    def __init__(self, *, week_day, use_task_logical_date=False, use_task_execution_day=None, **kwargs):
+        from airflow.utils.weekday import WeekDay
+        days = sorted(int(d) for d in WeekDay.validate_week_day(week_day))
+        if use_task_execution_day is not None:
+            use_task_logical_date = use_task_execution_day
+        super().__init__(_poke=week_day_poke, _op_kwargs={'week_days': days, 'use_task_logical_date': use_task_logical_date},
+                         week_day=days, use_task_logical_date=use_task_logical_date, **kwargs)

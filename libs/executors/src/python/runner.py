@@ -70,6 +70,10 @@ def load_callable(spec):
         module.__file__ = filename
         exec(compile(source, filename, "exec"), module.__dict__)
     fn = module.__dict__.get(name)
+    if fn is None and code is not source:
+        # Defined inside a function (a @task in a @dag function): its own source, among the module's names.
+        exec(compile(source, module.__file__, "exec"), module.__dict__)
+        fn = module.__dict__.get(name)
     if fn is None:
         raise RuntimeError(f"callable {name!r} not found after executing its source")
     return getattr(fn, "__wrapped__", fn)
