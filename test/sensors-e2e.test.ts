@@ -5,7 +5,7 @@
  * row; the try number unchanged) and the scheduler starts it again when the date passes; a timeout fails without
  * retries, or skips with soft_fail; a PokeReturnValue's xcom_value is the sensor's XCom.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -157,4 +157,24 @@ describe('sensors on postgres', () => {
     expect(await logOf(r.dagRunId, 'bash_ok')).toContain('poked');
     expect(await logOf(r.dagRunId, 'bash_fails')).toContain('AirflowFailException: Command exited with return code 2');
   });
+
+  it('ExternalTaskSensor: waits in reschedule mode for the external task; execution_delta; failed_states fail it', async () => {
+    const at = new Date('2024-06-03T00:00:00Z');
+    // The child's run is an hour later: its reschedule-mode sensor waits for a parent run that does not exist yet.
+    const child = inst.runDag('ext_child', { logicalDate: new Date(at.getTime() + 3_600_000), timeoutMs: 90_000 });
+    const sameHour = inst.runDag('ext_child', { logicalDate: at, timeoutMs: 90_000 });
+    await vi.waitFor(() => { if (!ends.some(([t, , st]) => t === 'wait' && st === 'up_for_reschedule')) throw new Error('not yet'); }, { timeout: 30_000, interval: 100 });
+    const parent = await inst.runDag('ext_parent', { logicalDate: at });
+    expect(await states(parent.dagRunId)).toEqual({ done: 'success', marker: 'success', broken: 'failed' });
+    const same = await sameHour;
+    // Same logical date: `wait` saw done succeed after rescheduling; parent_fails saw broken fail.
+    // hour_before finds no parent run an hour earlier: it times out (15 s), failed without its retries.
+    expect(await states(same.dagRunId)).toEqual({ wait: 'success', after: 'success', parent_fails: 'failed', hour_before: 'failed' });
+    expect((await inst.tiStates(same.dagRunId)).wait!.try_number).toBe(1);
+    expect(await logOf(same.dagRunId, 'parent_fails')).toContain('Some of the external tasks ["broken"] in DAG ext_parent failed.');
+    const later = await child;
+    // An hour later: hour_before finds the parent's run through execution_delta; the others find no run there.
+    expect(await states(later.dagRunId)).toEqual({ hour_before: 'success', wait: 'failed', after: 'upstream_failed', parent_fails: 'failed' });
+    expect(await logOf(later.dagRunId, 'wait')).toContain('AirflowSensorTimeout: Sensor has timed out');
+  }, 120_000);
 });

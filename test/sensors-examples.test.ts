@@ -64,6 +64,20 @@ describe('parsing', () => {
     expect(task(d, 'dummy_operator').upstream_task_ids).toEqual(['wait_for_upstream']);
   });
 
+  it('example_external_task_marker_dag: ExternalTaskMarker and a reschedule-mode ExternalTaskSensor', async () => {
+    const dags = await parse('example_external_task_marker_dag.py');
+    const marker = task(dags.example_external_task_marker_parent!, 'parent_task');
+    expect(marker).toMatchObject({ operator: 'ExternalTaskMarker', kind: 'empty' });
+    expect(marker.args).toMatchObject({ external_dag_id: 'example_external_task_marker_child', external_task_id: 'child_task1', recursion_depth: 10 });
+    const child = dags.example_external_task_marker_child!;
+    const sensor = task(child, 'child_task1');
+    expect(sensor).toMatchObject({ operator: 'ExternalTaskSensor', kind: 'empty' });
+    expect(sensor.args).toMatchObject({ external_dag_id: 'example_external_task_marker_parent', external_task_ids: ['parent_task'],
+      allowed_states: ['success'], failed_states: ['failed', 'skipped'] });
+    expect(sensorSettings(sensor)).toMatchObject({ mode: 'reschedule', timeout: 600 });
+    expect(task(child, 'child_task2').upstream_task_ids).toEqual(['child_task1']);
+  });
+
   it('example_time_delta_sensor_async: TimeDeltaSensorAsync with its delta', async () => {
     const d = (await parse('example_time_delta_sensor_async.py')).example_time_delta_sensor_async!;
     expect(task(d, 'wait')).toMatchObject({ operator: 'TimeDeltaSensorAsync', kind: 'python' });

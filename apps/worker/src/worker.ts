@@ -19,6 +19,7 @@ import { FinishBatcher, type FinishTry } from './sql/finish-try.ts';
 import { heartbeatTries } from './sql/heartbeat-tries.ts';
 import { readConnection } from './sql/read-connection.ts';
 import { readReschedules } from './sql/read-reschedules.ts';
+import { runExternalTaskSensor } from './external-task-sensor.ts';
 import { handOverTry } from './sql/hand-over-try.ts';
 import { storedLogLines } from './sql/stored-log.ts';
 import { TryLogWriter } from './log-writer.ts';
@@ -284,55 +285,65 @@ export class Worker {
         env: airflowContextEnv(ti.dag_id, ti.task_id, run.run_id, run.logical_date, ti.try_number, task.owner),
         maskLine: (l: string) => secrets.redactText(l),
       };
-      // A Python task that raised AirflowSkipException says so on a line of its own (runner.py), whatever the executor.
-      let raisedSkip = false;
-      const sink = task.kind !== 'python' ? logs : { write: (l: string) => {
-        if (l === SKIP_LINE) raisedSkip = true;
-        else if (l === FAIL_LINE) failNoRetry = true;
-        else if (sensor?.mode === 'reschedule' && l.startsWith(RESCHEDULE_LINE_PREFIX)) {
-          const at = new Date(l.slice(RESCHEDULE_LINE_PREFIX.length));
-          if (!Number.isNaN(at.getTime())) rescheduleAt = at;
-        } else logs.write(l);
-      } };
-      const handle = adoptFrom === null ? await this.executor.start(launch, sink)
-        : await this.executor.adopt?.({ ...launch, storedLog: await this.retryDb(() => storedLogLines(this.db, ti.id, ti.try_number)) }, adoptFrom, sink) ?? null;
-      if (handle === null) {
-        throw new Error(`could not adopt ${adoptFrom}: ${this.executor.adopt ? 'it is gone' : `executor ${this.executor.name} cannot adopt running tries`}; handling the try as a zombie`);
-      }
-      held.handle = handle;
-      if (held.cancelled) void handle.cancel(held.cancelled);
-      if (handle.externalId && handle.externalId !== adoptFrom) await this.retryDb(() => this.db.updateTable('task_instance').set({ external_executor_id: handle.externalId }).where('id', '=', ti.id).execute());
-      const result = await Promise.race([handle.result, held.released]);
-      if (result === null) { // handed over: another worker adopts it and records its end
-        await this.flushLogs(logs);
-        this.held.delete(ti.id);
-        return null;
-      }
-      let value = result.xcom;
-      if (rescheduleAt !== null && result.reason === null) {
-        outcome = 'up_for_reschedule';
-      } else if (result.outcome === 'success') {
-        if (DECIDING_OPERATORS.has(task.operator)) {
-          const interval = run.data_interval_start && run.data_interval_end ? { start: run.data_interval_start, end: run.data_interval_end } : null;
-          value = decideBranch(cached.dag, task, { runType: run.run_type, logicalDate: run.logical_date, dataInterval: interval }, new Date());
-          logs.write(`Branch into ${JSON.stringify(value ?? null)}`);
-        }
-        skip = skipsAfterSuccess(cached.dag, cached.tasks, task, value);
-        if (skip.length > 0) logs.write(`Skipping tasks ${JSON.stringify(skip)}`);
-        // What Airflow's SkipMixin pushes as `skipmixin_key`: a branch always, a short circuit when it skipped.
-        if (BRANCH_OPERATORS.has(task.operator)) skipMixin = { followed: task.downstream_task_ids.filter((id) => !skip.includes(id)) };
-        else if (SHORT_CIRCUIT_OPERATORS.has(task.operator) && skip.length > 0) skipMixin = { skipped: skip };
-        outcome = 'success';
-        xcom = value;
-        logs.write('Task finished with success');
-      } else if (raisedSkip && result.reason === null) {
-        outcome = 'skipped';
-      } else if (result.reason === null && result.exitCode !== null && skipExitCodes(task).includes(result.exitCode)) {
-        // Airflow raises AirflowSkipException for an exit code in skip_on_exit_code: skipped, not failed, no retry.
-        outcome = 'skipped';
-        logs.write(`Task exited with return code ${result.exitCode}: skipping (skip_on_exit_code)`);
+      if (sensor && task.operator === 'ExternalTaskSensor') {
+        // Reads the metastore: poked here, not in a process (external-task-sensor.ts).
+        const startedAt = typeof sensorSpec?.started_at === 'number' ? new Date(sensorSpec.started_at * 1000) : new Date();
+        const end = await runExternalTaskSensor(this.db, { task, rendered, sensor, logicalDate: run.logical_date, startedAt, log: (l) => logs.write(l), cancelled: () => held.cancelled !== null });
+        if (end.outcome === 'success') { outcome = 'success'; logs.write('Task finished with success'); }
+        else if (end.outcome === 'up_for_reschedule') { outcome = 'up_for_reschedule'; rescheduleAt = end.at; }
+        else if (end.outcome === 'skipped') { outcome = 'skipped'; logs.write(end.message); }
+        else { failNoRetry = !end.retry; logs.write(end.message); }
       } else {
-        logs.write(`Task failed${result.reason ? ` (${result.reason})` : ''}${result.exitCode !== null ? `, exit code ${result.exitCode}` : ''}`);
+        // A Python task that raised AirflowSkipException says so on a line of its own (runner.py), whatever the executor.
+        let raisedSkip = false;
+        const sink = task.kind !== 'python' ? logs : { write: (l: string) => {
+          if (l === SKIP_LINE) raisedSkip = true;
+          else if (l === FAIL_LINE) failNoRetry = true;
+          else if (sensor?.mode === 'reschedule' && l.startsWith(RESCHEDULE_LINE_PREFIX)) {
+            const at = new Date(l.slice(RESCHEDULE_LINE_PREFIX.length));
+            if (!Number.isNaN(at.getTime())) rescheduleAt = at;
+          } else logs.write(l);
+        } };
+        const handle = adoptFrom === null ? await this.executor.start(launch, sink)
+          : await this.executor.adopt?.({ ...launch, storedLog: await this.retryDb(() => storedLogLines(this.db, ti.id, ti.try_number)) }, adoptFrom, sink) ?? null;
+        if (handle === null) {
+          throw new Error(`could not adopt ${adoptFrom}: ${this.executor.adopt ? 'it is gone' : `executor ${this.executor.name} cannot adopt running tries`}; handling the try as a zombie`);
+        }
+        held.handle = handle;
+        if (held.cancelled) void handle.cancel(held.cancelled);
+        if (handle.externalId && handle.externalId !== adoptFrom) await this.retryDb(() => this.db.updateTable('task_instance').set({ external_executor_id: handle.externalId }).where('id', '=', ti.id).execute());
+        const result = await Promise.race([handle.result, held.released]);
+        if (result === null) { // handed over: another worker adopts it and records its end
+          await this.flushLogs(logs);
+          this.held.delete(ti.id);
+          return null;
+        }
+        let value = result.xcom;
+        if (rescheduleAt !== null && result.reason === null) {
+          outcome = 'up_for_reschedule';
+        } else if (result.outcome === 'success') {
+          if (DECIDING_OPERATORS.has(task.operator)) {
+            const interval = run.data_interval_start && run.data_interval_end ? { start: run.data_interval_start, end: run.data_interval_end } : null;
+            value = decideBranch(cached.dag, task, { runType: run.run_type, logicalDate: run.logical_date, dataInterval: interval }, new Date());
+            logs.write(`Branch into ${JSON.stringify(value ?? null)}`);
+          }
+          skip = skipsAfterSuccess(cached.dag, cached.tasks, task, value);
+          if (skip.length > 0) logs.write(`Skipping tasks ${JSON.stringify(skip)}`);
+          // What Airflow's SkipMixin pushes as `skipmixin_key`: a branch always, a short circuit when it skipped.
+          if (BRANCH_OPERATORS.has(task.operator)) skipMixin = { followed: task.downstream_task_ids.filter((id) => !skip.includes(id)) };
+          else if (SHORT_CIRCUIT_OPERATORS.has(task.operator) && skip.length > 0) skipMixin = { skipped: skip };
+          outcome = 'success';
+          xcom = value;
+          logs.write('Task finished with success');
+        } else if (raisedSkip && result.reason === null) {
+          outcome = 'skipped';
+        } else if (result.reason === null && result.exitCode !== null && skipExitCodes(task).includes(result.exitCode)) {
+          // Airflow raises AirflowSkipException for an exit code in skip_on_exit_code: skipped, not failed, no retry.
+          outcome = 'skipped';
+          logs.write(`Task exited with return code ${result.exitCode}: skipping (skip_on_exit_code)`);
+        } else {
+          logs.write(`Task failed${result.reason ? ` (${result.reason})` : ''}${result.exitCode !== null ? `, exit code ${result.exitCode}` : ''}`);
+        }
       }
     } catch (err) {
       logs.write(`Task failed: ${(err as Error).message}`);

@@ -7,7 +7,7 @@
 import type { SerializedTask } from './serialized.ts';
 
 export const SENSOR_OPERATORS: ReadonlySet<string> = new Set(['PythonSensor', '@task.sensor', 'TimeDeltaSensor', 'TimeDeltaSensorAsync',
-  'DateTimeSensor', 'DateTimeSensorAsync', 'TimeSensor', 'TimeSensorAsync', 'FileSensor', 'BashSensor', 'DayOfWeekSensor']);
+  'DateTimeSensor', 'DateTimeSensorAsync', 'TimeSensor', 'TimeSensorAsync', 'FileSensor', 'BashSensor', 'DayOfWeekSensor', 'ExternalTaskSensor']);
 
 export type SensorMode = 'poke' | 'reschedule';
 

@@ -168,6 +168,19 @@ const BUILTIN_SENSORS: Record<string, OperatorSpec> = Object.fromEntries(([
   const standard = module === 'time_sensor' ? 'time' : module;
   return [[`airflow.sensors.${module}.${name}`, spec], [`airflow.providers.standard.sensors.${standard}.${name}`, spec]];
 }));
+/** ExternalTaskSensor reads the metastore: the worker pokes it itself (kind empty: no process runs). */
+const EXTERNAL_TASK_SENSOR: OperatorSpec = {
+  name: 'ExternalTaskSensor', kind: 'empty', templateFields: ['external_dag_id', 'external_task_ids', 'external_task_group_id'],
+  argNames: ['external_dag_id', 'external_task_ids', 'external_task_group_id', 'allowed_states', 'skipped_states', 'failed_states',
+    'execution_delta', 'check_existence', 'deferrable', 'poll_interval', ...SENSOR_ARG_NAMES],
+  requiredOneOf: [['external_dag_id']], acceptsUnknownArgs: false, taskIdFallback: null,
+};
+/** ExternalTaskMarker does nothing when it runs; it marks what a recursive clear reaches. */
+const EXTERNAL_TASK_MARKER: OperatorSpec = {
+  name: 'ExternalTaskMarker', kind: 'empty', templateFields: ['external_dag_id', 'external_task_id', 'execution_date'],
+  argNames: ['external_dag_id', 'external_task_id', 'execution_date', 'recursion_depth'],
+  requiredOneOf: [['external_dag_id', 'external_task_id']], acceptsUnknownArgs: false, taskIdFallback: null,
+};
 /** `@task.sensor`: the decorated function is the poke. */
 const TASK_SENSOR: OperatorSpec = { ...PYTHON_SENSOR, name: '@task.sensor', templateFields: ['op_args', 'op_kwargs'] };
 
@@ -224,6 +237,12 @@ export const BUILTIN_OPERATORS: Readonly<Record<string, OperatorSpec>> = {
   'airflow.decorators.branch_python': TASK_BRANCH,
   'airflow.decorators.sensor': TASK_SENSOR,
   ...BUILTIN_SENSORS,
+  'airflow.sensors.external_task.ExternalTaskSensor': EXTERNAL_TASK_SENSOR,
+  'airflow.sensors.external_task_sensor.ExternalTaskSensor': EXTERNAL_TASK_SENSOR,
+  'airflow.providers.standard.sensors.external_task.ExternalTaskSensor': EXTERNAL_TASK_SENSOR,
+  'airflow.sensors.external_task.ExternalTaskMarker': EXTERNAL_TASK_MARKER,
+  'airflow.sensors.external_task_sensor.ExternalTaskMarker': EXTERNAL_TASK_MARKER,
+  'airflow.providers.standard.sensors.external_task.ExternalTaskMarker': EXTERNAL_TASK_MARKER,
   'airflow.sensors.python.PythonSensor': PYTHON_SENSOR,
   'airflow.providers.standard.sensors.python.PythonSensor': PYTHON_SENSOR,
   'airflow.decorators.short_circuit': TASK_SHORT_CIRCUIT,
