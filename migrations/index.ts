@@ -5,6 +5,7 @@ import * as m0002 from './0002_users.ts';
 import * as m0003 from './0003_scheduled_priority.ts';
 import * as m0004 from './0004_sandboxes.ts';
 import * as m0005 from './0005_jobs.ts';
+import * as m0006 from './0006_task_reschedule.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_scheduled_priority': m0003,
   '0004_sandboxes': m0004,
   '0005_jobs': m0005,
+  '0006_task_reschedule': m0006,
 };

@@ -13,13 +13,15 @@ import { DagCache, type CachedDag, type Database } from '@windsock/metastore';
 import type { Consumer, EventBus, TaskJob, TaskQueue } from '@windsock/queue';
 import type { ExecutionHandle, Executor } from '@windsock/executors';
 // The subpath, not the package's index: that would load the Kubernetes client into every worker.
-import { SKIP_LINE } from '@windsock/executors/python-spec';
-import { addConnectionSecrets, addVariableSecret, BRANCH_OPERATORS, decideBranch, DECIDING_OPERATORS, SHORT_CIRCUIT_OPERATORS, failedTryOutcome, followOnCandidates, SecretsMasker, skipExitCodes, skipsAfterSuccess, ts as pyIso } from '@windsock/dag-model';
+import { FAIL_LINE, RESCHEDULE_LINE_PREFIX, SKIP_LINE } from '@windsock/executors/python-spec';
+import { addConnectionSecrets, addVariableSecret, BRANCH_OPERATORS, decideBranch, DECIDING_OPERATORS, SHORT_CIRCUIT_OPERATORS, failedTryOutcome, followOnCandidates, SecretsMasker, sensorSettings, skipExitCodes, skipsAfterSuccess, ts as pyIso } from '@windsock/dag-model';
 import { silentLogger, type Logger } from '@windsock/config';
 import { ClaimBatcher, type Claimed } from './sql/claim-try.ts';
 import { FinishBatcher, type FinishTry } from './sql/finish-try.ts';
 import { heartbeatTries } from './sql/heartbeat-tries.ts';
 import { readConnection } from './sql/read-connection.ts';
+import { readReschedules } from './sql/read-reschedules.ts';
+import { runExternalTaskSensor } from './external-task-sensor.ts';
 import { handOverTry } from './sql/hand-over-try.ts';
 import { storedLogLines } from './sql/stored-log.ts';
 import { TryLogWriter } from './log-writer.ts';
@@ -221,7 +223,11 @@ export class Worker {
     // registered while its templates render, and reads `***` in its stored log and rendered fields.
     const secrets = new SecretsMasker({ sensitiveFields: this.opts.sensitiveFields });
     const logs = new TryLogWriter(this.db, ti.id, ti.try_number, { flushMs: this.opts.logFlushMs, onFlush: () => this.events.emit('log:chunk', { tiId: ti.id, tryNumber: ti.try_number }), redact: (l) => secrets.redactText(l) });
-    let outcome: 'success' | 'failed' | 'skipped' = 'failed';
+    let outcome: 'success' | 'failed' | 'skipped' | 'up_for_reschedule' = 'failed';
+    /** A reschedule-mode sensor's next poke (runner.py's reschedule line). */
+    let rescheduleAt = null as Date | null;
+    /** The try failed in a way Airflow never retries (AirflowSensorTimeout, AirflowFailException). */
+    let failNoRetry = false as boolean;
     let xcom: unknown;
     /** Downstream task instances this try's branch or short-circuit skips (skips.ts). */
     let skip: string[] = [];
@@ -253,68 +259,111 @@ export class Worker {
         const masked = secrets.redact(renderedFields);
         await this.retryDb(() => this.db.updateTable('task_instance').set({ rendered_fields: JSON.stringify(masked) }).where('id', '=', ti.id).execute());
       }
+      // A sensor's settings for the runner's poke loop; in reschedule mode, where its earlier pokes left it.
+      const sensor = sensorSettings(task);
+      let sensorSpec: Record<string, unknown> | undefined;
+      if (sensor && task.operator === 'FileSensor') {
+        // FSHook: the connection's extra `path` is the base of filepath. Airflow creates fs_default; a missing one is ''.
+        const connId = typeof rendered.fs_conn_id === 'string' ? rendered.fs_conn_id : 'fs_default';
+        const conn = await readConnection(connId);
+        if (!conn && connId !== 'fs_default') throw new Error(`The conn_id \`${connId}\` isn't defined`);
+        const path = (conn?.extra_dejson as { path?: unknown } | undefined)?.path;
+        rendered.op_kwargs = { ...(rendered.op_kwargs as Record<string, unknown> | undefined), base_path: typeof path === 'string' ? path : '' };
+      }
+      if (sensor) {
+        const prior = sensor.mode === 'reschedule'
+          ? await this.retryDb(() => readReschedules(this.db, ti.id, Math.max(1, ti.max_tries - task.retries + 1))) : { firstStart: null, count: 0 };
+        sensorSpec = {
+          mode: sensor.mode, poke_interval: sensor.pokeInterval, timeout: sensor.timeout, soft_fail: sensor.softFail, never_fail: sensor.neverFail,
+          exponential_backoff: sensor.exponentialBackoff, max_wait: sensor.maxWait,
+          started_at: prior.firstStart ? prior.firstStart.getTime() / 1000 : null, poke_count: prior.count + 1,
+        };
+      }
       const launch = {
+        ...(sensorSpec ? { sensor: sensorSpec } : {}),
         key: { tiId: ti.id, dagId: ti.dag_id, taskId: ti.task_id, runId: ti.run_id, mapIndex: ti.map_index, tryNumber: ti.try_number },
         dag: cached.dag, task, rendered, workerId: this.opts.workerId, context: ctx.json, xcoms: ctx.xcoms,
         timeoutMs: task.execution_timeout !== null ? task.execution_timeout * 1000 : null,
         env: airflowContextEnv(ti.dag_id, ti.task_id, run.run_id, run.logical_date, ti.try_number, task.owner),
         maskLine: (l: string) => secrets.redactText(l),
       };
-      // A Python task that raised AirflowSkipException says so on a line of its own (runner.py), whatever the executor.
-      let raisedSkip = false;
-      const sink = task.kind !== 'python' ? logs : { write: (l: string) => { if (l === SKIP_LINE) raisedSkip = true; else logs.write(l); } };
-      const handle = adoptFrom === null ? await this.executor.start(launch, sink)
-        : await this.executor.adopt?.({ ...launch, storedLog: await this.retryDb(() => storedLogLines(this.db, ti.id, ti.try_number)) }, adoptFrom, sink) ?? null;
-      if (handle === null) {
-        throw new Error(`could not adopt ${adoptFrom}: ${this.executor.adopt ? 'it is gone' : `executor ${this.executor.name} cannot adopt running tries`}; handling the try as a zombie`);
-      }
-      held.handle = handle;
-      if (held.cancelled) void handle.cancel(held.cancelled);
-      if (handle.externalId && handle.externalId !== adoptFrom) await this.retryDb(() => this.db.updateTable('task_instance').set({ external_executor_id: handle.externalId }).where('id', '=', ti.id).execute());
-      const result = await Promise.race([handle.result, held.released]);
-      if (result === null) { // handed over: another worker adopts it and records its end
-        await this.flushLogs(logs);
-        this.held.delete(ti.id);
-        return null;
-      }
-      let value = result.xcom;
-      if (result.outcome === 'success') {
-        if (DECIDING_OPERATORS.has(task.operator)) {
-          const interval = run.data_interval_start && run.data_interval_end ? { start: run.data_interval_start, end: run.data_interval_end } : null;
-          value = decideBranch(cached.dag, task, { runType: run.run_type, logicalDate: run.logical_date, dataInterval: interval }, new Date());
-          logs.write(`Branch into ${JSON.stringify(value ?? null)}`);
-        }
-        skip = skipsAfterSuccess(cached.dag, cached.tasks, task, value);
-        if (skip.length > 0) logs.write(`Skipping tasks ${JSON.stringify(skip)}`);
-        // What Airflow's SkipMixin pushes as `skipmixin_key`: a branch always, a short circuit when it skipped.
-        if (BRANCH_OPERATORS.has(task.operator)) skipMixin = { followed: task.downstream_task_ids.filter((id) => !skip.includes(id)) };
-        else if (SHORT_CIRCUIT_OPERATORS.has(task.operator) && skip.length > 0) skipMixin = { skipped: skip };
-        outcome = 'success';
-        xcom = value;
-        logs.write('Task finished with success');
-      } else if (raisedSkip && result.reason === null) {
-        outcome = 'skipped';
-      } else if (result.reason === null && result.exitCode !== null && skipExitCodes(task).includes(result.exitCode)) {
-        // Airflow raises AirflowSkipException for an exit code in skip_on_exit_code: skipped, not failed, no retry.
-        outcome = 'skipped';
-        logs.write(`Task exited with return code ${result.exitCode}: skipping (skip_on_exit_code)`);
+      if (sensor && task.operator === 'ExternalTaskSensor') {
+        // Reads the metastore: poked here, not in a process (external-task-sensor.ts).
+        const startedAt = typeof sensorSpec?.started_at === 'number' ? new Date(sensorSpec.started_at * 1000) : new Date();
+        const end = await runExternalTaskSensor(this.db, { task, rendered, sensor, logicalDate: run.logical_date, startedAt, log: (l) => logs.write(l), cancelled: () => held.cancelled !== null });
+        if (end.outcome === 'success') { outcome = 'success'; logs.write('Task finished with success'); }
+        else if (end.outcome === 'up_for_reschedule') { outcome = 'up_for_reschedule'; rescheduleAt = end.at; }
+        else if (end.outcome === 'skipped') { outcome = 'skipped'; logs.write(end.message); }
+        else { failNoRetry = !end.retry; logs.write(end.message); }
       } else {
-        logs.write(`Task failed${result.reason ? ` (${result.reason})` : ''}${result.exitCode !== null ? `, exit code ${result.exitCode}` : ''}`);
+        // A Python task that raised AirflowSkipException says so on a line of its own (runner.py), whatever the executor.
+        let raisedSkip = false;
+        const sink = task.kind !== 'python' ? logs : { write: (l: string) => {
+          if (l === SKIP_LINE) raisedSkip = true;
+          else if (l === FAIL_LINE) failNoRetry = true;
+          else if (sensor?.mode === 'reschedule' && l.startsWith(RESCHEDULE_LINE_PREFIX)) {
+            const at = new Date(l.slice(RESCHEDULE_LINE_PREFIX.length));
+            if (!Number.isNaN(at.getTime())) rescheduleAt = at;
+          } else logs.write(l);
+        } };
+        const handle = adoptFrom === null ? await this.executor.start(launch, sink)
+          : await this.executor.adopt?.({ ...launch, storedLog: await this.retryDb(() => storedLogLines(this.db, ti.id, ti.try_number)) }, adoptFrom, sink) ?? null;
+        if (handle === null) {
+          throw new Error(`could not adopt ${adoptFrom}: ${this.executor.adopt ? 'it is gone' : `executor ${this.executor.name} cannot adopt running tries`}; handling the try as a zombie`);
+        }
+        held.handle = handle;
+        if (held.cancelled) void handle.cancel(held.cancelled);
+        if (handle.externalId && handle.externalId !== adoptFrom) await this.retryDb(() => this.db.updateTable('task_instance').set({ external_executor_id: handle.externalId }).where('id', '=', ti.id).execute());
+        const result = await Promise.race([handle.result, held.released]);
+        if (result === null) { // handed over: another worker adopts it and records its end
+          await this.flushLogs(logs);
+          this.held.delete(ti.id);
+          return null;
+        }
+        let value = result.xcom;
+        if (rescheduleAt !== null && result.reason === null) {
+          outcome = 'up_for_reschedule';
+        } else if (result.outcome === 'success') {
+          if (DECIDING_OPERATORS.has(task.operator)) {
+            const interval = run.data_interval_start && run.data_interval_end ? { start: run.data_interval_start, end: run.data_interval_end } : null;
+            value = decideBranch(cached.dag, task, { runType: run.run_type, logicalDate: run.logical_date, dataInterval: interval }, new Date());
+            logs.write(`Branch into ${JSON.stringify(value ?? null)}`);
+          }
+          skip = skipsAfterSuccess(cached.dag, cached.tasks, task, value);
+          if (skip.length > 0) logs.write(`Skipping tasks ${JSON.stringify(skip)}`);
+          // What Airflow's SkipMixin pushes as `skipmixin_key`: a branch always, a short circuit when it skipped.
+          if (BRANCH_OPERATORS.has(task.operator)) skipMixin = { followed: task.downstream_task_ids.filter((id) => !skip.includes(id)) };
+          else if (SHORT_CIRCUIT_OPERATORS.has(task.operator) && skip.length > 0) skipMixin = { skipped: skip };
+          outcome = 'success';
+          xcom = value;
+          logs.write('Task finished with success');
+        } else if (raisedSkip && result.reason === null) {
+          outcome = 'skipped';
+        } else if (result.reason === null && result.exitCode !== null && skipExitCodes(task).includes(result.exitCode)) {
+          // Airflow raises AirflowSkipException for an exit code in skip_on_exit_code: skipped, not failed, no retry.
+          outcome = 'skipped';
+          logs.write(`Task exited with return code ${result.exitCode}: skipping (skip_on_exit_code)`);
+        } else {
+          logs.write(`Task failed${result.reason ? ` (${result.reason})` : ''}${result.exitCode !== null ? `, exit code ${result.exitCode}` : ''}`);
+        }
       }
     } catch (err) {
       logs.write(`Task failed: ${(err as Error).message}`);
       this.log.warn({ err, ti_id: ti.id }, 'task failed before or while running');
     }
     const now = new Date();
-    const { state, retryAt } = outcome !== 'failed' ? { state: outcome, retryAt: null }
+    const { state, retryAt } = outcome === 'up_for_reschedule' ? { state: outcome, retryAt: rescheduleAt }
+      : outcome !== 'failed' ? { state: outcome, retryAt: null }
+      : failNoRetry ? { state: 'failed' as const, retryAt: null }
       : failedTryOutcome((await this.dags.get(ti.dag_id))?.tasks.get(ti.task_id), { dagId: ti.dag_id, taskId: ti.task_id, logicalDate: run.logical_date ?? run.run_after, tryNumber: ti.try_number, maxTries: ti.max_tries }, now);
-    if (retryAt !== null) logs.write(`Marking task as UP_FOR_RETRY. Next try at ${retryAt.toISOString()}`);
+    if (state === 'up_for_reschedule' && retryAt !== null) logs.write(`Rescheduling task, marking task as UP_FOR_RESCHEDULE. Next poke at ${retryAt.toISOString()}`);
+    else if (retryAt !== null) logs.write(`Marking task as UP_FOR_RETRY. Next try at ${retryAt.toISOString()}`);
     if (state === 'failed') logs.write('Marking task as FAILED.');
     if (state === 'success') logs.write('Marking task as SUCCESS.');
     if (state === 'skipped') logs.write('Marking task as SKIPPED.');
     const logChunk = await logs.takeRest();
     // A try that skips others leaves the next step to the scheduler, which sees the skips and the trigger rules together.
-    const followOn = state !== 'up_for_retry' && skip.length === 0 && !held.cancelled && dag ? this.followOnAsk(ti, run.id, dag) : undefined;
+    const followOn = state !== 'up_for_retry' && state !== 'up_for_reschedule' && skip.length === 0 && !held.cancelled && dag ? this.followOnAsk(ti, run.id, dag) : undefined;
     const { state: final, next } = await this.retryDb(() => this.finishes.finish({
       tiId: ti.id, tryNumber: ti.try_number, state, nextRetryAt: retryAt, logChunk, followOn, skip, ...(skipMixin ? { skipMixin } : {}),
       xcom: xcom !== undefined ? { dagRunId: run.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index, value: xcom } : undefined,

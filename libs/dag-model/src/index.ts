@@ -21,3 +21,4 @@ export * from './moment-batcher.ts';
 export * from './secrets-masker.ts';
 export * from './jobs.ts';
 export * from './skips.ts';
+export * from './sensors.ts';

@@ -143,6 +143,47 @@ const BRANCH_DAY_OF_WEEK: OperatorSpec = {
 };
 const LATEST_ONLY: OperatorSpec = { ...EMPTY, name: 'LatestOnlyOperator' };
 
+/**
+ * BaseSensorOperator's arguments (airflow/sensors/base.py), kept in `args` for the runner's poke loop
+ * (libs/executors/src/python/runner.py) and the worker's reschedule handling.
+ */
+export const SENSOR_ARG_NAMES = ['poke_interval', 'timeout', 'soft_fail', 'mode', 'exponential_backoff', 'max_wait',
+  'silent_fail', 'never_fail'] as const;
+/** PythonSensor: the callable is the poke. */
+const PYTHON_SENSOR: OperatorSpec = { ...PYTHON, name: 'PythonSensor', argNames: [...PYTHON.argNames, ...SENSOR_ARG_NAMES] };
+/** The sensors whose poke Airflow ships: the shim records it as python_callable + op_kwargs (windsock/_time_sensors.py). */
+const builtinSensor = (name: string, own: readonly string[]): OperatorSpec => ({ ...PYTHON_SENSOR, name, argNames: [...PYTHON_SENSOR.argNames, ...own] });
+const TIME_DELTA = ['delta', 'end_from_trigger', 'deferrable'];
+const DATE_TIME = ['target_time', 'end_from_trigger', 'deferrable'];
+const FILE_SENSOR = ['filepath', 'fs_conn_id', 'recursive', 'deferrable', 'start_from_trigger', 'trigger_kwargs'];
+const BUILTIN_SENSORS: Record<string, OperatorSpec> = Object.fromEntries(([
+  ['time_delta', 'TimeDeltaSensor', TIME_DELTA], ['time_delta', 'TimeDeltaSensorAsync', TIME_DELTA],
+  ['date_time', 'DateTimeSensor', DATE_TIME], ['date_time', 'DateTimeSensorAsync', DATE_TIME],
+  ['time_sensor', 'TimeSensor', DATE_TIME], ['time_sensor', 'TimeSensorAsync', DATE_TIME],
+  ['filesystem', 'FileSensor', FILE_SENSOR],
+  ['bash', 'BashSensor', ['bash_command', 'env', 'output_encoding', 'retry_exit_code', 'cwd']],
+  ['weekday', 'DayOfWeekSensor', ['week_day', 'use_task_logical_date', 'use_task_execution_day']],
+] as const).flatMap(([module, name, own]) => {
+  const spec = builtinSensor(name, own);
+  const standard = module === 'time_sensor' ? 'time' : module;
+  return [[`airflow.sensors.${module}.${name}`, spec], [`airflow.providers.standard.sensors.${standard}.${name}`, spec]];
+}));
+/** ExternalTaskSensor reads the metastore: the worker pokes it itself (kind empty: no process runs). */
+const EXTERNAL_TASK_SENSOR: OperatorSpec = {
+  name: 'ExternalTaskSensor', kind: 'empty', templateFields: ['external_dag_id', 'external_task_ids', 'external_task_group_id'],
+  argNames: ['external_dag_id', 'external_task_ids', 'external_task_group_id', 'allowed_states', 'skipped_states', 'failed_states',
+    'execution_delta', 'check_existence', 'deferrable', 'poll_interval', ...SENSOR_ARG_NAMES],
+  requiredOneOf: [['external_dag_id']], acceptsUnknownArgs: false, taskIdFallback: null,
+};
+/** ExternalTaskMarker does nothing when it runs; it marks what a recursive clear reaches. */
+const EXTERNAL_TASK_MARKER: OperatorSpec = {
+  name: 'ExternalTaskMarker', kind: 'empty', templateFields: ['external_dag_id', 'external_task_id', 'execution_date'],
+  argNames: ['external_dag_id', 'external_task_id', 'execution_date', 'recursion_depth'],
+  requiredOneOf: [['external_dag_id', 'external_task_id']], acceptsUnknownArgs: false, taskIdFallback: null,
+};
+/** `@task.sensor`: the decorated function is the poke. */
+const TASK_SENSOR: OperatorSpec = { ...PYTHON_SENSOR, name: '@task.sensor', templateFields: ['op_args', 'op_kwargs'] };
+
 /** TaskFlow `@task` / `@task.python`: a PythonOperator Airflow names by its decorator. */
 const TASK_PYTHON: OperatorSpec = { ...PYTHON, name: '@task' };
 const TASK_BRANCH: OperatorSpec = { ...PYTHON, name: '@task.branch' };
@@ -194,6 +235,16 @@ export const BUILTIN_OPERATORS: Readonly<Record<string, OperatorSpec>> = {
   'airflow.providers.standard.operators.latest_only.LatestOnlyOperator': LATEST_ONLY,
   'airflow.decorators.python': TASK_PYTHON,
   'airflow.decorators.branch_python': TASK_BRANCH,
+  'airflow.decorators.sensor': TASK_SENSOR,
+  ...BUILTIN_SENSORS,
+  'airflow.sensors.external_task.ExternalTaskSensor': EXTERNAL_TASK_SENSOR,
+  'airflow.sensors.external_task_sensor.ExternalTaskSensor': EXTERNAL_TASK_SENSOR,
+  'airflow.providers.standard.sensors.external_task.ExternalTaskSensor': EXTERNAL_TASK_SENSOR,
+  'airflow.sensors.external_task.ExternalTaskMarker': EXTERNAL_TASK_MARKER,
+  'airflow.sensors.external_task_sensor.ExternalTaskMarker': EXTERNAL_TASK_MARKER,
+  'airflow.providers.standard.sensors.external_task.ExternalTaskMarker': EXTERNAL_TASK_MARKER,
+  'airflow.sensors.python.PythonSensor': PYTHON_SENSOR,
+  'airflow.providers.standard.sensors.python.PythonSensor': PYTHON_SENSOR,
   'airflow.decorators.short_circuit': TASK_SHORT_CIRCUIT,
   'airflow.providers.cncf.kubernetes.decorators.kubernetes': TASK_KUBERNETES,
   'windsock.operators.K8sOperator': K8S_OPERATOR,

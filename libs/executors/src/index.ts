@@ -9,4 +9,4 @@ export { buildPod, type PodPlan } from './kubernetes/pod-spec.ts';
 export { buildSparkApp, type SparkPlan } from './spark/spark-spec.ts';
 export { makeSafeLabelValue, objectName } from './kubernetes/labels.ts';
 export { loadDefaultKubeConfig } from './kubernetes/kubeconfig.ts';
-export { SKIP_LINE } from './python/spec.ts';
+export { FAIL_LINE, RESCHEDULE_LINE_PREFIX, SKIP_LINE } from './python/spec.ts';

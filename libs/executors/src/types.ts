@@ -26,6 +26,11 @@ export interface TaskLaunch {
   context: Record<string, unknown>;
   /** This run's XComs by task id and key, loaded for tasks that pull them (Python callables). */
   xcoms: Record<string, Record<string, unknown>>;
+  /**
+   * A sensor's settings for the runner's poke loop (dag-model's sensors.ts, in seconds, snake_case), with
+   * `started_at` (epoch seconds of the first poke, reschedule mode) and `poke_count`.
+   */
+  sensor?: Record<string, unknown>;
   /** execution_timeout in ms; the executor stops the task when it runs longer. */
   timeoutMs: number | null;
   /** The worker that launches it (recorded on pods for adoption). */

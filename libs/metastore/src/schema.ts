@@ -136,6 +136,18 @@ export interface TaskLogTable {
   chunk: string;
 }
 
+/** A reschedule-mode sensor's poke that ended its try up_for_reschedule (migration 0006). */
+export interface TaskRescheduleTable {
+  id: Generated<string>;
+  task_instance_id: string;
+  try_number: number;
+  start_date: Date;
+  end_date: Date;
+  duration: number;
+  reschedule_date: Date;
+  created_at: Generated<Date>;
+}
+
 export interface XcomTable {
   dag_run_id: number;
   task_id: string;
@@ -246,6 +258,7 @@ export interface Database {
   task_instance: TaskInstanceTable;
   task_instance_history: TaskInstanceHistoryTable;
   task_log: TaskLogTable;
+  task_reschedule: TaskRescheduleTable;
   xcom: XcomTable;
   variable: VariableTable;
   connection: ConnectionTable;

@@ -65,15 +65,17 @@ export async function evaluateRunsIn(trx: Transaction<Database>, runIds: number[
 
   if (toSchedule.length > 0) {
     const res = await trx.updateTable('task_instance')
-      .set({ state: 'scheduled', scheduled_dttm: now, next_retry_at: null, try_number: sql`try_number + 1`, updated_at: now, external_executor_id: null, worker_id: null, pid: null })
-      .where('id', 'in', toSchedule).where((eb) => eb.or([eb('state', 'is', null), eb('state', '=', 'up_for_retry')]))
+      // A sensor's reschedule keeps its try number (Airflow's schedule_tis does not count it as a new try).
+      .set({ state: 'scheduled', scheduled_dttm: now, next_retry_at: null, try_number: sql`case when state = 'up_for_reschedule' then try_number else try_number + 1 end`,
+        updated_at: now, external_executor_id: null, worker_id: null, pid: null })
+      .where('id', 'in', toSchedule).where((eb) => eb.or([eb('state', 'is', null), eb('state', 'in', ['up_for_retry', 'up_for_reschedule'])]))
       .executeTakeFirst();
     result.scheduled = Number(res.numUpdatedRows);
   }
   for (const state of ['upstream_failed', 'skipped'] as const) {
     if (toForce[state].length === 0) continue;
     const res = await trx.updateTable('task_instance').set({ state, start_date: now, end_date: now, duration: 0, updated_at: now })
-      .where('id', 'in', toForce[state]).where((eb) => eb.or([eb('state', 'is', null), eb('state', '=', 'up_for_retry')]))
+      .where('id', 'in', toForce[state]).where((eb) => eb.or([eb('state', 'is', null), eb('state', 'in', ['up_for_retry', 'up_for_reschedule'])]))
       .executeTakeFirst();
     result.forced += Number(res.numUpdatedRows);
   }

@@ -1,6 +1,7 @@
 /**
- * Records the end of tries: `running → success | failed | up_for_retry | skipped` with end_date, duration and, for a
- * retry, the time it may run again; copies each try into task_instance_history; stores the return value XCom and
+ * Records the end of tries: `running → success | failed | up_for_retry | up_for_reschedule | skipped` with end_date,
+ * duration and, for a retry or a sensor's reschedule, the time it may run again (a reschedule also adds its
+ * task_reschedule row, Airflow's record of the pokes, from which the sensor's timeout counts); copies each try into task_instance_history; stores the return value XCom and
  * the end of the try's log; marks the downstream task instances a branch did not follow `skipped`.
  * Guard: `where id = ? and state in ('running', 'restarting') and try_number = ?` per try — when a user marked or
  * failed the task meanwhile, their decision stands and nothing but the log's end is written; a try cleared while it
@@ -18,7 +19,7 @@ import { chooseFollowOns, HELD_BACK_PRIORITY, parsePeers, peersQuery, queuedSinc
 export interface FinishTry {
   tiId: string;
   tryNumber: number;
-  state: Extract<TiState, 'success' | 'failed' | 'up_for_retry' | 'skipped'>;
+  state: Extract<TiState, 'success' | 'failed' | 'up_for_retry' | 'up_for_reschedule' | 'skipped'>;
   /**
    * Task ids of the same run (and map index) that this try's end marks `skipped` (a branch not followed, a short
    * circuit), in the same statement, so no scheduling pass sees the branch ended and its skips not yet made.
@@ -94,6 +95,10 @@ export async function finishTries(db: Kysely<Database>, tries: FinishTry[], now:
       from ti join v on v.id = ti.id
       where v.skip is not null and ti.state = 'success' and s.dag_run_id = ti.dag_run_id and s.map_index = ti.map_index
         and s.task_id in (select jsonb_array_elements_text(v.skip)) and (s.state is null or s.state = 'scheduled')
+    ), reschedule as (
+      insert into task_reschedule (task_instance_id, try_number, start_date, end_date, duration, reschedule_date)
+      select ti.id, ti.try_number, coalesce(ti.start_date, ${now}), ${now}, coalesce(ti.duration, 0), ti.next_retry_at
+      from ti where ti.state = 'up_for_reschedule' and ti.next_retry_at is not null
     ), log as (
       -- The log's end is kept even when the guard did not match (a user changed the state meanwhile).
       insert into task_log (task_instance_id, try_number, chunk) select id, try_number, chunk from v where chunk is not null

@@ -6,6 +6,7 @@ Operator paths recorded (the modules Airflow reports for these operators):
   @task, @task.python  -> airflow.decorators.python
   @task.branch         -> airflow.decorators.branch_python
   @task.short_circuit  -> airflow.decorators.short_circuit
+  @task.sensor         -> airflow.decorators.sensor
   @task.kubernetes     -> airflow.providers.cncf.kubernetes.decorators.kubernetes
 """
 import functools
@@ -33,6 +34,18 @@ class _ShortCircuitDecoratedOperator(BaseOperator):
     _windsock_path = 'airflow.decorators.short_circuit'
     custom_operator_name = '@task.short_circuit'
     template_fields = ('templates_dict', 'op_args', 'op_kwargs')
+
+
+class _SensorDecoratedOperator(BaseOperator):
+    """@task.sensor: the function is the poke (windsock._sensors)."""
+    _windsock_path = 'airflow.decorators.sensor'
+    custom_operator_name = '@task.sensor'
+    template_fields = ('op_args', 'op_kwargs')
+
+    def __init__(self, **kwargs):
+        from windsock._sensors import validate_sensor_args
+        validate_sensor_args(kwargs.get('task_id'), kwargs)
+        super().__init__(**kwargs)
 
 
 class _KubernetesDecoratedOperator(BaseOperator):
@@ -105,6 +118,7 @@ class _TaskDecoratorCollection:
         self.kubernetes = _decorator(_KubernetesDecoratedOperator)
         self.branch = _decorator(_BranchPythonDecoratedOperator)
         self.short_circuit = _decorator(_ShortCircuitDecoratedOperator)
+        self.sensor = _decorator(_SensorDecoratedOperator)
 
     def __call__(self, python_callable=None, **kwargs):
         return self._python(python_callable, **kwargs)
@@ -114,7 +128,7 @@ class _TaskDecoratorCollection:
             raise AttributeError(name)
         raise AttributeError(
             f'@task.{name} is not supported by Windsock: the TaskFlow decorators it runs are @task, '
-            f'@task.python, @task.branch, @task.short_circuit and @task.kubernetes')
+            f'@task.python, @task.branch, @task.short_circuit, @task.sensor and @task.kubernetes')
 
 
 task = _TaskDecoratorCollection()

@@ -15,6 +15,12 @@ export const XCOM_LINE_PREFIX = '::windsock-xcom::';
 /** The runner prints this line when the callable raised AirflowSkipException: the try ends skipped, not failed. */
 export const SKIP_LINE = '::windsock-skip::';
 
+/** A reschedule-mode sensor whose poke was false prints this prefix and the ISO date of its next poke. */
+export const RESCHEDULE_LINE_PREFIX = '::windsock-reschedule::';
+
+/** The runner prints this line when the try fails with no retry (AirflowSensorTimeout, AirflowFailException). */
+export const FAIL_LINE = '::windsock-fail::';
+
 let runnerSource: string | null = null;
 export function pythonRunnerSource(): string {
   runnerSource ??= readFileSync(PYTHON_RUNNER_PATH, 'utf8');
@@ -31,7 +37,7 @@ export function pythonTaskSpec(launch: TaskLaunch, sysPath: string[]): Record<st
     name: callable.name, source: callable.source, module_source: callable.module_source ?? null, fileloc: launch.dag.fileloc,
     operator_class: callable.operator_class === true,
     args: Array.isArray(rendered.op_args) ? rendered.op_args : [], kwargs: (rendered.op_kwargs ?? {}) as Record<string, unknown>,
-    templates_dict: rendered.templates_dict ?? null, context: launch.context, xcoms: launch.xcoms, sys_path: sysPath,
+    templates_dict: rendered.templates_dict ?? null, sensor: launch.sensor ?? null, context: launch.context, xcoms: launch.xcoms, sys_path: sysPath,
   };
 }
 

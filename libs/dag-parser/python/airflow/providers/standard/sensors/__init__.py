@@ -1,0 +1,1 @@
+"""Airflow 3 paths of the sensors (apache-airflow-providers-standard)."""

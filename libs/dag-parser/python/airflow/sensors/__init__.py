@@ -1,0 +1,1 @@
+"""airflow.sensors: BaseSensorOperator and the sensors Windsock runs (see windsock._sensors)."""

@@ -1,0 +1,1 @@
+from windsock._time_sensors import BashSensor  # noqa: F401

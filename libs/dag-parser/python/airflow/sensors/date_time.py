@@ -1,0 +1,1 @@
+from windsock._time_sensors import DateTimeSensor, DateTimeSensorAsync  # noqa: F401

@@ -1,0 +1,1 @@
+from windsock._external_task import ExternalTaskMarker, ExternalTaskSensor  # noqa: F401

@@ -1,0 +1,1 @@
+from windsock._time_sensors import FileSensor  # noqa: F401

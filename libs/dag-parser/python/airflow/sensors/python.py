@@ -1,0 +1,1 @@
+from windsock._sensors import PythonSensor  # noqa: F401

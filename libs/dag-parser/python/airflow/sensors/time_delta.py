@@ -1,0 +1,1 @@
+from windsock._time_sensors import TimeDeltaSensor, TimeDeltaSensorAsync  # noqa: F401

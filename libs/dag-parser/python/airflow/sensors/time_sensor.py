@@ -1,0 +1,1 @@
+from windsock._time_sensors import TimeSensor, TimeSensorAsync  # noqa: F401
