@@ -77,9 +77,14 @@ export function ErrorNote({ error }: { error: unknown }) {
 }
 
 /** Loads data for a page; `reload` refetches without blanking what is on screen (so live refreshes do not flicker). */
-export function useData<T>(load: () => Promise<T>, deps: unknown[]): { data: T | null; error: unknown; reload: () => Promise<void>; set: (fn: (d: T) => T) => void } {
+/**
+ * Loads data for the current `deps`. With `keepPrevious` (filters, sorting, paging), the last answer stays on screen
+ * while the next one loads, with `loading` true, instead of the page flashing empty on every keystroke or click.
+ */
+export function useData<T>(load: () => Promise<T>, deps: unknown[], opts: { keepPrevious?: boolean } = {}): { data: T | null; error: unknown; loading: boolean; reload: () => Promise<void>; set: (fn: (d: T) => T) => void } {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
   const seq = useRef(0);
   const reload = useCallback(async () => {
     const n = ++seq.current;
@@ -87,10 +92,11 @@ export function useData<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
       const d = await load();
       if (n === seq.current) { setData(d); setError(null); }
     } catch (e) { if (n === seq.current) setError(e); }
+    finally { if (n === seq.current) setLoading(false); }
   }, deps);
-  useEffect(() => { setData(null); void reload(); }, [reload]);
+  useEffect(() => { if (!opts.keepPrevious) setData(null); setLoading(true); void reload(); }, [reload]);
   const set = useCallback((fn: (d: T) => T) => setData((d) => (d ? fn(d) : d)), []);
-  return { data, error, reload, set };
+  return { data, error, loading, reload, set };
 }
 
 /** Coalesces bursts (a thousand ti:finished events) into one call after `ms`. */

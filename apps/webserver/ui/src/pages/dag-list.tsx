@@ -150,7 +150,7 @@ export function DagListPage({ path }: { path: string }) {
   if (size !== 25) params.set('limit', String(size));
   if (page > 1) params.set('offset', String((page - 1) * size));
   const key = params.toString();
-  const { data, error, reload, set } = useData(() => get<DagList>(`/ui/dags${key ? `?${key}` : ''}`), [key]);
+  const { data, error, loading, reload, set } = useData(() => get<DagList>(`/ui/dags${key ? `?${key}` : ''}`), [key], { keepPrevious: true });
   const refresh = useDebounced(() => void reload(), 300);
   useLive(['dagrun:created', 'dagrun:finished', 'dags:changed', 'resync'], refresh, [refresh]);
   const [trigger, setTrigger] = useState<string | null>(null);
@@ -188,7 +188,7 @@ export function DagListPage({ path }: { path: string }) {
       {!data && !error && <p class="muted loading" role="status">Loading the DAGs…</p>}
       {data && (
         <>
-          <table class="list dags" data-ready="">
+          <table class="list dags" data-ready="" aria-busy={loading}>
             <thead><tr>
               <th scope="col"><span class="sr-only">Active</span></th>
               <SortHeader path={path} sort={sort} id="dag_id" label="DAG" />
