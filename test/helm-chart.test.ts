@@ -185,6 +185,43 @@ describe('helm chart: rendering', () => {
   });
 });
 
+describe('helm chart: what helm lint checks (Helm is not installable here)', () => {
+  it('has a valid Chart.yaml (apiVersion v2, SemVer version), a values.yaml mapping and NOTES.txt', () => {
+    const chart = parseYaml(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as Record<string, unknown>;
+    expect(chart).toMatchObject({ apiVersion: 'v2', name: 'windsock', type: 'application' });
+    expect(chart['version']).toMatch(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/);
+    expect(typeof chart['appVersion']).toBe('string');
+    const appVersion = (JSON.parse(readFileSync(resolve(import.meta.dirname, '../apps/cli/package.json'), 'utf8')) as { version: string }).version;
+    expect(chart['appVersion'], 'the chart deploys the version this repository builds').toBe(appVersion);
+    expect(typeof parseYaml(readFileSync(join(CHART, 'values.yaml'), 'utf8'))).toBe('object');
+    expect(readdirSync(join(CHART, 'templates'))).toContain('NOTES.txt');
+  });
+
+  it('gives every object a DNS-1123 name of at most 63 characters and the release labels, even with a 53-character release name', () => {
+    const long = 'r'.repeat(53); // Helm's longest release name
+    for (const r of [def, all, render(ALL_ON, { name: long })]) {
+      for (const o of r.objects) {
+        const id = `${o.kind}/${o.metadata.name}`;
+        expect(o.metadata.name.length, id).toBeLessThanOrEqual(63);
+        expect(o.metadata.name, id).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+        expect(o.metadata.labels?.['app.kubernetes.io/instance'], id).toBeDefined();
+        for (const [k, v] of Object.entries(o.metadata.labels ?? {})) expect(v.length, `${id} label ${k}`).toBeLessThanOrEqual(63);
+        // A StatefulSet's pods carry controller-revision-hash: <name>-<10 characters>, a label value (≤ 63).
+        if (o.kind === 'StatefulSet') expect(o.metadata.name.length + 11, id).toBeLessThanOrEqual(63);
+      }
+      expect(JSON.stringify(r.objects)).not.toContain('<no value>');
+    }
+  });
+
+  it('makes the fixed-name sandbox-admin ClusterRole optional (one per cluster) and trusts ssh hosts only from the Secret', () => {
+    expect(render({ sandboxes: { createAdminRole: false } }).objects.some((o) => o.metadata.name === 'windsock-sandbox-admin')).toBe(false);
+    const ssh = { name: 'ops', git: { url: 'git@git.example.com:ops/dags.git', credentialsSecret: { name: 'ops-git', sshKeyKey: 'id_ed25519' } } };
+    const sidecar = podSpec(deployment(render({ dags: { mode: 'gitSync', sources: [ssh] } }), 'scheduler')).containers[1]!;
+    expect(sidecar.env).toEqual(expect.arrayContaining([{ name: 'GITSYNC_SSH_KEY_FILE', value: '/etc/git-secret/id_ed25519' }, { name: 'GITSYNC_SSH_KNOWN_HOSTS_FILE', value: '/etc/git-secret/known_hosts' }]));
+    expect(sidecar.volumeMounts).toContainEqual({ name: 'git-credentials-ops', mountPath: '/etc/git-secret', readOnly: true });
+  });
+});
+
 describe('helm chart: values.schema.json', () => {
   const schema = JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8')) as Record<string, unknown>;
   const validate: ValidateFunction = new Ajv({ allErrors: true, strict: false }).compile(schema);

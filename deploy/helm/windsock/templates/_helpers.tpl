@@ -3,15 +3,19 @@
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/*
+The prefix of every object's name, cut to 40 characters: the longest suffix (-tasks-deny-ingress) must still fit
+in 63, and a StatefulSet's name plus the 11 characters of its pods' controller-revision-hash label too.
+*/}}
 {{- define "windsock.fullname" -}}
 {{- if .Values.fullnameOverride }}
-{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" }}
 {{- else }}
 {{- $name := default .Chart.Name .Values.nameOverride }}
 {{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- .Release.Name | trunc 40 | trimSuffix "-" }}
 {{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- printf "%s-%s" .Release.Name $name | trunc 40 | trimSuffix "-" }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -95,7 +99,7 @@ sources Windsock syncs; gitSync mode as folder sources at the sidecars' checkout
 {{- $dir := printf "/etc/windsock/dag-sources/%s" $s.name }}
 {{- if .usernameKey }}{{- $_ := set $s "username_file" (printf "%s/%s" $dir .usernameKey) }}{{- end }}
 {{- if .passwordKey }}{{- $_ := set $s "password_file" (printf "%s/%s" $dir .passwordKey) }}{{- end }}
-{{- if .sshKeyKey }}{{- $_ := set $s "ssh_key_file" (printf "%s/%s" $dir .sshKeyKey) }}{{- end }}
+{{- if .sshKeyKey }}{{- $_ := set $s "ssh_key_file" (printf "%s/%s" $dir .sshKeyKey) }}{{- $_ := set $s "known_hosts_file" (printf "%s/%s" $dir (default "known_hosts" .knownHostsKey)) }}{{- end }}
 {{- end }}
 {{- $sources = append $sources $s }}
 {{- else }}
@@ -271,7 +275,7 @@ sandboxes, metrics) with .Values.config laid over it. Read back with fromYaml.
 - name: git-credentials-{{ .name }}
   secret:
     secretName: {{ .git.credentialsSecret.name }}
-    defaultMode: 0400
+    defaultMode: 0440
 {{- end }}
 {{- end }}
 {{- end }}
@@ -318,6 +322,8 @@ sandboxes, metrics) with .Values.config laid over it. Read back with fromYaml.
       value: "true"
     - name: GITSYNC_SSH_KEY_FILE
       value: /etc/git-secret/{{ .sshKeyKey }}
+    - name: GITSYNC_SSH_KNOWN_HOSTS_FILE
+      value: /etc/git-secret/{{ default "known_hosts" .knownHostsKey }}
     {{- end }}
     {{- end }}
   securityContext:
