@@ -97,8 +97,18 @@ func merge(dst, src map[string]interface{}) map[string]interface{} {
 	return dst
 }
 
+// toYAML is Helm's toYaml (sigs.k8s.io/yaml): through JSON, then YAML from it, so whole numbers print as
+// integers (2592000, not 2.592e+06) and keys sorted.
 func toYAML(v interface{}) string {
-	b, err := yaml2.Marshal(v)
+	j, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	var obj interface{}
+	if err := yaml2.Unmarshal(j, &obj); err != nil {
+		return ""
+	}
+	b, err := yaml2.Marshal(obj)
 	if err != nil {
 		return ""
 	}
