@@ -168,6 +168,16 @@ describe('helm chart: rendering', () => {
     expect(ports).toEqual(expect.arrayContaining(['TCP/443', 'TCP/22', 'UDP/8125']));
   });
 
+  it('leaves the image\'s DAG folder alone in image mode, whatever the sources say', () => {
+    const r = render({ dags: { mode: 'image', sources: [GIT('team-a')] } });
+    for (const c of ['scheduler', 'worker']) {
+      expect(podSpec(deployment(r, c)).containers.map((x) => x.name)).toEqual([c]);
+      expect(podSpec(deployment(r, c)).volumes!.map((v) => v.name)).toEqual(['tmp']);
+    }
+    expect(settings(r).file).toBeUndefined();
+    expect(settings(def).file).toBeUndefined();
+  });
+
   it('fails to render, saying why, without a database or a StatsD host', () => {
     expect(renderError({ postgresql: { external: { existingSecret: '' } } })).toMatch(/postgresql\.external\.existingSecret is required/);
     expect(renderError({ redis: { external: { existingSecret: '' } } })).toMatch(/redis\.external\.existingSecret is required/);
