@@ -1,0 +1,106 @@
+/**
+ * The chart's probes against the real processes: `windsock scheduler`, `windsock worker` and `windsock webserver`
+ * started as the rendered Deployments start them (their args, the rendered ConfigMap and Secret as variables, the
+ * ports the chart gives them), on a test Postgres and Redis and a simulated cluster; every startup, liveness and
+ * readiness probe the chart renders then answers as the kubelet needs it to (HTTP 200, or a TCP connect).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startKubeSim, type KubeSim } from './kube-sim/index.ts';
+import { freshDatabase, REDIS_URL, type TestDatabase } from './support/db.ts';
+import { find, podSpec, render, type Probe } from './helm-support.ts';
+
+const CLI = resolve(import.meta.dirname, '../apps/cli/bin/windsock.js');
+
+const freePort = () => new Promise<number>((ok, fail) => {
+  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => ok(p)); }).on('error', fail);
+});
+
+async function probe(p: Probe, ports: Record<string, number>): Promise<string> {
+  const port = (ref: string | number) => (typeof ref === 'number' ? ref : ports[ref]!);
+  if (p.httpGet) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port(p.httpGet.port)}${p.httpGet.path}`, { signal: AbortSignal.timeout(3000) });
+      return `${res.status}`;
+    } catch (e) { return `error ${(e as Error).message}`; }
+  }
+  if (p.tcpSocket) {
+    return new Promise((ok) => {
+      const s = connect(port(p.tcpSocket!.port), '127.0.0.1', () => { s.destroy(); ok('open'); }).on('error', (e) => ok(`error ${e.message}`));
+    });
+  }
+  throw new Error(`unexpected probe ${JSON.stringify(p)}`);
+}
+
+let sim: KubeSim, db: TestDatabase, work: string;
+const children: ChildProcess[] = [];
+const stderr: Record<string, string> = {};
+
+beforeAll(async () => {
+  [sim, db, work] = await Promise.all([startKubeSim(), freshDatabase(), mkdtemp(join(tmpdir(), 'windsock-helm-procs-'))]);
+  await sim.writeKubeconfig(join(work, 'kubeconfig'));
+  await mkdir(join(work, 'dags'));
+  await fetch(`${sim.url}/api/v1/namespaces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name: 'windsock' } }) });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(children.map((c) => {
+    if (c.exitCode !== null || c.signalCode !== null) return null;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGTERM');
+    const kill = setTimeout(() => c.kill('SIGKILL'), 10_000);
+    return exited.finally(() => clearTimeout(kill));
+  }));
+  await sim?.close();
+  await db?.drop();
+  if (work) await rm(work, { recursive: true, force: true });
+}, 60_000);
+
+describe('helm chart: probes against the real processes', () => {
+  it('every startup, liveness and readiness probe of the three Deployments answers', async () => {
+    const [sp, wp, hp] = await Promise.all([freePort(), freePort(), freePort()]);
+    const r = render({ config: { scheduler: { health_check_port: sp }, worker: { health_check_port: wp }, webserver: { port: hp } } });
+    const env: Record<string, string> = {};
+    Object.assign(env, find(r.objects, 'ConfigMap', 'ws-windsock-config')['data']);
+    for (const [k, v] of Object.entries(find(r.objects, 'Secret', 'ws-windsock-secrets')['data'] as Record<string, string>)) env[k] = Buffer.from(v, 'base64').toString();
+    // What the cluster would supply: the database and Redis Secrets, a DAG folder, a home on the emptyDir, a token.
+    Object.assign(env, {
+      PATH: process.env.PATH ?? '', HOME: work, WINDSOCK_HOME: join(work, 'home'), KUBECONFIG: join(work, 'kubeconfig'),
+      WINDSOCK__DATABASE__URL: db.url, WINDSOCK__QUEUE__REDIS_URL: REDIS_URL, WINDSOCK__QUEUE__PREFIX: `wh${randomBytes(4).toString('hex')}`,
+      WINDSOCK__CORE__DAGS_FOLDER: join(work, 'dags'), WINDSOCK__LOGGING__FORMAT: 'json', WINDSOCK__WORKER__SHUTDOWN_GRACE_SEC: '1',
+    });
+    const results: Record<string, Record<string, string>> = {};
+    await Promise.all(['scheduler', 'worker', 'webserver'].map(async (c) => {
+      const container = podSpec(find(r.objects, 'Deployment', `ws-windsock-${c}`)).containers[0]!;
+      const [bin, ...args] = container.args!;
+      expect(bin).toBe('windsock');
+      const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, ...Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined && !e.name.startsWith('WINDSOCK_HOME')).map((e) => [e.name, e.value!])) }, stdio: ['ignore', 'ignore', 'pipe'] });
+      children.push(child);
+      stderr[c] = '';
+      child.stderr!.on('data', (d: Buffer) => { stderr[c] += d.toString(); });
+      const ports = Object.fromEntries(container.ports!.map((p) => [p.name, p.containerPort]));
+      const probes = { startup: container.startupProbe!, liveness: container.livenessProbe!, readiness: container.readinessProbe! };
+      // The kubelet's order: startup until it passes, then liveness and readiness.
+      const deadline = Date.now() + 40_000;
+      results[c] = {};
+      for (const [name, p] of Object.entries(probes)) {
+        for (;;) {
+          const got = await probe(p, ports);
+          if (got === '200' || got === 'open') { results[c]![name] = got; break; }
+          if (child.exitCode !== null || Date.now() > deadline) { results[c]![name] = got; break; }
+          await new Promise((ok) => setTimeout(ok, 200));
+        }
+      }
+    }));
+    expect(results, JSON.stringify(stderr).slice(-3000)).toEqual({
+      scheduler: { startup: '200', liveness: '200', readiness: '200' },
+      worker: { startup: '200', liveness: '200', readiness: '200' },
+      webserver: { startup: 'open', liveness: 'open', readiness: '200' },
+    });
+  }, 90_000);
+});
