@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { canonicalZone, readDatetime, readSeconds, TimeValueError } from './time.ts';
 
 describe('readDatetime', () => {
@@ -40,5 +40,21 @@ describe('zones and durations', () => {
     expect(readSeconds({ __type: 'timedelta', seconds: 90.5 })).toBe(90.5);
     expect(readSeconds(30)).toBe(30);
     expect(() => readSeconds('5 minutes')).toThrow(TimeValueError);
+  });
+});
+
+describe('UTC without Intl', () => {
+  it('reads naive and aware values in UTC without constructing an Intl formatter (11 MiB of ICU data)', async () => {
+    vi.resetModules(); // a fresh module: no formatter cached by the tests above
+    const { readDatetime, canonicalZone } = await import('./time.ts');
+    const real = Intl.DateTimeFormat;
+    (Intl as { DateTimeFormat: unknown }).DateTimeFormat = function refused() { throw new Error('Intl.DateTimeFormat used'); };
+    try {
+      expect(readDatetime('2024-01-15T08:15', 'UTC')).toEqual({ iso: '2024-01-15T08:15:00.000Z', tz: null });
+      expect(readDatetime('2024-01-15T08:15:00+02:00', 'UTC').iso).toBe('2024-01-15T06:15:00.000Z');
+      expect(canonicalZone('utc')).toBe('UTC');
+    } finally {
+      (Intl as { DateTimeFormat: unknown }).DateTimeFormat = real;
+    }
   });
 });
