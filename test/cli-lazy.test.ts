@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dagFolder } from './support/instance.ts';
 import { freshDatabase, REDIS_URL } from './support/db.ts';
+import { SANDBOX_SCHEDULER_V8_FLAGS } from '../apps/cli/src/v8-flags.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'apps/cli/bin/windsock.js');
@@ -113,8 +114,8 @@ describe('the CLI loads what the command needs', { timeout: 300_000 }, () => {
     const trace = join(dir, 'modules.txt');
     const folder = await dagFolder({ 'lazy.yaml': YAML_DAG });
     try {
-      // With the V8 flag the control plane gives it: no re-exec, so the IPC channel (its 'ready') stays.
-      const child = spawn(process.execPath, ['--max-semi-space-size=1', BIN, 'sandbox-scheduler'], {
+      // With the V8 flags the control plane gives it: no re-exec, so the IPC channel (its 'ready') stays.
+      const child = spawn(process.execPath, [...SANDBOX_SCHEDULER_V8_FLAGS, BIN, 'sandbox-scheduler'], {
         cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         env: {
           ...process.env, WINDSOCK_HOME: join(dir, 'home'), WINDSOCK_MODULE_TRACE: trace, NODE_OPTIONS: `--import=${TRACE}`,

@@ -8,17 +8,10 @@ if (major < 24) {
     + '(npm install brings Node 24 into node_modules/.bin), or install Node 24 (see .nvmrc).');
   process.exit(1);
 }
-// V8 reads these flags only at start, hence the exec. The webserver and standalone are mostly idle: a small young
-// generation keeps their memory down (the webserver about 140 MiB instead of 180 when idle) at no cost to their
-// latency. `dags test` and `tasks test` live for seconds: optimising PGlite's WebAssembly with TurboFan cost them
-// 400 MiB of peak RSS and 2-3 s of CPU that their few queries never pay back; Liftoff alone compiles it at once.
-// WINDSOCK_LOW_MEMORY=1 runs standalone that way too (Liftoff only, V8 sized for memory): idle RSS about 250 MiB
-// instead of 325, for a scheduler about a third slower through its passes (S1 through the scheduler, PGlite).
+// V8 reads its flags only at start, hence the exec (src/v8-flags.ts says which command runs with which, and why).
 const [command, sub] = process.argv.slice(2);
-const lowMemory = command === 'standalone' && process.env.WINDSOCK_LOW_MEMORY === '1';
-const V8_FLAGS = command === 'webserver' || command === 'standalone' || command === 'sandbox-scheduler'
-  ? ['--max-semi-space-size=1', ...(lowMemory ? ['--liftoff-only', '--optimize-for-size'] : [])]
-  : (command === 'dags' || command === 'tasks') && sub === 'test' ? ['--liftoff-only'] : [];
+const { v8FlagsFor } = await import('../src/v8-flags.ts');
+const V8_FLAGS = v8FlagsFor(command, sub, process.env);
 if (V8_FLAGS.length > 0 && !V8_FLAGS.every((f) => process.execArgv.includes(f)) && typeof process.execve === 'function') {
   process.execve(process.execPath, [process.execPath, ...process.execArgv, ...V8_FLAGS, ...process.argv.slice(1)], process.env);
 }

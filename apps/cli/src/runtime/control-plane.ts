@@ -13,6 +13,7 @@ import { LocalEventBus, RedisEventBus, type EventBus } from '@windsock/queue';
 import type { Logger, WindsockConfig } from '@windsock/config';
 import type { WebserverOptions } from '@windsock/webserver';
 import type { SandboxController } from '@windsock/sandboxes';
+import { SANDBOX_SCHEDULER_V8_FLAGS } from '../v8-flags.ts';
 
 const CLI_BIN = fileURLToPath(new URL('../../bin/windsock.js', import.meta.url));
 
@@ -32,7 +33,7 @@ export async function startControlPlane(o: { config: WindsockConfig; db: Kysely<
   const kc = needsCluster ? (await import('@windsock/executors')).loadDefaultKubeConfig() : null;
   const host = config.sandboxes.runtime === 'kubernetes'
     ? new sb.KubernetesHost(kc!, config, o.db)
-    : new sb.ProcessHost({ command: [process.execPath, '--max-semi-space-size=1', CLI_BIN, 'sandbox-scheduler'], baseEnv: process.env, stateDir: join(o.home, 'sandboxes'), logger, onChange: () => controller.poke() });
+    : new sb.ProcessHost({ command: [process.execPath, ...SANDBOX_SCHEDULER_V8_FLAGS, CLI_BIN, 'sandbox-scheduler'], baseEnv: process.env, stateDir: join(o.home, 'sandboxes'), logger, onChange: () => controller.poke() });
   const controller: SandboxController = new sb.SandboxController({ db: o.db, config, host, cluster: kc ? new sb.SandboxCluster(kc, config.sandboxes) : null, dagsRoot, logger });
   controller.start();
   logger.info({ runtime: config.sandboxes.runtime, dags_root: dagsRoot, controller: controller.id }, 'sandboxes control plane started');
