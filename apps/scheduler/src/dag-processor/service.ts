@@ -11,9 +11,16 @@ import type { EventBus } from '@windsock/queue';
 import type { DagFolderProcessor, ScanResult } from '@windsock/dag-parser';
 import { silentLogger, type Logger } from '@windsock/config';
 import { syncDags } from './sync-dags.ts';
+import { setBundleVersion } from './sql/bundle-version.ts';
 
 export interface DagProcessorServiceOptions {
   pausedAtCreation: boolean;
+}
+
+/** What the service needs of libs/dag-sources' DagSourceSet (structural: the scheduler does not fetch anything). */
+export interface DagSourceCatalog {
+  sourceOf(fileloc: string): { name: string; commit: string | null; healthy: boolean } | null;
+  states(): readonly { name: string; commit: string | null }[];
 }
 
 export class DagProcessorService {
@@ -23,10 +30,20 @@ export class DagProcessorService {
   private readonly dagsFolder: string;
   private readonly opts: DagProcessorServiceOptions;
   private readonly log: Logger;
+  private readonly sources: DagSourceCatalog | null;
+  private readonly folderVersion: (() => Promise<string | null>) | null;
   private stopWatch: (() => void) | null = null;
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(deps: { db: Kysely<Database>; events: EventBus; processor: DagFolderProcessor; dagsFolder: string; options: DagProcessorServiceOptions; logger?: Logger }) {
+  constructor(deps: {
+    db: Kysely<Database>; events: EventBus; processor: DagFolderProcessor; dagsFolder: string; options: DagProcessorServiceOptions; logger?: Logger;
+    /** The DAG sources the folder is the root of. */
+    sources?: DagSourceCatalog | null;
+    /** Without sources: the commit of the plain DAG folder (a git checkout), recorded as its DAGs' bundle_version. */
+    folderVersion?: () => Promise<string | null>;
+  }) {
+    this.sources = deps.sources ?? null;
+    this.folderVersion = deps.folderVersion ?? null;
     this.db = deps.db;
     this.events = deps.events;
     this.folder = deps.processor;
@@ -55,6 +72,9 @@ export class DagProcessorService {
   }
 
   private async apply(scan: ScanResult): Promise<{ changedDagIds: string[]; scan: ScanResult }> {
+    const catalog = this.sources;
+    if (catalog) scan = this.ofSources(scan, catalog);
+    const plainVersion = !catalog && this.folderVersion ? await this.folderVersion() : null;
     const sources = new Map<string, string>();
     for (const r of scan.changed) {
       if (!r.ok) this.log.warn({ file: r.fileloc, line: r.error.line }, `import error: ${r.error.message}`);
@@ -66,11 +86,30 @@ export class DagProcessorService {
         if (file.startsWith(root + sep)) sources.set(r.fileloc, await readFile(file, 'utf8'));
       } catch { /* deleted meanwhile */ }
     }
-    const changedDagIds = await syncDags(this.db, { results: scan.changed, deleted: scan.deleted, sources }, { pausedAtCreation: this.opts.pausedAtCreation });
+    const bundleOf = (fileloc: string) => {
+      if (!catalog) return { name: null, version: plainVersion };
+      const s = catalog.sourceOf(fileloc);
+      return s ? { name: s.name, version: s.commit } : null;
+    };
+    const changedDagIds = await syncDags(this.db, { results: scan.changed, deleted: scan.deleted, sources }, { pausedAtCreation: this.opts.pausedAtCreation, bundleOf });
+    for (const s of catalog?.states() ?? []) if (s.commit) await setBundleVersion(this.db, s.name, s.commit);
     if (changedDagIds.length > 0 || scan.deleted.length > 0) {
       this.log.info({ changed: changedDagIds, deleted_files: scan.deleted }, 'DAGs updated');
       this.events.emit('dags:changed', { dagIds: changedDagIds });
     }
     return { changedDagIds, scan };
+  }
+
+  /** Tags each source's DAGs `repo:<name>`; drops "deleted" files of a source whose folder cannot be read now. */
+  private ofSources(scan: ScanResult, catalog: DagSourceCatalog): ScanResult {
+    const changed = scan.changed.map((r) => {
+      const src = catalog.sourceOf(r.fileloc);
+      if (!r.ok || !src) return r;
+      const tag = `repo:${src.name}`;
+      return { ...r, dags: r.dags.map((d) => (d.tags.includes(tag) ? d : { ...d, tags: [...d.tags, tag] })) };
+    });
+    const kept = scan.deleted.filter((f) => catalog.sourceOf(f)?.healthy ?? true);
+    if (kept.length < scan.deleted.length) this.log.warn({ files: scan.deleted.length - kept.length }, 'a DAG source cannot be read: its DAGs are kept as they were');
+    return { ...scan, changed, deleted: kept };
   }
 }
