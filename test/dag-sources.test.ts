@@ -144,5 +144,10 @@ describe('DAG sources', () => {
     expect(listed[1]).toMatchObject({ kind: 'git', ref: 'tag:v1', error: null, dag_count: 1 });
     expect(JSON.stringify(listed)).not.toContain(AUTH.password);
     expect((await api.call('GET', '/api/windsock/v1/dag-sources')).status).toBe(401);
+    // The UI's DAG list carries the banner's data; the grid, the commit each run ran.
+    const list = await api.call('GET', '/ui/dags', { token: api.tokens.Viewer });
+    expect((list.body as { source_errors: unknown[] }).source_errors).toEqual([expect.objectContaining({ name: 'team-a', commit: before!.bundle_version })]);
+    const grid = await api.call('GET', '/ui/grid/a_dag', { token: api.tokens.Viewer });
+    expect((grid.body as { runs: { bundle_version: string }[] }).runs.map((r) => r.bundle_version).sort()).toEqual([commitA1, before!.bundle_version].sort());
   });
 });
