@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compileConfig, configToEnv } from '@windsock/config';
 import { compileDagSources, DagSourceConfigError } from './spec.ts';
 
 describe('compileDagSources', () => {
@@ -17,6 +18,13 @@ describe('compileDagSources', () => {
       { kind: 'git', name: 'x', url: 'https://h/x.git', branch: 'dev', subdir: '', intervalMs: 10_000 },
     ]);
     expect(compileDagSources('', 30)).toEqual([]);
+  });
+
+  it('reads [dag_sources] sources as a YAML list in the config file, and passes it on as JSON', () => {
+    const cfg = compileConfig({}, 'dag_sources:\n  sources:\n    - name: a\n      git: https://h/a.git\n      tag: v1\n    - {name: b, folder: x}\n');
+    expect(compileDagSources(cfg.dag_sources.sources, 30).map((s) => [s.name, s.kind])).toEqual([['a', 'git'], ['b', 'folder']]);
+    const again = compileConfig(configToEnv(cfg));
+    expect(again.dag_sources.sources).toBe(cfg.dag_sources.sources);
   });
 
   it('refuses what cannot work, naming the source and the field', () => {
