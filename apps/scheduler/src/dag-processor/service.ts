@@ -91,8 +91,10 @@ export class DagProcessorService {
       const s = catalog.sourceOf(fileloc);
       return s ? { name: s.name, version: s.commit } : null;
     };
-    const changedDagIds = await syncDags(this.db, { results: scan.changed, deleted: scan.deleted, sources }, { pausedAtCreation: this.opts.pausedAtCreation, bundleOf });
+    // The source's checkout is already at the new commit: its DAGs are stamped before the changed files are stored,
+    // so no DAG (and no run created from it) is seen at the old commit once a new file of the commit is visible.
     for (const s of catalog?.states() ?? []) if (s.commit) await setBundleVersion(this.db, s.name, s.commit);
+    const changedDagIds = await syncDags(this.db, { results: scan.changed, deleted: scan.deleted, sources }, { pausedAtCreation: this.opts.pausedAtCreation, bundleOf });
     if (changedDagIds.length > 0 || scan.deleted.length > 0) {
       this.log.info({ changed: changedDagIds, deleted_files: scan.deleted }, 'DAGs updated');
       this.events.emit('dags:changed', { dagIds: changedDagIds });
