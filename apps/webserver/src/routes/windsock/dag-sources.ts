@@ -5,20 +5,16 @@
  * Needs `read:dag`.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { sql } from 'kysely';
 import { redactUrl } from '@windsock/dag-model';
+import { listDagSources } from '@windsock/metastore';
 import type { ApiContext } from '../../types.ts';
 
 export const dagSourceRoutes = (ctx: ApiContext): FastifyPluginAsync => async (app) => {
   app.get('/dag-sources', { config: { perm: 'read:dag' } }, async () => {
-    const rows = await ctx.db.selectFrom('dag_source')
-      .select((eb) => ['name', 'kind', 'url', 'ref', 'subdir', 'commit', 'last_sync_at', 'last_success_at', 'error', 'error_code',
-        eb.selectFrom('dag').select(sql<number>`count(*)::int`.as('n')).whereRef('dag.bundle_name', '=', 'dag_source.name').where('dag.is_active', '=', true).as('dag_count')])
-      .orderBy('name').execute();
-    const dag_sources = rows.map((r) => ({
+    const dag_sources = (await listDagSources(ctx.db)).map((r) => ({
       name: r.name, kind: r.kind, url: r.url && r.kind === 'git' ? redactUrl(r.url) : r.url, ref: r.ref, subdir: r.subdir, commit: r.commit,
       last_sync_at: r.last_sync_at?.toISOString() ?? null, last_success_at: r.last_success_at?.toISOString() ?? null,
-      error: r.error, error_code: r.error_code, dag_count: Number(r.dag_count ?? 0),
+      error: r.error, error_code: r.error_code, dag_count: r.dag_count,
     }));
     return { dag_sources, total_entries: dag_sources.length };
   });
