@@ -19,6 +19,7 @@ import { fixtureRepo, serveGit, type GitHttpServer } from './support/git-http.ts
 import { startApi, type ApiHarness } from './support/api.ts';
 
 const yamlDag = (id: string, extra = '') => `${id}:\n  schedule: null\n  default_args: {start_date: 2024-01-01}\n  tags: [team]\n  tasks:\n    - task_id: t\n      operator: airflow.operators.empty.EmptyOperator\n${extra}`;
+const PY_DAG = 'from airflow import DAG\nfrom airflow.operators.empty import EmptyOperator\nwith DAG("py_dag", schedule=None, tags=["py"]) as dag:\n    EmptyOperator(task_id="t")\n';
 const AUTH = { username: 'bot', password: 'b-secret-token' };
 
 let srvRootA: string, srvRootB: string, root: string, tdb: TestDatabase, store: Metastore, api: ApiHarness;
@@ -51,7 +52,7 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'ws-sources-'));
   repoA = fixtureRepo(srvRootA, 'team-a');
   commitA1 = repoA.commit('main', {
-    'dags/a.yaml': yamlDag('a_dag'), 'dags/skipped/x.yaml': yamlDag('ignored_dag'), 'dags/.airflowignore': 'skipped\n', 'README.md': 'not DAGs\n',
+    'dags/a.yaml': yamlDag('a_dag'), 'dags/py_dag.py': PY_DAG, 'dags/skipped/x.yaml': yamlDag('ignored_dag'), 'dags/.airflowignore': 'skipped\n', 'README.md': 'not DAGs\n',
   });
   repoB = fixtureRepo(srvRootB, 'team-b');
   repoB.commit('main', { 'b.yaml': yamlDag('b_dag') });
@@ -89,6 +90,9 @@ describe('DAG sources', () => {
     expect(await tags('a_dag')).not.toContain('repo:team-b');
     expect(await tags('b_dag')).toEqual(expect.arrayContaining(['repo:team-b', 'team']));
     expect(await dag('ignored_dag')).toBeUndefined();
+    // Python files are parsed in the sandbox that mounts the root, through the source's link.
+    expect(await dag('py_dag')).toMatchObject({ is_active: true, fileloc: 'team-a/py_dag.py', bundle_version: commitA1 });
+    expect(await tags('py_dag')).toEqual(['py', 'repo:team-a']);
     // The first clone said how far it was, phase by phase.
     expect(lines.some((l) => l.msg.startsWith('cloning DAG source team-a') && typeof l.obj.phase === 'string')).toBe(true);
   });
@@ -139,7 +143,7 @@ describe('DAG sources', () => {
     expect(res.status).toBe(200);
     const listed = (res.body as { dag_sources: Record<string, unknown>[] }).dag_sources;
     expect(listed.map((s) => s.name)).toEqual(['team-a', 'team-b']);
-    expect(listed[0]).toMatchObject({ kind: 'git', ref: 'main', subdir: 'dags', commit: before!.bundle_version, error_code: 'UNREACHABLE', dag_count: 2 });
+    expect(listed[0]).toMatchObject({ kind: 'git', ref: 'main', subdir: 'dags', commit: before!.bundle_version, error_code: 'UNREACHABLE', dag_count: 3 });
     expect(String(listed[0]!.error)).toContain('cannot reach');
     expect(listed[1]).toMatchObject({ kind: 'git', ref: 'tag:v1', error: null, dag_count: 1 });
     expect(JSON.stringify(listed)).not.toContain(AUTH.password);
