@@ -3,7 +3,7 @@
  * (DAGs or import errors) to the metastore, then tells the scheduler which DAGs changed. Nothing else in
  * Windsock parses DAG files.
  */
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
@@ -19,7 +19,7 @@ export interface DagProcessorServiceOptions {
 
 /** What the service needs of libs/dag-sources' DagSourceSet (structural: the scheduler does not fetch anything). */
 export interface DagSourceCatalog {
-  sourceOf(fileloc: string): { name: string; commit: string | null; healthy: boolean } | null;
+  sourceOf(fileloc: string): { name: string; commit: string | null } | null;
   states(): readonly { name: string; commit: string | null }[];
 }
 
@@ -73,7 +73,7 @@ export class DagProcessorService {
 
   private async apply(scan: ScanResult): Promise<{ changedDagIds: string[]; scan: ScanResult }> {
     const catalog = this.sources;
-    if (catalog) scan = this.ofSources(scan, catalog);
+    if (catalog) scan = await this.ofSources(scan, catalog);
     const plainVersion = !catalog && this.folderVersion ? await this.folderVersion() : null;
     const sources = new Map<string, string>();
     for (const r of scan.changed) {
@@ -103,14 +103,20 @@ export class DagProcessorService {
   }
 
   /** Tags each source's DAGs `repo:<name>`; drops "deleted" files of a source whose folder cannot be read now. */
-  private ofSources(scan: ScanResult, catalog: DagSourceCatalog): ScanResult {
+  private async ofSources(scan: ScanResult, catalog: DagSourceCatalog): Promise<ScanResult> {
     const changed = scan.changed.map((r) => {
       const src = catalog.sourceOf(r.fileloc);
       if (!r.ok || !src) return r;
       const tag = `repo:${src.name}`;
       return { ...r, dags: r.dags.map((d) => (d.tags.includes(tag) ? d : { ...d, tags: [...d.tags, tag] })) };
     });
-    const kept = scan.deleted.filter((f) => catalog.sourceOf(f)?.healthy ?? true);
+    // Looked at now, not at the last sync: a sidecar's link may vanish between two syncs, and its files with it.
+    const readable = new Map<string, boolean>();
+    for (const f of scan.deleted) {
+      const name = catalog.sourceOf(f)?.name;
+      if (name && !readable.has(name)) readable.set(name, (await stat(join(this.dagsFolder, name)).catch(() => null))?.isDirectory() ?? false);
+    }
+    const kept = scan.deleted.filter((f) => readable.get(catalog.sourceOf(f)?.name ?? '') ?? true);
     if (kept.length < scan.deleted.length) this.log.warn({ files: scan.deleted.length - kept.length }, 'a DAG source cannot be read: its DAGs are kept as they were');
     return { ...scan, changed, deleted: kept };
   }
