@@ -33,6 +33,7 @@ export class DagProcessorService {
   private readonly sources: DagSourceCatalog | null;
   private readonly folderVersion: (() => Promise<string | null>) | null;
   private stopWatch: (() => void) | null = null;
+  private seeded = false;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(deps: {
@@ -54,7 +55,14 @@ export class DagProcessorService {
 
   /** Scans the folder once and stores what changed. Scans never overlap. */
   syncOnce(): Promise<{ changedDagIds: string[]; scan: ScanResult }> {
-    const next = this.chain.then(async () => this.apply(await this.folder.scan()));
+    const next = this.chain.then(async () => {
+      // The first scan after a start: a dag_id two files declare stays with the file that held it (no silent switch).
+      if (!this.seeded) {
+        this.seeded = true;
+        this.folder.seedOwners((await this.db.selectFrom('dag').select('fileloc').where('is_active', '=', true).execute()).map((r) => r.fileloc));
+      }
+      return this.apply(await this.folder.scan());
+    });
     this.chain = next.catch(() => {});
     return next;
   }
