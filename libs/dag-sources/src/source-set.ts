@@ -18,7 +18,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import git from 'isomorphic-git';
 import { redactUrl } from '@windsock/dag-model';
 import { credentialsFor, loadGitCredentials } from './credentials.ts';
-import { syncRepo, GitSyncError, refLabel } from './git-sync.ts';
+import { remoteHead, syncRepo, GitSyncError, refLabel } from './git-sync.ts';
 import type { DagSourceSpec } from './spec.ts';
 
 export interface DagSourceState {
@@ -185,9 +185,14 @@ export class DagSourceSet {
       const percent = p.total > 0 ? Math.round((100 * p.loaded) / p.total) : null;
       this.#log.info({ source: spec.name, phase: p.phase, loaded: p.loaded, total: p.total || null, percent }, `cloning DAG source ${spec.name} (${refLabel(spec)}): ${p.phase}${percent === null ? ` ${p.loaded}` : ` ${percent}%`}`);
     } : undefined;
+    const auth = credentialsFor(spec.url, creds);
+    const timeout = this.#o.timeoutMs ? { timeoutMs: this.#o.timeoutMs } : {};
+    // As git-sync does: one small request for the head, and a fetch only when it moved.
+    const known = this.#states.get(spec.name)?.commit;
+    if (!first && known && await remoteHead({ url: spec.url, branch: spec.branch, ...(spec.tag ? { tag: spec.tag } : {}), auth, ...timeout }) === known) return known;
     const r = await syncRepo({
       url: spec.url, branch: spec.branch, ...(spec.tag ? { tag: spec.tag } : {}), subdir: spec.subdir || undefined, dir,
-      auth: credentialsFor(spec.url, creds), ...(this.#o.timeoutMs ? { timeoutMs: this.#o.timeoutMs } : {}), ...(onProgress ? { onProgress } : {}),
+      auth, ...timeout, ...(onProgress ? { onProgress } : {}),
     });
     return r.commit;
   }
