@@ -30,25 +30,36 @@ export interface RunningDagSources {
   stop(): Promise<void>;
 }
 
+/**
+ * A first sync that takes longer than this (a large repository's first clone) does not hold the DAG processor back:
+ * the other sources' DAGs are scanned meanwhile and the slow one is scanned when its clone lands.
+ */
+const FIRST_SYNC_WAIT_MS = 15_000;
+
 /** Prepares the root and syncs every source once (errors are recorded, never thrown, so a down remote does not stop the scheduler). */
-export async function openDagSources(o: { config: WindsockConfig; root: string; db: Kysely<Database>; logger: Logger }): Promise<RunningDagSources> {
+export async function openDagSources(o: { config: WindsockConfig; root: string; db: Kysely<Database>; logger: Logger; firstSyncWaitMs?: number }): Promise<RunningDagSources> {
   const specs = dagSourcesOf(o.config);
   const set = new DagSourceSet({ root: o.root, sources: specs, credentialsFile: o.config.dag_sources.credentials_file || undefined, logger: o.logger });
   await set.prepare();
   const names = specs.map((s) => s.name);
   const record = (states: DagSourceState[]) => recordDagSourceStates(o.db, states.map(rowOf), names);
   const started = Date.now();
-  const first = await set.syncAll();
-  await record(first.map((r) => r.state));
-  o.logger.info({ sources: first.map((r) => ({ name: r.name, commit: r.state.commit, error: r.state.error })), ms: Date.now() - started }, 'DAG sources synced');
+  const first = set.syncAll().then(async (all) => { await record(all.map((r) => r.state)); return all; });
+  let timer: NodeJS.Timeout | undefined;
+  const waited = await Promise.race([first, new Promise<null>((r) => { timer = setTimeout(() => r(null), o.firstSyncWaitMs ?? FIRST_SYNC_WAIT_MS); })]);
+  clearTimeout(timer);
+  if (waited) o.logger.info({ sources: waited.map((r) => ({ name: r.name, commit: r.state.commit, error: r.state.error })), ms: Date.now() - started }, 'DAG sources synced');
+  else o.logger.warn({ ms: Date.now() - started }, 'DAG sources still syncing (a first clone of a large repository?); scanning the others meanwhile');
   return {
     set,
     start(rescan) {
+      // The first syncs still running: scanned when they land.
+      if (!waited) void first.then(() => rescan()).catch((err: unknown) => o.logger.error({ err }, 'storing DAG sources after their first sync failed'));
       set.start(async (r) => {
         if (r.changed) await rescan();
         await record([r.state]);
       });
     },
-    stop: () => set.stop(),
+    stop: async () => { await set.stop(); await first.catch(() => {}); },
   };
 }
