@@ -11,6 +11,7 @@ import { formatS4, s4 } from './s4-throughput.ts';
 import { s1Distributed, s2Distributed } from './s1-s2-distributed.ts';
 import { devLoop, printDevLoop } from './dev-loop.ts';
 import { printSandboxes, sandboxesBench } from './sandboxes.ts';
+import { dagSourcesBench, printDagSources } from './dag-sources.ts';
 
 const { values } = parseArgs({ options: { tiny: { type: 'boolean', default: false } } });
 const tiny = values.tiny;
@@ -46,3 +47,4 @@ if (!Number.isFinite(r1.p50) || !Number.isFinite(r1s.p50) || !Number.isFinite(d1
   printDevLoop(await devLoop({ tiny, idleSeconds, cli: new URL('../apps/cli/bin/windsock.js', import.meta.url).pathname }), idleSeconds);
 }
 printSandboxes(await sandboxesBench({ sandboxes: tiny ? 1 : 20, idleSeconds: tiny ? 2 : 20 }));
+printDagSources(await dagSourcesBench(tiny ? { commits: 1, intervalSec: 0.5, files: 5 } : { commits: 10, intervalSec: 2, files: 200 }));

@@ -6,6 +6,7 @@ import * as m0003 from './0003_scheduled_priority.ts';
 import * as m0004 from './0004_sandboxes.ts';
 import * as m0005 from './0005_jobs.ts';
 import * as m0006 from './0006_task_reschedule.ts';
+import * as m0007 from './0007_dag_sources.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_sandboxes': m0004,
   '0005_jobs': m0005,
   '0006_task_reschedule': m0006,
+  '0007_dag_sources': m0007,
 };

@@ -98,5 +98,17 @@ export function fixtureRepo(root: string, name: string) {
       git(work, 'push', '-q', '--force', 'origin', branch);
       return git(work, 'rev-parse', 'HEAD');
     },
+    /** Rewrites the last commit of `branch` with `files` and force-pushes it (history the synced copy had is gone). */
+    forcePush(branch: string, files: Record<string, string>): string {
+      git(work, 'checkout', '-q', branch);
+      git(work, 'reset', '-q', '--hard', 'HEAD~1');
+      return this.commit(branch, files, 'rewritten');
+    },
+    /** Points the (annotated) tag `name` at `branch`'s head and force-pushes it. */
+    tag(name: string, branch: string): string {
+      git(work, 'tag', '-f', '-a', '-m', name, name, branch);
+      git(work, 'push', '-q', '--force', 'origin', `refs/tags/${name}`);
+      return git(work, 'rev-parse', `${branch}^{commit}`);
+    },
   };
 }

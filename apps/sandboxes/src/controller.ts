@@ -161,7 +161,8 @@ export class SandboxController {
     const source = git ? gitLaunchEnv(git, c.sandboxes) : { WINDSOCK__CORE__DAGS_FOLDER: this.#folderOf(row) };
     return { env: {
       // The platform's own settings (executor, Kubernetes, worker…), then what makes this instance the sandbox.
-      ...configToEnv(c, ['api_auth', 'sandboxes', 'webserver']), ...source,
+      // Never the platform's [dag_sources]: a sandbox reads its own source only.
+      ...configToEnv(c, ['api_auth', 'sandboxes', 'webserver', 'dag_sources']), ...source,
       // Its own credentials: a role that sees its schema only, a Redis user its prefix only, a key of its own.
       WINDSOCK__DATABASE__URL: cred ? withUser(c.database.url, cred.dbRole, cred.dbPassword) : c.database.url,
       WINDSOCK__DATABASE__SCHEMA: row.schema_name, WINDSOCK__DATABASE__POOL_SIZE: '4',

@@ -1,9 +1,9 @@
 export * from './scheduler.ts';
 export * from './errors.ts';
 export { createManualRun, type ManualRunRequest } from './sql/create-manual-run.ts';
-export { syncDags, dagHash, recomputeNextRun } from './dag-processor/sync-dags.ts';
+export { syncDags, dagHash, recomputeNextRun, setBundleVersion, recordDagSourceStates, type DagSourceRow } from './dag-processor/sync-dags.ts';
 export { handleZombies, type ZombieHandled } from './sql/handle-zombies.ts';
-export { DagProcessorService } from './dag-processor/service.ts';
+export { DagProcessorService, type DagSourceCatalog } from './dag-processor/service.ts';
 export { startQueuedRuns } from './sql/start-queued-runs.ts';
 export { staleQueuedJobs } from './sql/stale-queued-jobs.ts';
 export { failStuckQueued, type StuckQueuedHandled } from './sql/fail-stuck-queued.ts';

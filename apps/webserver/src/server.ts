@@ -32,6 +32,7 @@ import { registerMasking, ServingSecrets } from './secrets.ts';
 import { registerHostileInputChecks } from './http/hostile-input.ts';
 import { sandboxRoutes, type SandboxApiOptions } from './routes/windsock/sandboxes.ts';
 import { jobRoutes } from './routes/windsock/jobs.ts';
+import { dagSourceRoutes } from './routes/windsock/dag-sources.ts';
 import type { SandboxGateway } from './sandboxes/gateway.ts';
 import type { ApiContext } from './types.ts';
 
@@ -92,6 +93,7 @@ export async function buildServer(given: BuildOptions): Promise<BuiltServer> {
   if (given.sandboxes) await app.register(sandboxRoutes(ctx, given.sandboxes.api), { prefix: '/api/windsock/v1' });
   // Jobs are served by every instance, a sandbox's too.
   await app.register(jobRoutes(ctx), { prefix: '/api/windsock/v1' });
+  await app.register(dagSourceRoutes(ctx), { prefix: '/api/windsock/v1' });
   for (const p of ctx.plugins ?? []) await app.register(p);
   app.get('/openapi.json', { config: { public: true } }, async () => openApiDocument(ops, ctx.version));
 

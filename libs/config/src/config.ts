@@ -11,7 +11,7 @@ export class ConfigError extends Error {
   constructor(message: string) { super(message); this.name = 'ConfigError'; }
 }
 
-type Kind = 'string' | 'int' | 'bool' | 'list' | 'float';
+type Kind = 'string' | 'int' | 'bool' | 'list' | 'float' | 'json';
 interface KeySpec { kind: Kind; default: unknown; doc: string }
 
 /** Every setting, its type, default and meaning (the README's table is generated from this). */
@@ -109,6 +109,12 @@ export const CONFIG_SPEC = {
     scoped_credentials: { kind: 'bool', default: true, doc: 'Give each sandbox\'s scheduler its own Postgres role (its schema only), Redis ACL user (its queue prefix only) and Fernet key, instead of the platform\'s; needs a database user that may create roles and a Redis 6+ user that may run ACL SETUSER. Off: sandboxes share the platform\'s credentials (one trusted team only)' },
     git_allowed_hosts: { kind: 'list', default: [], doc: 'Hosts (`git.example.com`, `*.example.com`, `host:port`) sandboxes\' git sources may name; empty: any host. Link-local addresses (cloud metadata) are always refused' },
   },
+  dag_sources: {
+    sources: { kind: 'json', default: '', doc: 'DAG sources (issue 16): a YAML list (or JSON text, e.g. in WINDSOCK__DAG_SOURCES__SOURCES) of `{name, git: URL, branch | tag, subdir, sync_interval_sec}` or `{name, folder: path, subdir}`, or a mapping name → the same; each appears as `<root>/<name>` and its DAGs are tagged `repo:<name>`. Empty: `[core] dags_folder` alone, unnamed' },
+    root: { kind: 'string', default: '', doc: 'Folder the sources appear in (the DAG folder when sources are set); git checkouts are kept in its `.sources/`. Empty: `$WINDSOCK_HOME/dag-sources`' },
+    sync_interval_sec: { kind: 'float', default: 30, doc: 'How often a source without its own `sync_interval_sec` is fetched (git) or checked for a new commit (folder)' },
+    credentials_file: { kind: 'string', default: '', doc: 'YAML or JSON file (a mounted Secret) mapping git URL prefixes to `{username, password}` or `{token}` (longest prefix wins); read at every sync, never logged' },
+  },
   webserver: {
     port: { kind: 'int', default: 8080, doc: 'HTTP port of the API and UI' },
     host: { kind: 'string', default: '0.0.0.0', doc: 'Address to listen on' },
@@ -130,7 +136,7 @@ export const CONFIG_SPEC = {
 } as const satisfies Record<string, Record<string, KeySpec>>;
 
 type Spec = typeof CONFIG_SPEC;
-type ValueOf<K extends Kind> = K extends 'string' ? string : K extends 'int' | 'float' ? number : K extends 'bool' ? boolean : string[];
+type ValueOf<K extends Kind> = K extends 'string' | 'json' ? string : K extends 'int' | 'float' ? number : K extends 'bool' ? boolean : string[];
 export type WindsockConfig = { [S in keyof Spec]: { [K in keyof Spec[S]]: Spec[S][K] extends { kind: infer T extends Kind } ? ValueOf<T> : never } };
 
 function coerce(kind: Kind, raw: unknown, where: string): unknown {
@@ -149,6 +155,7 @@ function coerce(kind: Kind, raw: unknown, where: string): unknown {
       if (['false', '0', 'no', 'off', ''].includes(s)) return false;
       throw new ConfigError(`${where}: expected true or false, got "${String(raw)}"`);
     }
+    case 'json': return typeof raw === 'string' ? raw : JSON.stringify(raw); // a YAML list/mapping, kept as JSON text
     case 'list':
       if (Array.isArray(raw)) return raw.map(String);
       return String(raw).split(',').map((s) => s.trim()).filter(Boolean);

@@ -1,7 +1,8 @@
 /**
- * A branch of a git repository kept as a folder, over smart HTTP with isomorphic-git (no `git` binary needed).
+ * A branch (or a tag) of a git repository kept as a folder, over smart HTTP with isomorphic-git (no `git` binary
+ * needed).
  *
- * Under `dir`: `repo.git` (a bare, shallow clone of the one branch), `trees/<commit>-<n>` (a commit's files) and
+ * Under `dir`: `repo.git` (a bare, shallow clone of the one branch or tag), `trees/<commit>-<n>` (a commit's files) and
  * `current`, a symlink to the tree of the latest commit. Each sync fetches the branch head (depth 1); a new commit
  * is written to a fresh tree, then `current` is swapped with one rename, so a reader of `<dir>/current/...` sees
  * one commit's files or the next's, never a mix. The previous tree is kept (a reader may be inside it); older ones
@@ -20,7 +21,10 @@ import type { GitAuth } from './credentials.ts';
 
 export interface RemoteBranch {
   url: string;
+  /** The branch to follow; ignored when `tag` is set. */
   branch: string;
+  /** A tag to check out instead of a branch (moved tags are followed too: a force-pushed tag is a new commit). */
+  tag?: string;
   auth?: GitAuth | null;
   /** Network operations give up after this long (default 120 000 ms). */
   timeoutMs?: number;
@@ -31,6 +35,8 @@ export interface SyncOptions extends RemoteBranch {
   dir: string;
   /** A folder the commit must hold (the DAGs' sub-folder): a commit without it is refused, the last good kept. */
   subdir?: string;
+  /** isomorphic-git's fetch progress (phase, objects loaded, total when known): a first clone of a large repo is slow. */
+  onProgress?: (p: { phase: string; loaded: number; total: number }) => void;
 }
 
 export interface SyncResult {
@@ -48,6 +54,10 @@ export class GitSyncError extends Error {
   constructor(code: GitSyncErrorCode, message: string) { super(message); this.name = 'GitSyncError'; this.code = code; }
 }
 
+/** `branch "main"` or `tag "v1"`: how errors name what was asked for. */
+export const refLabel = (o: Pick<RemoteBranch, 'branch' | 'tag'>) => (o.tag ? `tag "${o.tag}"` : `branch "${o.branch}"`);
+const fullRef = (o: Pick<RemoteBranch, 'branch' | 'tag'>) => (o.tag ? `refs/tags/${o.tag}` : `refs/heads/${o.branch}`);
+
 /** The checkout a reader should use: `<dir>/current`. */
 export const checkoutPath = (dir: string) => join(dir, 'current');
 
@@ -57,14 +67,14 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_A
 export function describeGitError(err: unknown, o: RemoteBranch): GitSyncError {
   if (err instanceof GitSyncError) return err;
   const e = err as Error & { code?: string; data?: { statusCode?: number; what?: string } };
-  const where = `branch "${o.branch}" of ${redactUrl(o.url)}`;
+  const where = `${refLabel(o)} of ${redactUrl(o.url)}`;
   const scrub = (text: string) => {
     let t = text.split(o.url).join(redactUrl(o.url));
     if (o.auth?.password) t = t.split(o.auth.password).join('***');
     return t;
   };
   const status = e.data?.statusCode;
-  if (e.code === 'NotFoundError') return new GitSyncError('BRANCH_NOT_FOUND', `${where}: the branch does not exist`);
+  if (e.code === 'NotFoundError') return new GitSyncError('BRANCH_NOT_FOUND', `${where}: the ${o.tag ? 'tag' : 'branch'} does not exist`);
   if (status === 401 || status === 403) {
     return new GitSyncError('AUTH_FAILED', `${where}: access denied (HTTP ${status}): ${o.auth ? 'the credentials were refused' : 'no credentials match this URL'}`);
   }
@@ -77,20 +87,20 @@ async function withTimeout<T>(o: RemoteBranch, what: string, fn: () => Promise<T
   const ms = o.timeoutMs ?? 120_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new GitSyncError('TIMEOUT', `branch "${o.branch}" of ${redactUrl(o.url)}: ${what} took longer than ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new GitSyncError('TIMEOUT', `${refLabel(o)} of ${redactUrl(o.url)}: ${what} took longer than ${ms} ms`)), ms);
   });
   try { return await Promise.race([fn(), timeout]); } catch (err) { throw describeGitError(err, o); } finally { clearTimeout(timer); }
 }
 
 const authOf = (o: RemoteBranch) => (o.auth ? { onAuth: () => ({ username: o.auth!.username, password: o.auth!.password }) } : {});
 
-/** The commit at the head of the branch on the server (one small request; nothing is written). */
+/** The commit at the head of the branch (or the tag's commit) on the server (one small request; nothing is written). */
 export async function remoteHead(o: RemoteBranch): Promise<string> {
-  const ref = `refs/heads/${o.branch}`;
-  const refs = await withTimeout(o, 'listing the branch', () => git.listServerRefs({ http, url: o.url, prefix: ref, ...authOf(o) }));
+  const ref = fullRef(o);
+  const refs = await withTimeout(o, 'listing the ref', () => git.listServerRefs({ http, url: o.url, prefix: ref, peelTags: true, ...authOf(o) }));
   const head = refs.find((r) => r.ref === ref);
-  if (!head) throw new GitSyncError('BRANCH_NOT_FOUND', `branch "${o.branch}" of ${redactUrl(o.url)}: the branch does not exist`);
-  return head.oid;
+  if (!head) throw new GitSyncError('BRANCH_NOT_FOUND', `${refLabel(o)} of ${redactUrl(o.url)}: the ${o.tag ? 'tag' : 'branch'} does not exist`);
+  return head.peeled ?? head.oid;
 }
 
 /** Syncs on one folder run one after the other (in this process). */
@@ -110,13 +120,16 @@ async function syncOnce(o: SyncOptions): Promise<SyncResult> {
   const gitdir = join(o.dir, 'repo.git');
   const trees = join(o.dir, 'trees');
   await mkdir(trees, { recursive: true });
-  await git.init({ fs, gitdir, bare: true, defaultBranch: o.branch });
+  await git.init({ fs, gitdir, bare: true, defaultBranch: o.tag ? 'main' : o.branch });
   await git.addRemote({ fs, gitdir, remote: 'origin', url: o.url, force: true });
+  const onProgress = o.onProgress;
   const fetched = await withTimeout(o, 'fetching', () => git.fetch({
-    fs, http, gitdir, url: o.url, ref: o.branch, remoteRef: o.branch, singleBranch: true, depth: 1, tags: false, ...authOf(o),
+    fs, http, gitdir, url: o.url, ref: o.tag ? fullRef(o) : o.branch, remoteRef: o.tag ? fullRef(o) : o.branch, singleBranch: true, depth: 1, tags: false,
+    ...(onProgress ? { onProgress: (p: { phase: string; loaded: number; total: number }) => onProgress({ phase: p.phase, loaded: p.loaded, total: p.total }) } : {}),
+    ...authOf(o),
   }));
-  const commit = fetched.fetchHead;
-  if (!commit) throw new GitSyncError('BRANCH_NOT_FOUND', `branch "${o.branch}" of ${redactUrl(o.url)}: the branch does not exist`);
+  const commit = fetched.fetchHead ? await peel(gitdir, fetched.fetchHead) : null;
+  if (!commit) throw new GitSyncError('BRANCH_NOT_FOUND', `${refLabel(o)} of ${redactUrl(o.url)}: the ${o.tag ? 'tag' : 'branch'} does not exist`);
   const link = checkoutPath(o.dir);
   const current = await readlink(link).catch(() => null);
   if (current && current.startsWith(`trees/${commit}-`)) return { commit, path: link, changed: false };
@@ -128,7 +141,7 @@ async function syncOnce(o: SyncOptions): Promise<SyncResult> {
     await rename(tmp, join(trees, name));
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
-    throw err instanceof GitSyncError ? err : new GitSyncError('FAILED', `writing commit ${commit.slice(0, 12)} of branch "${o.branch}" failed: ${(err as Error).message}`);
+    throw err instanceof GitSyncError ? err : new GitSyncError('FAILED', `writing commit ${commit.slice(0, 12)} of ${refLabel(o)} failed: ${(err as Error).message}`);
   }
   const swap = join(o.dir, `.current-${randomBytes(3).toString('hex')}`);
   await symlink(`trees/${name}`, swap);
@@ -137,11 +150,21 @@ async function syncOnce(o: SyncOptions): Promise<SyncResult> {
   return { commit, path: link, changed: true };
 }
 
+/** The commit an annotated tag points at (a branch head or a lightweight tag is a commit already). */
+async function peel(gitdir: string, oid: string): Promise<string> {
+  for (let i = 0; i < 5; i++) {
+    const obj = await git.readObject({ fs, gitdir, oid, format: 'parsed' }).catch(() => null);
+    if (!obj || obj.type !== 'tag') return oid;
+    oid = (obj.object as { object: string }).object;
+  }
+  return oid;
+}
+
 async function requireFolder(gitdir: string, commit: string, subdir: string, o: RemoteBranch): Promise<void> {
   try {
     await git.readTree({ fs, gitdir, oid: commit, filepath: subdir });
   } catch {
-    throw new GitSyncError('SUBDIR_MISSING', `branch "${o.branch}" of ${redactUrl(o.url)} at ${commit.slice(0, 12)} has no folder ${subdir}`);
+    throw new GitSyncError('SUBDIR_MISSING', `${refLabel(o)} of ${redactUrl(o.url)} at ${commit.slice(0, 12)} has no folder ${subdir}`);
   }
 }
 

@@ -8,3 +8,4 @@ export * from './history.ts';
 export * from './insert-manual-run.ts';
 // PGlite's module is loaded by openMetastore only for an embedded database (connect.ts).
 export type { PgliteOrigin } from './pglite-image.ts';
+export * from './dag-sources.ts';

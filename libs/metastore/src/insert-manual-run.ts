@@ -34,5 +34,7 @@ export function insertManualRun(db: Kysely<Database>, r: ManualRun, now = new Da
     data_interval_start: interval.start, data_interval_end: interval.end, run_after: r.runAfter ?? (at > now ? at : now),
     queued_at: now, conf: JSON.stringify(r.conf ?? {}), external_trigger: true, note: r.note ?? null,
     dag_hash: r.dagHash, triggered_by: r.triggeredBy,
+    // The commit of the DAG's source now: what this run runs (null for a plain dags_folder without git).
+    bundle_version: (eb) => eb.selectFrom('dag').select('bundle_version').where('dag_id', '=', r.dagId),
   }).onConflict((oc) => oc.columns(['dag_id', 'run_id']).doNothing()).returningAll().executeTakeFirst();
 }

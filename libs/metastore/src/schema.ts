@@ -25,6 +25,9 @@ export interface DagTable {
   next_dagrun_data_interval_end: NullableTimestamp;
   next_dagrun_create_after: NullableTimestamp;
   dag_hash: string | null;
+  /** The DAG source (issue 16) and its commit when the DAG was last stored; null for a plain dags_folder. */
+  bundle_name: string | null;
+  bundle_version: string | null;
 }
 
 export interface DagTagTable { name: string; dag_id: string }
@@ -65,6 +68,8 @@ export interface DagRunTable {
   clear_number: Generated<number>;
   last_scheduling_decision: NullableTimestamp;
   updated_at: Generated<Date>;
+  /** The commit of the DAG's source when the run was created (what it runs). */
+  bundle_version: string | null;
 }
 
 export interface TaskInstanceTable {
@@ -267,4 +272,21 @@ export interface Database {
   log: EventLogTable;
   job: JobTable;
   sandbox: SandboxTable;
+  dag_source: DagSourceTable;
+}
+
+/** A configured DAG source's sync state, written by the DAG processor (migration 0007). */
+export interface DagSourceTable {
+  name: string;
+  kind: string;
+  /** Never holds a password (redacted before it is written). */
+  url: string | null;
+  ref: string | null;
+  subdir: string | null;
+  commit: string | null;
+  last_sync_at: NullableTimestamp;
+  last_success_at: NullableTimestamp;
+  error: string | null;
+  error_code: string | null;
+  updated_at: Timestamp;
 }

@@ -13,6 +13,8 @@ import type { Logger, WindsockConfig } from '@windsock/config';
 import { discoveryOf, folderProcessorOf, pythonLoaderOf } from './folder.ts';
 import { filesMentioning } from './focus.ts';
 import { variablesSnapshot } from './sql/variables-snapshot.ts';
+import { folderCommit } from '@windsock/dag-sources';
+import { dagSourcesOf, openDagSources, type RunningDagSources } from './dag-sources.ts';
 
 const VARIABLES_REFRESH_MS = 5000;
 
@@ -54,6 +56,8 @@ export interface DagProcessing {
 
 export async function startDagProcessing(opts: DagProcessingOptions): Promise<DagProcessing> {
   const { config, db, events, dagsFolder, logger } = opts;
+  // With [dag_sources], the DAG folder is their root: they are synced into it before the first scan.
+  const sources: RunningDagSources | null = dagSourcesOf(config).length > 0 ? await openDagSources({ config, root: dagsFolder, db, logger }) : null;
   const variables = opts.variables ?? { current: {} };
   const refreshVariables = async () => { variables.current = await variablesSnapshot(db); };
   await refreshVariables();
@@ -65,6 +69,7 @@ export async function startDagProcessing(opts: DagProcessingOptions): Promise<Da
   const serviceFor = (include?: (relPath: string) => boolean) => new DagProcessorService({
     db, events, dagsFolder, logger, options: { pausedAtCreation: config.core.dags_are_paused_at_creation },
     processor: folderProcessorOf(config, dagsFolder, loader, include),
+    sources: sources?.set ?? null, folderVersion: () => folderCommit(dagsFolder),
   });
   let processor = serviceFor();
   const focus = opts.focusDagId;
@@ -80,8 +85,12 @@ export async function startDagProcessing(opts: DagProcessingOptions): Promise<Da
   return {
     get processor() { return processor; },
     syncOnce: () => processor.syncOnce(),
-    start: () => processor.start(),
+    start: () => {
+      processor.start();
+      sources?.start(() => processor.syncOnce());
+    },
     async stop() {
+      await sources?.stop();
       clearInterval(varTimer);
       processor.stop();
       await python?.close();

@@ -4,6 +4,7 @@ import { DagFolderProcessor, PythonDagLoader, type DagFileLoader, type FileParse
 import { operatorAliases, type WindsockConfig } from '@windsock/config';
 import type { MetastoreOptions } from '@windsock/metastore';
 import type { CliEnv } from '../config.ts';
+import { dagSourcesOf, dagSourcesRoot } from './dag-sources.ts';
 
 export function normalizeOptions(config: WindsockConfig) {
   return {
@@ -43,7 +44,9 @@ export async function parseFolder(config: WindsockConfig, dagsFolder: string): P
   }
 }
 
+/** `subdir` when given; else the `[dag_sources]` root when sources are configured; else `[core] dags_folder`. */
 export function dagsFolderOf(env: CliEnv, subdir?: string): string {
+  if (subdir === undefined && dagSourcesOf(env.config).length > 0) return dagSourcesRoot(env.config, env.home);
   return resolve(subdir ?? env.config.core.dags_folder);
 }
 

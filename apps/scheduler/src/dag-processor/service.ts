@@ -3,7 +3,7 @@
  * (DAGs or import errors) to the metastore, then tells the scheduler which DAGs changed. Nothing else in
  * Windsock parses DAG files.
  */
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
@@ -11,9 +11,16 @@ import type { EventBus } from '@windsock/queue';
 import type { DagFolderProcessor, ScanResult } from '@windsock/dag-parser';
 import { silentLogger, type Logger } from '@windsock/config';
 import { syncDags } from './sync-dags.ts';
+import { setBundleVersion } from './sql/bundle-version.ts';
 
 export interface DagProcessorServiceOptions {
   pausedAtCreation: boolean;
+}
+
+/** What the service needs of libs/dag-sources' DagSourceSet (structural: the scheduler does not fetch anything). */
+export interface DagSourceCatalog {
+  sourceOf(fileloc: string): { name: string; commit: string | null } | null;
+  states(): readonly { name: string; commit: string | null }[];
 }
 
 export class DagProcessorService {
@@ -23,10 +30,21 @@ export class DagProcessorService {
   private readonly dagsFolder: string;
   private readonly opts: DagProcessorServiceOptions;
   private readonly log: Logger;
+  private readonly sources: DagSourceCatalog | null;
+  private readonly folderVersion: (() => Promise<string | null>) | null;
   private stopWatch: (() => void) | null = null;
+  private seeded = false;
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(deps: { db: Kysely<Database>; events: EventBus; processor: DagFolderProcessor; dagsFolder: string; options: DagProcessorServiceOptions; logger?: Logger }) {
+  constructor(deps: {
+    db: Kysely<Database>; events: EventBus; processor: DagFolderProcessor; dagsFolder: string; options: DagProcessorServiceOptions; logger?: Logger;
+    /** The DAG sources the folder is the root of. */
+    sources?: DagSourceCatalog | null;
+    /** Without sources: the commit of the plain DAG folder (a git checkout), recorded as its DAGs' bundle_version. */
+    folderVersion?: () => Promise<string | null>;
+  }) {
+    this.sources = deps.sources ?? null;
+    this.folderVersion = deps.folderVersion ?? null;
     this.db = deps.db;
     this.events = deps.events;
     this.folder = deps.processor;
@@ -37,7 +55,14 @@ export class DagProcessorService {
 
   /** Scans the folder once and stores what changed. Scans never overlap. */
   syncOnce(): Promise<{ changedDagIds: string[]; scan: ScanResult }> {
-    const next = this.chain.then(async () => this.apply(await this.folder.scan()));
+    const next = this.chain.then(async () => {
+      // The first scan after a start: a dag_id two files declare stays with the file that held it (no silent switch).
+      if (!this.seeded) {
+        this.seeded = true;
+        this.folder.seedOwners((await this.db.selectFrom('dag').select('fileloc').where('is_active', '=', true).execute()).map((r) => r.fileloc));
+      }
+      return this.apply(await this.folder.scan());
+    });
     this.chain = next.catch(() => {});
     return next;
   }
@@ -55,6 +80,9 @@ export class DagProcessorService {
   }
 
   private async apply(scan: ScanResult): Promise<{ changedDagIds: string[]; scan: ScanResult }> {
+    const catalog = this.sources;
+    if (catalog) scan = await this.ofSources(scan, catalog);
+    const plainVersion = !catalog && this.folderVersion ? await this.folderVersion() : null;
     const sources = new Map<string, string>();
     for (const r of scan.changed) {
       if (!r.ok) this.log.warn({ file: r.fileloc, line: r.error.line }, `import error: ${r.error.message}`);
@@ -66,11 +94,38 @@ export class DagProcessorService {
         if (file.startsWith(root + sep)) sources.set(r.fileloc, await readFile(file, 'utf8'));
       } catch { /* deleted meanwhile */ }
     }
-    const changedDagIds = await syncDags(this.db, { results: scan.changed, deleted: scan.deleted, sources }, { pausedAtCreation: this.opts.pausedAtCreation });
+    const bundleOf = (fileloc: string) => {
+      if (!catalog) return { name: null, version: plainVersion };
+      const s = catalog.sourceOf(fileloc);
+      return s ? { name: s.name, version: s.commit } : null;
+    };
+    // The source's checkout is already at the new commit: its DAGs are stamped before the changed files are stored,
+    // so no DAG (and no run created from it) is seen at the old commit once a new file of the commit is visible.
+    for (const s of catalog?.states() ?? []) if (s.commit) await setBundleVersion(this.db, s.name, s.commit);
+    const changedDagIds = await syncDags(this.db, { results: scan.changed, deleted: scan.deleted, sources }, { pausedAtCreation: this.opts.pausedAtCreation, bundleOf });
     if (changedDagIds.length > 0 || scan.deleted.length > 0) {
       this.log.info({ changed: changedDagIds, deleted_files: scan.deleted }, 'DAGs updated');
       this.events.emit('dags:changed', { dagIds: changedDagIds });
     }
     return { changedDagIds, scan };
+  }
+
+  /** Tags each source's DAGs `repo:<name>`; drops "deleted" files of a source whose folder cannot be read now. */
+  private async ofSources(scan: ScanResult, catalog: DagSourceCatalog): Promise<ScanResult> {
+    const changed = scan.changed.map((r) => {
+      const src = catalog.sourceOf(r.fileloc);
+      if (!r.ok || !src) return r;
+      const tag = `repo:${src.name}`;
+      return { ...r, dags: r.dags.map((d) => (d.tags.includes(tag) ? d : { ...d, tags: [...d.tags, tag] })) };
+    });
+    // Looked at now, not at the last sync: a sidecar's link may vanish between two syncs, and its files with it.
+    const readable = new Map<string, boolean>();
+    for (const f of scan.deleted) {
+      const name = catalog.sourceOf(f)?.name;
+      if (name && !readable.has(name)) readable.set(name, (await stat(join(this.dagsFolder, name)).catch(() => null))?.isDirectory() ?? false);
+    }
+    const kept = scan.deleted.filter((f) => readable.get(catalog.sourceOf(f)?.name ?? '') ?? true);
+    if (kept.length < scan.deleted.length) this.log.warn({ files: scan.deleted.length - kept.length }, 'a DAG source cannot be read: its DAGs are kept as they were');
+    return { ...scan, changed, deleted: kept };
   }
 }

@@ -12,15 +12,19 @@ import { sanitizeParseResult, sanitizeText, type FileParseResult } from '@windso
 import { deleteDagCode, storeDagCode } from './sql/dag-code.ts';
 import { clearImportErrors, writeImportError } from './sql/import-errors.ts';
 import { deactivateDagsGoneFrom, deactivateDagsOfFiles } from './sql/deactivate-dags.ts';
-import { upsertDag } from './sql/upsert-dag.ts';
+import { upsertDag, type DagBundle } from './sql/upsert-dag.ts';
 
 export { dagHash } from './sql/upsert-dag.ts';
 export { recomputeNextRun } from './sql/recompute-next-run.ts';
+export { setBundleVersion } from './sql/bundle-version.ts';
+export { recordDagSourceStates, type DagSourceRow } from './sql/dag-source-state.ts';
 
 export interface SyncOptions {
   /** [core] dags_are_paused_at_creation */
   pausedAtCreation: boolean;
   now?: Date;
+  /** The source and commit of a file's DAGs (DAG sources); absent: none. */
+  bundleOf?: (fileloc: string) => DagBundle | null;
 }
 
 export interface SyncInput {
@@ -38,7 +42,7 @@ export async function syncDags(db: Kysely<Database>, input: SyncInput, opts: Syn
     // whoever built the result: a file can never make the insert fail.
     const result = sanitizeParseResult(raw);
     try {
-      changed.push(...await storeFile(db, result, input.sources.get(result.fileloc), opts.pausedAtCreation, now));
+      changed.push(...await storeFile(db, result, input.sources.get(result.fileloc), opts.pausedAtCreation, now, opts.bundleOf?.(result.fileloc) ?? null));
     } catch (err) {
       // Still refused (a DAG the database will not take): the file gets an import error saying so,
       // and the other files go on. If even that fails the database itself is the problem: rethrow.
@@ -55,7 +59,7 @@ export async function syncDags(db: Kysely<Database>, input: SyncInput, opts: Syn
 }
 
 /** One file's source, DAGs or import error, in one transaction; returns its changed dag_ids once committed. */
-async function storeFile(db: Kysely<Database>, result: FileParseResult, rawSource: string | undefined, pausedAtCreation: boolean, now: Date): Promise<string[]> {
+async function storeFile(db: Kysely<Database>, result: FileParseResult, rawSource: string | undefined, pausedAtCreation: boolean, now: Date, bundle: DagBundle | null): Promise<string[]> {
   return db.transaction().execute(async (trx) => {
     if (rawSource !== undefined) await storeDagCode(trx, result.fileloc, sanitizeText(rawSource), now);
     if (!result.ok) {
@@ -77,7 +81,7 @@ async function storeFile(db: Kysely<Database>, result: FileParseResult, rawSourc
       // that fails (DagValidationError) makes the file an import error below instead of a row nothing can run.
       const dag = parseSerializedDag(parsed);
       present.add(dag.dag_id);
-      if (await upsertDag(trx, dag, pausedAtCreation, now)) mine.push(dag.dag_id);
+      if (await upsertDag(trx, dag, pausedAtCreation, now, bundle)) mine.push(dag.dag_id);
     }
     // DAGs that this file declared before but no longer does.
     mine.push(...await deactivateDagsGoneFrom(trx, result.fileloc, present));

@@ -36,7 +36,7 @@ export async function createScheduledRun(db: Kysely<Database>, dag: SerializedDa
       dag_id: dag.dag_id, run_id: runId, run_type: 'scheduled', state: 'queued',
       logical_date: logical, data_interval_start: row.next_dagrun_data_interval_start,
       data_interval_end: row.next_dagrun_data_interval_end, run_after: row.next_dagrun_create_after ?? now,
-      queued_at: now, conf: '{}', dag_hash: dagHash, triggered_by: 'timetable',
+      queued_at: now, conf: '{}', dag_hash: dagHash, triggered_by: 'timetable', bundle_version: row.bundle_version,
     }).onConflict((oc) => oc.columns(['dag_id', 'run_id']).doNothing()).returning('id').executeTakeFirst();
 
     const next = nextDagRunInfo(dag, { start: row.next_dagrun_data_interval_start, end: row.next_dagrun_data_interval_end }, now);

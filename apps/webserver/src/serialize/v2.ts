@@ -13,7 +13,8 @@ export function dagV2(d: Dag, tags: string[], ser?: SerializedDag | null) {
   return {
     dag_id: d.dag_id, dag_display_name: d.dag_id, is_paused: d.is_paused, is_stale: !d.is_active,
     last_parsed_time: iso(d.last_parsed_time), last_parse_duration: null, last_expired: null,
-    bundle_name: 'dags-folder', bundle_version: null, relative_fileloc: d.fileloc, fileloc: d.fileloc, file_token: fileToken(d.fileloc),
+    bundle_name: d.bundle_name ?? 'dags-folder', bundle_version: d.bundle_version ?? null,
+    relative_fileloc: d.bundle_name && d.fileloc.startsWith(`${d.bundle_name}/`) ? d.fileloc.slice(d.bundle_name.length + 1) : d.fileloc, fileloc: d.fileloc, file_token: fileToken(d.fileloc),
     description: d.description, timetable_summary: d.timetable_summary, timetable_description: d.timetable_description,
     timetable_partitioned: false,
     tags: tags.map((name) => ({ name, dag_id: d.dag_id, dag_display_name: d.dag_id })),
@@ -64,7 +65,7 @@ export function dagRunV2(r: Run) {
     duration: r.start_date && r.end_date ? (new Date(r.end_date).getTime() - new Date(r.start_date).getTime()) / 1000 : null,
     data_interval_start: iso(r.data_interval_start), data_interval_end: iso(r.data_interval_end), run_after: iso(r.run_after)!,
     last_scheduling_decision: iso(r.last_scheduling_decision), run_type: r.run_type, state: r.state,
-    triggered_by: r.triggered_by, triggering_user_name: null, conf: r.conf, note: r.note, dag_versions: [], bundle_version: null,
+    triggered_by: r.triggered_by, triggering_user_name: null, conf: r.conf, note: r.note, dag_versions: [], bundle_version: r.bundle_version ?? null,
     partition_key: null,
   };
 }

@@ -46,6 +46,8 @@ export interface DagListResponse {
   all_tags: string[];
   limit: number; offset: number; order_by: string;
   import_errors: { filename: string; line: number | null; message: string; timestamp: string }[];
+  /** DAG sources whose last sync failed (they serve their last good commit meanwhile). */
+  source_errors: { name: string; error: string; commit: string | null; last_success_at: string | null }[];
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -80,7 +82,7 @@ export async function loadDagList(db: Kysely<Database>, q: DagListQuery = {}): P
   const lastRunAt = sql<Date | null>`(select max(r.run_after) from dag_run r where r.dag_id = dag.dag_id)`;
   const sortExpr = key === 'owners' ? sql`dag.owners` : key === 'next_run' ? sql`dag.next_dagrun` : key === 'last_run' ? lastRunAt : sql`dag.dag_id`;
 
-  const [page, total, all, tagRows, errors] = await Promise.all([
+  const [page, total, all, tagRows, errors, sourceErrors] = await Promise.all([
     filtered(db, q).selectAll('dag')
       // DAGs without the sorted value (never ran, no next run) come last either way; dag id breaks ties.
       .orderBy(sql`${sortExpr} ${dir} nulls last`).orderBy('dag.dag_id').limit(limit).offset(offset).execute(),
@@ -89,6 +91,7 @@ export async function loadDagList(db: Kysely<Database>, q: DagListQuery = {}): P
     db.selectFrom('dag_tag').innerJoin('dag', 'dag.dag_id', 'dag_tag.dag_id').where('dag.is_active', '=', true)
       .select('dag_tag.name').distinct().execute(),
     db.selectFrom('import_error').select(['filename', 'line', 'message', 'timestamp']).orderBy('filename').execute(),
+    db.selectFrom('dag_source').select(['name', 'error', 'commit', 'last_success_at']).where('error', 'is not', null).orderBy('name').execute(),
   ]);
   const ids = page.map((d) => d.dag_id);
   const [tags, runs, counts] = ids.length === 0 ? [[], [], []] : await Promise.all([
@@ -125,5 +128,6 @@ export async function loadDagList(db: Kysely<Database>, q: DagListQuery = {}): P
     all_tags: tagRows.map((t) => t.name).sort((a, b) => Number(b.startsWith('repo:')) - Number(a.startsWith('repo:')) || a.localeCompare(b)),
     limit, offset, order_by: `${desc ? '-' : ''}${key}`,
     import_errors: errors.map((e) => ({ filename: e.filename, line: e.line, message: e.message, timestamp: e.timestamp.toISOString() })),
+    source_errors: sourceErrors.map((e) => ({ name: e.name, error: e.error!, commit: e.commit, last_success_at: iso(e.last_success_at) })),
   };
 }

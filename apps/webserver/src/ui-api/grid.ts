@@ -11,6 +11,8 @@ import { UiApiError } from './errors.ts';
 export interface GridRun {
   run_id: string; state: string; run_type: string; logical_date: string | null; run_after: string;
   start_date: string | null; end_date: string | null; note: string | null;
+  /** The commit of the DAG's source the run ran (DAG sources), or null. */
+  bundle_version: string | null;
 }
 export interface GridTask { task_id: string; group_id: string | null; operator: string }
 export interface GridResponse {
@@ -95,7 +97,7 @@ export class GridShapeCache {
 export async function loadGrid(db: Kysely<Database>, dagId: string, limit: number, shapes = new GridShapeCache()): Promise<GridResponse> {
   const shape = await shapes.get(db, dagId);
   const runs = (await db.selectFrom('dag_run')
-    .select(['id', 'run_id', 'state', 'run_type', 'logical_date', 'run_after', 'start_date', 'end_date', 'note'])
+    .select(['id', 'run_id', 'state', 'run_type', 'logical_date', 'run_after', 'start_date', 'end_date', 'note', 'bundle_version'])
     .where('dag_id', '=', dagId).orderBy('run_after', 'desc').orderBy('id', 'desc').limit(limit).execute()).reverse();
   const runIndex = new Map(runs.map((r, i) => [r.id, i]));
   const states = shape.tasks.map(() => new Array<string | null>(runs.length).fill(null));
@@ -121,7 +123,7 @@ export async function loadGrid(db: Kysely<Database>, dagId: string, limit: numbe
     dag_id: dagId,
     runs: runs.map((r) => ({
       run_id: r.run_id, state: r.state, run_type: r.run_type, logical_date: iso(r.logical_date), run_after: r.run_after.toISOString(),
-      start_date: iso(r.start_date), end_date: iso(r.end_date), note: r.note,
+      start_date: iso(r.start_date), end_date: iso(r.end_date), note: r.note, bundle_version: r.bundle_version,
     })),
     groups: shape.groups, tasks: shape.tasks, states, tries,
   };

@@ -11,6 +11,7 @@ export interface ImportError { filename: string; line: number | null; message: s
 export interface DagList {
   dags: DagListEntry[]; total_entries: number; all_entries: number; all_tags: string[];
   limit: number; offset: number; order_by: string; import_errors: ImportError[];
+  source_errors?: { name: string; error: string; commit: string | null; last_success_at: string | null }[];
 }
 /** An import error as `/api/v2/importErrors` gives it, with the whole traceback. */
 export interface ImportErrorFull { import_error_id: number; timestamp: string; filename: string; bundle_name?: string | null; stack_trace: string }
@@ -24,7 +25,7 @@ export interface DagMeta {
 
 export interface GridRun {
   run_id: string; state: string; run_type: string; logical_date: string | null; run_after: string;
-  start_date: string | null; end_date: string | null; note: string | null;
+  start_date: string | null; end_date: string | null; note: string | null; bundle_version?: string | null;
 }
 export interface Group { group_id: string; parent_group_id: string | null; tooltip: string }
 export interface Grid {

@@ -121,6 +121,17 @@ describe('DagFolderProcessor.scan', () => {
     expect(again.changed.map((c) => [c.fileloc, c.ok])).toEqual([['a.py', true], ['b.py', true]]);
   });
 
+  it('gives a contested dag_id to the file seedOwners names (who held it before a restart), reporting in path order', async () => {
+    const proc = new DagFolderProcessor({ folder: root, loaders: { '.py': fakeLoader() }, safeMode: false });
+    await put('a.py', 'dag:shared');
+    await put('b.py', 'dag:shared');
+    proc.seedOwners(['b.py']);
+    const r = await proc.scan();
+    expect(r.changed.map((c) => [c.fileloc, c.ok ? 'ok' : c.error.code])).toEqual([['a.py', 'DUPLICATE_DAG_ID'], ['b.py', 'ok']]);
+    const a = r.changed[0]!;
+    expect(a.ok ? '' : a.error.message).toContain('b.py');
+  });
+
   it('parses only the files `include` accepts, and never calls the .py loader for a YAML-only folder', async () => {
     const py = fakeLoader();
     await put('a.yaml', 'a:\n  tasks: []\n');

@@ -10,7 +10,9 @@
  *
  * A dag_id already defined by another file is an import error of the later file (Airflow's
  * AirflowDagDuplicatedIdException); such a file is parsed again at every scan until the conflict
- * is gone, so it recovers when the other file drops the id.
+ * is gone, so it recovers when the other file drops the id. Within one scan the files are taken in
+ * path order, except that files named by seedOwners() (who held each dag_id before a restart) go
+ * first, so a restart never hands a dag_id to the other file.
  *
  * watch() re-scans on file-system events (debounced) and also every rescanIntervalMs, because
  * events are lost in ordinary cases (a git-sync symlink swap, an inotify limit, a watcher error).
@@ -93,6 +95,7 @@ export class DagFolderProcessor {
   readonly #warn: WarnFn;
   readonly #include: (relPath: string) => boolean;
   readonly #known = new Map<string, Known>();
+  #seededOwners = new Set<string>();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: DagFolderProcessorOptions) {
@@ -123,6 +126,11 @@ export class DagFolderProcessor {
     const run = this.#queue.then(() => this.#scanOnce());
     this.#queue = run.catch(() => {});
     return run;
+  }
+
+  /** Files that held dag_ids before (e.g. the metastore's `dag.fileloc`): the next scan takes them first. */
+  seedOwners(relPaths: Iterable<string>): void {
+    this.#seededOwners = new Set(relPaths);
   }
 
   /** Makes the next scan parse `relPath` (or every file) again even if unchanged. */
@@ -182,7 +190,12 @@ export class DagFolderProcessor {
       : item.readError !== undefined
         ? failure(item.relPath, 'UNREADABLE', `cannot read the file: ${errorText(item.readError)}`, item.readError)
         : await this.#load(item.relPath, item.bytes!)));
-    for (const [i, item] of toParse.entries()) {
+    const seeded = this.#seededOwners;
+    this.#seededOwners = new Set();
+    const order = [...toParse.keys()].sort((a, b) => Number(seeded.has(toParse[b]!.relPath)) - Number(seeded.has(toParse[a]!.relPath)) || a - b);
+    const results = new Array<ParsedFile>(toParse.length);
+    for (const i of order) {
+      const item = toParse[i]!;
       let result = parsed[i]!;
       let conflict = false;
       if (result.ok) {
@@ -199,8 +212,9 @@ export class DagFolderProcessor {
         hash: conflict ? null : item.hash,
         dagIds: result.ok ? result.dags.map((d) => d.dag_id) : [],
       });
-      changed.push({ ...result, fileloc: item.relPath, contentHash: item.hash });
+      results[i] = { ...result, fileloc: item.relPath, contentHash: item.hash };
     }
+    changed.push(...results); // reported in path order whatever order they were judged in
     return { changed, deleted: deleted.sort(), unchanged };
   }
 

@@ -15,7 +15,10 @@ export function dagHash(dag: SerializedDag): string {
   return createHash('sha256').update(JSON.stringify(dag)).digest('hex').slice(0, 32);
 }
 
-export async function upsertDag(trx: Transaction<Database>, dag: SerializedDag, pausedAtCreation: boolean, now: Date): Promise<boolean> {
+/** The source a DAG came from and its commit (both null for a plain dags_folder outside git). */
+export interface DagBundle { name: string | null; version: string | null }
+
+export async function upsertDag(trx: Transaction<Database>, dag: SerializedDag, pausedAtCreation: boolean, now: Date, bundle?: DagBundle | null): Promise<boolean> {
   const hash = dagHash(dag);
   const existing = await trx.selectFrom('dag').leftJoin('serialized_dag', 'serialized_dag.dag_id', 'dag.dag_id')
     .select(['dag.dag_id', 'dag.is_active', 'dag.fileloc', 'serialized_dag.dag_hash', 'serialized_dag.data', 'dag.next_dagrun_create_after'])
@@ -25,6 +28,7 @@ export async function upsertDag(trx: Transaction<Database>, dag: SerializedDag, 
     timetable_summary: scheduleSummary(dag), timetable_description: describeSchedule(dag.schedule),
     max_active_tasks: dag.max_active_tasks, max_active_runs: dag.max_active_runs,
     max_consecutive_failed_dag_runs: dag.max_consecutive_failed_dag_runs, has_import_errors: false, dag_hash: hash,
+    bundle_name: bundle?.name ?? null, bundle_version: bundle?.version ?? null,
   };
   if (!existing) {
     const next = nextDagRunInfo(dag, null, now);

@@ -43,6 +43,17 @@ function ImportErrorsBanner({ errors }: { errors: DagList['import_errors'] }) {
   );
 }
 
+/** DAG sources that cannot be synced: their DAGs stay at the last good commit until the source answers again. */
+function SourceErrorsBanner({ errors }: { errors: NonNullable<DagList['source_errors']> }) {
+  if (errors.length === 0) return null;
+  return (
+    <div class="banner warn" role="status" data-testid="source-errors">
+      <strong>{errors.length} DAG source{errors.length > 1 ? 's' : ''} cannot be synced;</strong> {errors.length > 1 ? 'they serve' : 'it serves'} the last good commit.
+      <ul>{errors.map((e) => <li key={e.name}><code>repo:{e.name}</code>{e.commit ? <> at <code>{e.commit.slice(0, 12)}</code></> : null}: <span>{e.error}</span></li>)}</ul>
+    </div>
+  );
+}
+
 function RecentRuns({ dag }: { dag: DagListEntry }) {
   if (dag.recent_runs.length === 0) return <span class="muted">never ran</span>;
   return (
@@ -171,6 +182,7 @@ export function DagListPage({ path }: { path: string }) {
     <section class="page">
       <div class="page-head"><h1>DAGs</h1>{data && <span class="muted">{data.total_entries} of {data.all_entries}</span>}
         <span class="spacer" /><Link href="/import-errors" class="small">Import errors{data && data.import_errors.length > 0 ? ` (${data.import_errors.length})` : ''}</Link></div>
+      {data && <SourceErrorsBanner errors={data.source_errors ?? []} />}
       {data && <ImportErrorsBanner errors={data.import_errors} />}
       <div class="filters" role="search">
         <SearchBox path={path} value={search} />

@@ -39,6 +39,7 @@ export function RunPanel({ grid, index, onChanged }: { grid: Grid; index: number
         {run.logical_date ? <div><dt>Logical date</dt><dd>{fmtDate(run.logical_date)}</dd></div> : <div><dt>Run after</dt><dd>{fmtDate(run.run_after)}</dd></div>}
         <div><dt>Started</dt><dd>{fmtDate(run.start_date)}</dd></div>
         <div><dt>Duration</dt><dd data-testid="run-duration">{fmtDuration(between(run.start_date, run.end_date, now))}</dd></div>
+        {run.bundle_version && <div><dt>Commit</dt><dd><code title={run.bundle_version} data-testid="run-commit">{run.bundle_version.slice(0, 12)}</code></dd></div>}
         {run.note && <div><dt>Note</dt><dd>{run.note}</dd></div>}
       </dl>
       <ul class="counts" aria-label="Task states in this run">
