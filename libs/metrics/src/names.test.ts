@@ -67,3 +67,15 @@ describe('metric names', () => {
     expect(await m.scrape()).toBeNull();
   });
 });
+
+describe('requested resources', () => {
+  it('reads container_resources, Windsock\'s resources and Airflow\'s cpus/ram', async () => {
+    const { requestedResources, repoOf } = await import('./cost.ts');
+    expect(requestedResources({ container_resources: { requests: { cpu: '500m', memory: '1Gi' } } })).toEqual({ cpu: 0.5, memoryBytes: 2 ** 30 });
+    expect(requestedResources({ resources: { cpu: '2', memory: '512Mi' } })).toEqual({ cpu: 2, memoryBytes: 512 * 2 ** 20 });
+    expect(requestedResources({ resources: { cpus: 1, ram: 256 } })).toEqual({ cpu: 1, memoryBytes: 256 * 2 ** 20 });
+    expect(requestedResources({ bash_command: 'x' })).toEqual({ cpu: 0, memoryBytes: 0 });
+    expect(repoOf(['team', 'repo:analytics'])).toBe('analytics');
+    expect(repoOf([])).toBe('');
+  });
+});

@@ -11,6 +11,7 @@ import type { EventBus } from '@windsock/queue';
 import type { DagFolderProcessor, ScanResult } from '@windsock/dag-parser';
 import { silentLogger, type Logger } from '@windsock/config';
 import { syncDags } from './sync-dags.ts';
+import { NO_METRICS, type Metrics } from '@windsock/metrics';
 
 export interface DagProcessorServiceOptions {
   pausedAtCreation: boolean;
@@ -23,16 +24,18 @@ export class DagProcessorService {
   private readonly dagsFolder: string;
   private readonly opts: DagProcessorServiceOptions;
   private readonly log: Logger;
+  private readonly metrics: Metrics;
   private stopWatch: (() => void) | null = null;
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(deps: { db: Kysely<Database>; events: EventBus; processor: DagFolderProcessor; dagsFolder: string; options: DagProcessorServiceOptions; logger?: Logger }) {
+  constructor(deps: { db: Kysely<Database>; events: EventBus; processor: DagFolderProcessor; dagsFolder: string; options: DagProcessorServiceOptions; logger?: Logger; metrics?: Metrics }) {
     this.db = deps.db;
     this.events = deps.events;
     this.folder = deps.processor;
     this.dagsFolder = deps.dagsFolder;
     this.opts = deps.options;
     this.log = deps.logger ?? silentLogger;
+    this.metrics = deps.metrics ?? NO_METRICS;
   }
 
   /** Scans the folder once and stores what changed. Scans never overlap. */
@@ -71,6 +74,18 @@ export class DagProcessorService {
       this.log.info({ changed: changedDagIds, deleted_files: scan.deleted }, 'DAGs updated');
       this.events.emit('dags:changed', { dagIds: changedDagIds });
     }
+    await this.report(scan);
     return { changedDagIds, scan };
+  }
+
+  /** dag_processing.*: the scan's time, each parsed file's, and the import errors now recorded. */
+  private async report(scan: ScanResult): Promise<void> {
+    if (this.metrics === NO_METRICS) return;
+    if (scan.durationMs !== undefined) this.metrics.gauge('dag_processing.total_parse_time', scan.durationMs / 1000);
+    for (const r of scan.changed) if (r.parseMs !== undefined) this.metrics.timing('dag_processing.last_duration', r.parseMs, { file_name: r.fileloc.split('/').pop()!.replace(/\.[^.]+$/, '') });
+    try {
+      const row = await this.db.selectFrom('import_error').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
+      this.metrics.gauge('dag_processing.import_errors', Number(row?.n ?? 0));
+    } catch (err) { this.log.warn({ err }, 'could not count import errors for dag_processing.import_errors'); }
   }
 }
