@@ -21,7 +21,8 @@ function noopDag(dagId: string, tasks: number, maxRuns: number): string {
   return `${dagId}:\n  schedule: null\n  max_active_runs: ${maxRuns}\n  max_active_tasks: ${tasks}\n  default_args: {start_date: 2020-01-01}\n  tasks:\n${body}`;
 }
 
-export async function s4(opts: { tasks: number; perRun: number; concurrency: number; postgres?: string; redis?: string }): Promise<S4Result> {
+/** `env`: extra WINDSOCK__ settings for both processes (bench/metrics-cost.ts turns metrics on and off with it). */
+export async function s4(opts: { tasks: number; perRun: number; concurrency: number; postgres?: string; redis?: string; env?: Record<string, string> }): Promise<S4Result> {
   const floors = await measureFloors({ postgres: opts.postgres, redis: opts.redis });
   const runs = Math.max(1, Math.round(opts.tasks / opts.perRun));
   // Below saturation the load comes as small runs (10 tasks), so a run's own burst does not dominate the latency.
@@ -29,7 +30,7 @@ export async function s4(opts: { tasks: number; perRun: number; concurrency: num
   const pacedRuns = Math.max(2, Math.round(pacedTasks / 10));
   const bench = await startDistributedBench({ 'noop.yaml': noopDag('noop', opts.perRun, runs), 'noop_small.yaml': noopDag('noop_small', 10, pacedRuns) }, { postgres: opts.postgres, redis: opts.redis, env: {
     WINDSOCK__CORE__PARALLELISM: String(Math.max(256, opts.concurrency * 8)), WINDSOCK__WORKER__CONCURRENCY: String(opts.concurrency),
-    WINDSOCK__CORE__MAX_ACTIVE_RUNS_PER_DAG: String(Math.max(runs, pacedRuns)), WINDSOCK__DATABASE__POOL_SIZE: '10',
+    WINDSOCK__CORE__MAX_ACTIVE_RUNS_PER_DAG: String(Math.max(runs, pacedRuns)), WINDSOCK__DATABASE__POOL_SIZE: '10', ...opts.env,
   } });
   try {
     await bench.start({ schedulers: 1, workers: 1 });
