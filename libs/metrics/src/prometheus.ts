@@ -5,6 +5,8 @@ import { prometheusName, tagValue } from './names.ts';
 import type { Metrics } from './metrics.ts';
 
 type Metric = PromClient.Counter | PromClient.Gauge | PromClient.Histogram;
+/** One labelled series, as prom-client's `labels()` returns it; kept so a hot path does not hash labels per call. */
+type Child = { inc(by: number): void } & { set(v: number): void } & { observe(v: number): void };
 
 export function prometheusMetrics(prom: typeof PromClient, opts: { processMetrics?: boolean } = {}): Metrics & { registry: PromClient.Registry } {
   const registry = new prom.Registry();
@@ -24,15 +26,24 @@ export function prometheusMetrics(prom: typeof PromClient, opts: { processMetric
     made.set(name, metric);
     return metric;
   };
-  /** Exactly the metric's labels: prom-client refuses unknown ones, and a missing one reads as empty. */
-  const labels = (name: MetricName, tags: Tags = {}): Record<string, string> =>
-    Object.fromEntries(METRICS[name].tags.map((t) => [t, tagValue(tags[t])]));
+  /** The series of these tags: exactly the metric's labels (prom-client refuses unknown ones; a missing one reads as empty). */
+  const children = new Map<string, Child>();
+  const child = (name: MetricName, tags: Tags = {}): Child => {
+    const values = METRICS[name].tags.map((t) => tagValue(tags[t]));
+    const key = `${name}\u0000${values.join('\u0000')}`;
+    let c = children.get(key);
+    if (!c) {
+      c = (get(name) as PromClient.Counter<string>).labels(...values) as unknown as Child;
+      children.set(key, c);
+    }
+    return c;
+  };
   return {
     registry,
-    incr: (name, tags, by = 1) => { (get(name) as PromClient.Counter).inc(labels(name, tags), by); },
-    gauge: (name, value, tags) => { (get(name) as PromClient.Gauge).set(labels(name, tags), value); },
-    timing: (name, ms, tags) => { (get(name) as PromClient.Histogram).observe(labels(name, tags), ms / 1000); },
+    incr: (name, tags, by = 1) => { child(name, tags).inc(by); },
+    gauge: (name, value, tags) => { child(name, tags).set(value); },
+    timing: (name, ms, tags) => { child(name, tags).observe(ms / 1000); },
     scrape: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
-    close: async () => { registry.clear(); },
+    close: async () => { children.clear(); registry.clear(); },
   };
 }
