@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
-import type { Metrics } from '@windsock/metrics';
+import { NO_METRICS, type Metrics } from '@windsock/metrics';
 import type { Logger } from '@windsock/config';
 import { runTimings } from './sql/run-timings.ts';
 import { poolUsage } from './sql/pool-usage.ts';
@@ -16,14 +16,17 @@ export class SchedulerMetrics {
   private readonly db: Kysely<Database>;
   private readonly metrics: Metrics;
   private readonly log: Logger;
+  /** With every backend off nothing is read for metrics: the reads cost the database. */
+  private readonly on: boolean;
   private lastGauges = 0;
   private gauging = false;
   /** Queues reported last time: one that emptied is reported at 0 once, not left at its last depth. */
   private queuesSeen = new Set<string>();
 
-  constructor(db: Kysely<Database>, metrics: Metrics, log: Logger) { this.db = db; this.metrics = metrics; this.log = log; }
+  constructor(db: Kysely<Database>, metrics: Metrics, log: Logger) { this.db = db; this.metrics = metrics; this.log = log; this.on = metrics !== NO_METRICS; }
 
   passDone(queued: number): void {
+    if (!this.on) return;
     this.metrics.incr('scheduler_heartbeat');
     this.metrics.gauge('scheduler.tasks.executable', queued);
     if (Date.now() - this.lastGauges >= GAUGES_EVERY_MS && !this.gauging) {
@@ -35,7 +38,7 @@ export class SchedulerMetrics {
   }
 
   runsStarted(ids: number[]): void {
-    if (ids.length === 0) return;
+    if (!this.on || ids.length === 0) return;
     void runTimings(this.db, ids).then((runs) => {
       for (const r of runs) {
         if (r.runType !== 'scheduled' || !r.startDate || !r.dataIntervalEnd) continue;
@@ -45,7 +48,7 @@ export class SchedulerMetrics {
   }
 
   runsFinished(ids: number[]): void {
-    if (ids.length === 0) return;
+    if (!this.on || ids.length === 0) return;
     void runTimings(this.db, ids).then((runs) => {
       for (const r of runs) {
         if (!r.startDate || !r.endDate || (r.state !== 'success' && r.state !== 'failed')) continue;

@@ -4,7 +4,7 @@
  * repository (its `repo:<name>` tag) and, through the process's default tags, the sandbox.
  */
 import type { CachedDag } from '@windsock/metastore';
-import { repoOf, requestedResources, type Metrics } from '@windsock/metrics';
+import { NO_METRICS, repoOf, requestedResources, type Metrics } from '@windsock/metrics';
 
 const GAUGE_EVERY_MS = 1000;
 
@@ -35,6 +35,7 @@ export class WorkerMetrics {
 
   /** Reports the executor's slots every second: `running` tries, `waiting` ones claimed but not yet started. */
   start(slots: () => { running: number; waiting: number; concurrency: number }): void {
+    if (this.metrics === NO_METRICS) return;
     const report = (): void => {
       const s = slots();
       this.metrics.gauge('executor.running_tasks', s.running);
