@@ -12,6 +12,7 @@ import { s1Distributed, s2Distributed } from './s1-s2-distributed.ts';
 import { devLoop, printDevLoop } from './dev-loop.ts';
 import { printSandboxes, sandboxesBench } from './sandboxes.ts';
 import { dagSourcesBench, printDagSources } from './dag-sources.ts';
+import { formatMetricsCost, metricsCost } from './metrics-cost.ts';
 
 const { values } = parseArgs({ options: { tiny: { type: 'boolean', default: false } } });
 const tiny = values.tiny;
@@ -34,6 +35,9 @@ console.log(`S1 distributed through the scheduler (follow-on off): task-to-task 
 for (const r of await s2Distributed({ scale: tiny ? 10 : 1 })) console.log(`S2 distributed ${s2Line(r)}`);
 const r4 = await s4(tiny ? { tasks: 200, perRun: 50, concurrency: 16 } : { tasks: 10_000, perRun: 100, concurrency: 128 });
 console.log(formatS4(r4));
+const mc = await metricsCost(tiny ? { tasks: 200, perRun: 50, concurrency: 16, rounds: 1 } : { tasks: 5000, perRun: 100, concurrency: 128, rounds: 2 });
+console.log(formatMetricsCost(mc));
+if (!(mc.statsdPackets > 0) || !mc.on.tisPerS.every((x) => x > 0)) { console.error('metrics cost: no StatsD packets or no throughput with metrics on'); process.exit(1); }
 if (!Number.isFinite(d1.p50) || !(r4.tisPerS > 0)) { console.error('distributed benchmarks produced no measurements'); process.exit(1); }
 if (web.errors > 0) { console.error('webserver bench: requests failed'); process.exit(1); }
 for (const latency of [20, 150]) {

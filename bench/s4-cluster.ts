@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -32,6 +32,20 @@ export interface DistributedBench {
   commits(): Promise<number>;
   /** Stops the processes (SIGTERM) and drops the database; returns the commits counted once they had exited. */
   stop(): Promise<number>;
+  /**
+   * CPU seconds (user + system) the Windsock processes have used so far, from /proc (Linux; NaN elsewhere). Unlike
+   * throughput, a cost per task instance from it holds on a machine others are loading too.
+   */
+  cpuSeconds(): Promise<number>;
+}
+
+/** utime + stime of a process in seconds (/proc/<pid>/stat fields 14 and 15, in clock ticks of 1/100 s). */
+async function processCpuSeconds(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch { return Number.NaN; }
 }
 
 export async function startDistributedBench(files: Record<string, string>, opts: { postgres?: string; redis?: string; env?: Record<string, string> }): Promise<DistributedBench> {
@@ -97,6 +111,10 @@ export async function startDistributedBench(files: Record<string, string>, opts:
         if (Date.now() > deadline) throw new Error(`${left.n} runs unfinished after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 200));
       }
+    },
+    async cpuSeconds() {
+      const each = await Promise.all(procs.map((p) => (p.child.pid === undefined ? Number.NaN : processCpuSeconds(p.child.pid))));
+      return each.reduce((a, b) => a + b, 0);
     },
     async commits() {
       return Number((await admin.query('select xact_commit from pg_stat_database where datname = $1', [name])).rows[0].xact_commit);

@@ -13,7 +13,10 @@ import { measureFloors, startDistributedBench } from './s4-cluster.ts';
 
 export interface S4Result {
   tasks: number; tisPerS: number; queuedToRunningP50Ms: number; queuedToRunningP99Ms: number; pacedRatePerS: number;
-  commitsPerTi: number; floors: { redisRttP50Us: number; pgCommitsPerS: number; pgCommitMs: number };
+  commitsPerTi: number;
+  /** CPU milliseconds the scheduler and worker processes spent per task instance at saturation. */
+  cpuMsPerTi: number;
+  floors: { redisRttP50Us: number; pgCommitsPerS: number; pgCommitMs: number };
 }
 
 function noopDag(dagId: string, tasks: number, maxRuns: number): string {
@@ -21,7 +24,8 @@ function noopDag(dagId: string, tasks: number, maxRuns: number): string {
   return `${dagId}:\n  schedule: null\n  max_active_runs: ${maxRuns}\n  max_active_tasks: ${tasks}\n  default_args: {start_date: 2020-01-01}\n  tasks:\n${body}`;
 }
 
-export async function s4(opts: { tasks: number; perRun: number; concurrency: number; postgres?: string; redis?: string }): Promise<S4Result> {
+/** `env`: extra WINDSOCK__ settings for both processes (bench/metrics-cost.ts turns metrics on and off with it). */
+export async function s4(opts: { tasks: number; perRun: number; concurrency: number; postgres?: string; redis?: string; env?: Record<string, string> }): Promise<S4Result> {
   const floors = await measureFloors({ postgres: opts.postgres, redis: opts.redis });
   const runs = Math.max(1, Math.round(opts.tasks / opts.perRun));
   // Below saturation the load comes as small runs (10 tasks), so a run's own burst does not dominate the latency.
@@ -29,14 +33,16 @@ export async function s4(opts: { tasks: number; perRun: number; concurrency: num
   const pacedRuns = Math.max(2, Math.round(pacedTasks / 10));
   const bench = await startDistributedBench({ 'noop.yaml': noopDag('noop', opts.perRun, runs), 'noop_small.yaml': noopDag('noop_small', 10, pacedRuns) }, { postgres: opts.postgres, redis: opts.redis, env: {
     WINDSOCK__CORE__PARALLELISM: String(Math.max(256, opts.concurrency * 8)), WINDSOCK__WORKER__CONCURRENCY: String(opts.concurrency),
-    WINDSOCK__CORE__MAX_ACTIVE_RUNS_PER_DAG: String(Math.max(runs, pacedRuns)), WINDSOCK__DATABASE__POOL_SIZE: '10',
+    WINDSOCK__CORE__MAX_ACTIVE_RUNS_PER_DAG: String(Math.max(runs, pacedRuns)), WINDSOCK__DATABASE__POOL_SIZE: '10', ...opts.env,
   } });
   try {
     await bench.start({ schedulers: 1, workers: 1 });
     const startCommits = await bench.commits();
+    const startCpu = await bench.cpuSeconds();
     // Saturation: every run at once.
     const ids = await bench.trigger(Array(runs).fill('noop'));
     await bench.waitForRuns(ids, 600_000);
+    const saturatedCpu = await bench.cpuSeconds() - startCpu;
     const ends = (await bench.store.db.selectFrom('task_instance').select('end_date').where('dag_run_id', 'in', ids).execute())
       .map((t) => t.end_date!.getTime()).sort((a, b) => a - b);
     const t10 = percentile(ends, 10);
@@ -59,7 +65,7 @@ export async function s4(opts: { tasks: number; perRun: number; concurrency: num
     const total = ends.length + lat.length;
     return {
       tasks: ends.length, tisPerS, queuedToRunningP50Ms: percentile(lat, 50), queuedToRunningP99Ms: percentile(lat, 99), pacedRatePerS,
-      commitsPerTi: Number(((finalCommits - startCommits) / total).toFixed(2)), floors,
+      commitsPerTi: Number(((finalCommits - startCommits) / total).toFixed(2)), cpuMsPerTi: Number(((saturatedCpu * 1000) / ends.length).toFixed(3)), floors,
     };
   } catch (err) {
     await bench.stop().catch(() => 0);
@@ -73,6 +79,7 @@ export function formatS4(r: S4Result): string {
     `  completed at saturation: ${r.tisPerS} TI/s   (target >= 500 TI/s on 2 cores)`,
     `  queued->running below saturation (${r.pacedRatePerS} TI/s offered): p50 ${r.queuedToRunningP50Ms} ms, p99 ${r.queuedToRunningP99Ms} ms`,
     `  Postgres commits per task instance: ${r.commitsPerTi}   (target <= 10; xact_commit, read-only transactions included)`,
+    `  CPU of the scheduler + worker processes per task instance at saturation: ${r.cpuMsPerTi} ms`,
     `  floors this run: Redis round trip p50 ${r.floors.redisRttP50Us} us; Postgres single-row update ${r.floors.pgCommitsPerS} commits/s (${r.floors.pgCommitMs} ms each)`,
   ].join('\n');
 }

@@ -22,6 +22,9 @@ const HEAVY: Record<string, RegExp> = {
   'the webserver': /\/apps\/webserver\/src\/(server|index)\.ts$/,
   'the Kubernetes client': /\/node_modules\/@kubernetes\/client-node\//,
   bullmq: /\/node_modules\/bullmq\//,
+  // Metrics backends load only in the processes that serve or send metrics (libs/metrics/src/open.ts).
+  'prom-client': /\/node_modules\/prom-client\//,
+  'hot-shots': /\/node_modules\/hot-shots\//,
 };
 
 async function traced(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; modules: string[] }> {

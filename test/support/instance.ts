@@ -12,6 +12,7 @@ import { Worker, type WorkerOptions } from '@windsock/worker';
 import { LocalExecutor, type Executor } from '@windsock/executors';
 import { AIRFLOW_SHIM_PATH, DagFolderProcessor, PythonDagLoader } from '@windsock/dag-parser';
 import { TEST_SNAPSHOT_DIR } from './snapshots.ts';
+import type { Metrics } from '@windsock/metrics';
 
 export async function dagFolder(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'windsock-dags-'));
@@ -40,15 +41,18 @@ export async function startInstance(opts: {
   executor?: () => Executor; schedulerOptions?: Partial<SchedulerOptions>; workerOptions?: Partial<WorkerOptions>;
   /** Decrypts connections for `{{ conn.… }}` templates. */
   fernetKey?: string;
+  /** Where the scheduler, worker and DAG processor report metrics. */
+  metrics?: Metrics;
 }): Promise<TestInstance> {
+  const metrics = opts.metrics ? { metrics: opts.metrics } : {};
   const events = opts.events ?? new LocalEventBus();
   const queue = opts.queue ?? new MemoryTaskQueue();
   const db = opts.store.db;
   const python = new PythonDagLoader({ dagFolder: opts.dagsFolder, poolSize: 1, snapshotDir: TEST_SNAPSHOT_DIR });
-  const processor = new DagProcessorService({ db, events, processor: new DagFolderProcessor({ folder: opts.dagsFolder, loaders: { '.py': python } }), dagsFolder: opts.dagsFolder, options: { pausedAtCreation: false } });
+  const processor = new DagProcessorService({ db, events, processor: new DagFolderProcessor({ folder: opts.dagsFolder, loaders: { '.py': python } }), dagsFolder: opts.dagsFolder, options: { pausedAtCreation: false }, ...metrics });
   await processor.syncOnce();
-  const schedulers = Array.from({ length: opts.schedulers ?? 1 }, () => new Scheduler({ db, queue, events, options: { tickMs: 200, ...opts.schedulerOptions } }));
-  const workers = Array.from({ length: opts.workers ?? 1 }, (_, i) => new Worker({ db, queue, events, executor: opts.executor?.() ?? new LocalExecutor({ killGraceMs: 500, pythonPath: [opts.dagsFolder, AIRFLOW_SHIM_PATH] }), options: { workerId: `test-worker-${i}`, heartbeatMs: 500, templateSnapshotDir: TEST_SNAPSHOT_DIR, ...opts.workerOptions }, fernetKey: opts.fernetKey ?? null }));
+  const schedulers = Array.from({ length: opts.schedulers ?? 1 }, () => new Scheduler({ db, queue, events, ...metrics, options: { tickMs: 200, ...opts.schedulerOptions } }));
+  const workers = Array.from({ length: opts.workers ?? 1 }, (_, i) => new Worker({ db, queue, events, executor: opts.executor?.() ?? new LocalExecutor({ killGraceMs: 500, pythonPath: [opts.dagsFolder, AIRFLOW_SHIM_PATH] }), options: { workerId: `test-worker-${i}`, heartbeatMs: 500, templateSnapshotDir: TEST_SNAPSHOT_DIR, ...opts.workerOptions }, fernetKey: opts.fernetKey ?? null, ...metrics }));
   for (const w of workers) w.start();
   for (const s of schedulers) s.start();
   return {

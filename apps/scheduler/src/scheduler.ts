@@ -16,6 +16,8 @@ import { handleZombies } from './sql/handle-zombies.ts';
 import { staleQueuedJobs } from './sql/stale-queued-jobs.ts';
 import { failStuckQueued } from './sql/fail-stuck-queued.ts';
 import { silentLogger, type Logger } from '@windsock/config';
+import { NO_METRICS, type Metrics } from '@windsock/metrics';
+import { SchedulerMetrics } from './metrics.ts';
 
 export interface SchedulerOptions {
   /** Most task instances queued or running at once ([core] parallelism). */
@@ -82,15 +84,17 @@ export class Scheduler {
   private creationWanted = false;
   private lastPass = 0;
   private lastPassError: string | null = null;
+  private readonly metrics: SchedulerMetrics;
 
   /** `dags`: a cache to share with a worker in the same process (standalone), so each DAG is loaded once. */
-  constructor(deps: { db: Kysely<Database>; queue: TaskQueue; events: EventBus; options?: Partial<SchedulerOptions>; logger?: Logger; dags?: DagCache }) {
+  constructor(deps: { db: Kysely<Database>; queue: TaskQueue; events: EventBus; options?: Partial<SchedulerOptions>; logger?: Logger; dags?: DagCache; metrics?: Metrics }) {
     this.db = deps.db;
     this.queue = deps.queue;
     this.events = deps.events;
     this.opts = { ...defaultSchedulerOptions, ...deps.options };
     this.log = deps.logger ?? silentLogger;
     this.dags = deps.dags ?? new DagCache(this.db);
+    this.metrics = new SchedulerMetrics(this.db, deps.metrics ?? NO_METRICS, this.log);
   }
 
   start(): void {
@@ -137,6 +141,7 @@ export class Scheduler {
         passMs = performance.now() - started;
         this.lastPass = Date.now();
         this.lastPassError = null;
+        this.metrics.passDone(s.queued);
         if (full) lastFull = Date.now();
         // Work a pass creates (started runs, finished runs) marks itself dirty; loop at once only when the
         // queue step stopped at its per-pass cap, else wait for the next event or tick.
@@ -211,6 +216,7 @@ export class Scheduler {
         const started = await startQueuedRunsOf(this.db, new Map(ids.slice(i, i + 500).map((d) => [d, waiting.get(d)!])), now());
         for (const s of started) this.dirtyRuns.set(s.id, s.dagId);
         summary.runsStarted += started.length;
+        this.metrics.runsStarted(started.map((s) => s.id));
       }
     }
 
@@ -244,6 +250,7 @@ export class Scheduler {
         return evaluated;
       });
       onEvaluated(r);
+      this.metrics.runsFinished(r.finished.map((f) => f.id));
     }
     for (const pool of q.starvedPools) {
       if (this.warnedPools.has(pool)) continue;

@@ -13,6 +13,7 @@ import { buildServer, sharedAuthenticator } from './server.ts';
 import { SandboxGateway } from './sandboxes/gateway.ts';
 import { uiApiPlugin } from './ui-api/index.ts';
 import type { WebDatabase } from './types.ts';
+import { compileMetricsSettings, openMetrics, type Metrics } from '@windsock/metrics';
 
 export { createUser, userExists, ROLES, type NewUser } from './users.ts';
 export { ApiError } from './errors.ts';
@@ -36,6 +37,8 @@ export interface WebserverOptions {
   /** Extra route plugins (e.g. the UI's /ui/... data endpoints); routes declare `config.perm` like ours. */
   plugins?: FastifyPluginAsync[];
   /** Serve the sandboxes API and each sandbox under /sandboxes/<name>/ (`[sandboxes] enabled`). */
+  /** The process's metrics (served on /metrics); default: opened here from [metrics]. */
+  metrics?: Metrics;
   sandboxes?: {
     /** Why sandboxes cannot be made here (e.g. no Postgres server), or null. */
     unavailable: string | null;
@@ -65,9 +68,10 @@ export async function startWebserver(o: WebserverOptions): Promise<Webserver> {
     // Each sandbox: the same server over its own schema and events, its users admitted by the shared authenticator.
     build: async (p) => buildServer({ db: p.db, events: p.events, config: o.config, logger: p.logger, fernetKey: p.fernetKey, version: WINDSOCK_VERSION, jwtSecret, uiDir, auth: p.auth, plugins: [uiApiPlugin({ db: p.db })] }),
   });
+  const metrics = o.metrics ?? await openMetrics(compileMetricsSettings(o.config), { logger: o.logger });
   const { app } = await buildServer({
     db, events: o.events, config: o.config, logger: o.logger, fernetKey: o.fernetKey,
-    version: WINDSOCK_VERSION, jwtSecret, uiDir, auth,
+    version: WINDSOCK_VERSION, jwtSecret, uiDir, auth, metrics,
     // The UI's own data endpoints (grid, graph, ...) always; extra plugins after them.
     plugins: [uiApiPlugin({ db: o.db }), ...(o.plugins ?? [])],
     ...(sb && gateway ? { sandboxes: { gateway, api: { unavailable: sb.unavailable, dagsRoot: sb.dagsRoot, onChange: (name: string) => { gateway.forget(name); sb.onChange(name); } } } } : {}),
@@ -75,5 +79,5 @@ export async function startWebserver(o: WebserverOptions): Promise<Webserver> {
   const address = await app.listen({ port: o.port, host: o.host });
   const url = address.replace('[::1]', 'localhost').replace('0.0.0.0', '127.0.0.1');
   o.logger.info({ url }, 'webserver listening');
-  return { url, close: () => app.close() };
+  return { url, close: async () => { await app.close(); if (!o.metrics) await metrics.close(); } };
 }

@@ -29,6 +29,7 @@ import { coreRoutesV1 } from './routes/v1/core.ts';
 import { userRoutesV1 } from './routes/v1/users.ts';
 import { unimplementedRoutes } from './routes/unimplemented.ts';
 import { registerMasking, ServingSecrets } from './secrets.ts';
+import type { Metrics } from '@windsock/metrics';
 import { registerHostileInputChecks } from './http/hostile-input.ts';
 import { sandboxRoutes, type SandboxApiOptions } from './routes/windsock/sandboxes.ts';
 import { jobRoutes } from './routes/windsock/jobs.ts';
@@ -47,6 +48,8 @@ export interface BuildOptions extends Omit<ApiContext, 'secrets'> {
   auth?: Authenticator;
   /** The shared instance: requests under /sandboxes/<name>/ go to the gateway, and the sandboxes API is served. */
   sandboxes?: { gateway: SandboxGateway; api: SandboxApiOptions };
+  /** Served on /metrics (Prometheus text format) when its Prometheus backend is on; unauthenticated, as a scrape target. */
+  metrics?: Metrics;
 }
 
 /** The authenticator of the shared instance: its users, tokens and sign-in throttle. */
@@ -96,6 +99,14 @@ export async function buildServer(given: BuildOptions): Promise<BuiltServer> {
   await app.register(dagSourceRoutes(ctx), { prefix: '/api/windsock/v1' });
   for (const p of ctx.plugins ?? []) await app.register(p);
   app.get('/openapi.json', { config: { public: true } }, async () => openApiDocument(ops, ctx.version));
+  const metrics = given.metrics;
+  if (metrics) {
+    app.get('/metrics', { config: { public: true } }, async (_req, reply) => {
+      const s = await metrics.scrape();
+      if (!s) return sendProblem(reply, new ApiError('NOT_FOUND', 'Not Found', 'Prometheus metrics are off ([metrics] prometheus_on)'));
+      return reply.header('content-type', s.contentType).send(s.body);
+    });
+  }
 
   let ui = ctx.uiDir && (await uiAvailable(ctx.uiDir)) ? ctx.uiDir : null;
   app.setNotFoundHandler(async (req, reply) => {

@@ -28,6 +28,8 @@ import { TryLogWriter } from './log-writer.ts';
 import { buildContext, resolveXComArgs, type ContextDeps } from './context.ts';
 import { acquireTemplateRenderer, type TemplateRenderer } from './templates.ts';
 import { templateDataFetcher } from './template-data.ts';
+import { WorkerMetrics } from './metrics.ts';
+import { NO_METRICS, type Metrics } from '@windsock/metrics';
 
 export interface WorkerOptions {
   workerId: string;
@@ -86,6 +88,7 @@ export class Worker {
   private readonly templates: TemplateRenderer;
   private readonly releaseTemplates: () => void;
   private readonly held = new Map<string, Held>();
+  private readonly metrics: WorkerMetrics;
   private consumer: Consumer | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -93,7 +96,7 @@ export class Worker {
 
   /** fernetKey decrypts connection secrets for `{{ conn.<id> }}` templates. */
   /** `dags`: a cache to share with a scheduler in the same process (standalone), so each DAG is loaded once. */
-  constructor(deps: { db: Kysely<Database>; queue: TaskQueue; events: EventBus; executor: Executor; options?: Partial<WorkerOptions>; logger?: Logger; fernetKey?: string | null; dags?: DagCache }) {
+  constructor(deps: { db: Kysely<Database>; queue: TaskQueue; events: EventBus; executor: Executor; options?: Partial<WorkerOptions>; logger?: Logger; fernetKey?: string | null; dags?: DagCache; metrics?: Metrics }) {
     this.db = deps.db;
     this.queue = deps.queue;
     this.events = deps.events;
@@ -101,6 +104,7 @@ export class Worker {
     this.opts = { ...defaultWorkerOptions(), ...deps.options };
     this.log = deps.logger ?? silentLogger;
     this.dags = deps.dags ?? new DagCache(this.db);
+    this.metrics = new WorkerMetrics(deps.metrics ?? NO_METRICS);
     const who = { workerId: this.opts.workerId, hostname: hostname(), executor: this.executor.name };
     this.claims = new ClaimBatcher(this.db, who);
     this.finishes = new FinishBatcher(this.db, who, { queues: this.opts.queues, yieldAfterMs: this.opts.followOnYieldMs,
@@ -125,6 +129,11 @@ export class Worker {
     this.consumer = this.queue.consume(this.opts.queues, (job) => this.handle(job), { concurrency: this.opts.concurrency });
     this.heartbeat = setInterval(() => void this.beat(), this.opts.heartbeatMs);
     this.heartbeat.unref();
+    this.metrics.start(() => {
+      let waiting = 0;
+      for (const h of this.held.values()) if (h.handle === null) waiting++;
+      return { running: this.held.size - waiting, waiting, concurrency: this.opts.concurrency };
+    });
     if (this.opts.templateWarmUp) {
       this.templates.warmUp().catch((err: unknown) => {
         if (!this.stopping) this.log.warn({ err }, 'could not start the template interpreter; templated tasks start it again');
@@ -151,6 +160,7 @@ export class Worker {
     await closing;
     for (const u of this.unsubscribe.splice(0)) u();
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.metrics.stop();
     this.releaseTemplates();
     // After the consumer closed, so the jobs it held are gone and these are new jobs rather than no-ops.
     if (handedOver.length > 0) await this.queue.enqueue(handedOver).catch((err: unknown) => this.log.warn({ err }, 'could not enqueue handed-over tries; the scheduler re-enqueues them'));
@@ -218,6 +228,8 @@ export class Worker {
     /** Set only on a try handed over by a worker that stopped while its pod ran on (see hand-over-*.ts). */
     const adoptFrom = ti.external_executor_id;
     this.held.set(ti.id, held);
+    const startedMs = Date.now();
+    this.metrics.tryStarted(ti);
     this.events.emit('ti:running', { tiId: ti.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, tryNumber: ti.try_number });
     // Airflow's secrets masker, one per try: what the try reads from connections and sensitive variables is
     // registered while its templates render, and reads `***` in its stored log and rendered fields.
@@ -369,6 +381,7 @@ export class Worker {
       xcom: xcom !== undefined ? { dagRunId: run.id, dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index, value: xcom } : undefined,
     }));
     this.held.delete(ti.id);
+    this.metrics.tryEnded(ti, final, startedMs, dag);
     if (logChunk) this.events.emit('log:chunk', { tiId: ti.id, tryNumber: ti.try_number });
     // When the follow-on was this task's only downstream task, nothing else in the run waits on this end.
     const settled = next !== null && dag?.tasks.get(ti.task_id)?.downstream_task_ids.length === 1;

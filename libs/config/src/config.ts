@@ -129,6 +129,15 @@ export const CONFIG_SPEC = {
     max_failed_logins: { kind: 'int', default: 5, doc: 'Failed sign-ins per username and client address before further attempts get 429' },
     failed_login_window_sec: { kind: 'int', default: 60, doc: 'Window, in seconds, over which failed sign-ins are counted' },
   },
+  metrics: {
+    statsd_on: { kind: 'bool', default: false, doc: 'Send metrics to StatsD (Airflow\'s names, under statsd_prefix)' },
+    statsd_host: { kind: 'string', default: 'localhost', doc: 'StatsD host (UDP); one that does not resolve is logged once and the metrics dropped' },
+    statsd_port: { kind: 'int', default: 8125, doc: 'StatsD port' },
+    statsd_prefix: { kind: 'string', default: 'airflow', doc: 'Prefix of every StatsD name' },
+    statsd_datadog_enabled: { kind: 'bool', default: false, doc: 'DogStatsD: send dag_id, task_id, pool… as tags; off, Airflow\'s classic names carry them (`ti.finish.<dag_id>.<task_id>.<state>`)' },
+    statsd_datadog_tags: { kind: 'list', default: [], doc: 'DogStatsD `key:value` tags sent with every metric (e.g. `env:prod,team:data`)' },
+    prometheus_on: { kind: 'bool', default: true, doc: 'Serve Prometheus metrics on /metrics (webserver, and the scheduler\'s and worker\'s health port); names `airflow_<name>` with dots as underscores' },
+  },
   logging: {
     level: { kind: 'string', default: 'info', doc: 'Log level: debug, info, warn, error' },
     format: { kind: 'string', default: 'auto', doc: 'Log format on stderr: `json`, `pretty`, or `auto` (pretty on a terminal, JSON otherwise)' },

@@ -42,8 +42,8 @@ export function registerStandalone(program: Command, _setExit: (code: number) =>
       // One writer per embedded store: other windsock processes go through this one's API while it runs. Taken
       // before the heavy imports, so that a second standalone on the same store is refused at once.
       const lock = metastore.kind === 'pglite' && metastore.dataDir ? acquireStoreLock(metastore.dataDir, { command: 'standalone', serving: true }) : null;
-      const [{ createLogger }, { startEmbedded }, { ensureFernetKey }, { startWebserver }] = await Promise.all([
-        import('../logger.ts'), import('../runtime/embedded.ts'), import('../runtime/secrets.ts'), import('@windsock/webserver'),
+      const [{ createLogger }, { startEmbedded }, { ensureFernetKey }, { startWebserver }, { compileMetricsSettings, openMetrics }] = await Promise.all([
+        import('../logger.ts'), import('../runtime/embedded.ts'), import('../runtime/secrets.ts'), import('@windsock/webserver'), import('@windsock/metrics'),
       ]);
       await mkdir(env.home, { recursive: true });
       const fernetKey = await ensureFernetKey(env);
@@ -56,14 +56,16 @@ export function registerStandalone(program: Command, _setExit: (code: number) =>
         process.once('SIGTERM', () => onSignal('SIGTERM'));
       });
       const started = Date.now();
-      const app = await startEmbedded({ config: { ...env.config, core: { ...env.config.core, fernet_key: fernetKey } }, metastore, dagsFolder, logger: log, watch: true });
+      // One set of metrics for the process: the scheduler's, worker's and DAG processor's, on the webserver's /metrics.
+      const metrics = await openMetrics(compileMetricsSettings(env.config), { logger: log });
+      const app = await startEmbedded({ config: { ...env.config, core: { ...env.config.core, fernet_key: fernetKey } }, metastore, dagsFolder, logger: log, watch: true, metrics });
       const jwt = env.config.api_auth.jwt_secret || (await keptSecret(env, 'jwt_secret', () => randomBytes(32).toString('base64url'))).value;
       const newPassword = await ensureAdmin(env, app.store.db);
       const config = { ...env.config, core: { ...env.config.core, fernet_key: fernetKey }, api_auth: { ...env.config.api_auth, jwt_secret: jwt } };
       const control = config.sandboxes.enabled ? await (await import('../runtime/control-plane.ts')).startControlPlane({ config, db: app.store.db, home: env.home, logger: log }) : null;
       const web = await startWebserver({
         db: app.store.db, events: app.events, config,
-        logger: log, fernetKey, port: env.config.webserver.port, host: env.config.webserver.host, ...(control ? { sandboxes: control.web } : {}),
+        logger: log, fernetKey, port: env.config.webserver.port, host: env.config.webserver.host, metrics, ...(control ? { sandboxes: control.web } : {}),
       });
       lock?.setUrl(web.url);
       const dags = await app.store.db.selectFrom('dag').select(['dag_id', 'is_paused']).where('is_active', '=', true).execute();
@@ -83,6 +85,7 @@ export function registerStandalone(program: Command, _setExit: (code: number) =>
       await web.close();
       await control?.stop();
       await app.stop();
+      await metrics.close();
       lock?.release();
     });
 }

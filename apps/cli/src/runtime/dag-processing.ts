@@ -10,6 +10,7 @@ import type { EventBus } from '@windsock/queue';
 import { DagProcessorService } from '@windsock/scheduler';
 import type { DagFileLoader, PythonDagLoader, ScanResult } from '@windsock/dag-parser';
 import type { Logger, WindsockConfig } from '@windsock/config';
+import type { Metrics } from '@windsock/metrics';
 import { discoveryOf, folderProcessorOf, pythonLoaderOf } from './folder.ts';
 import { filesMentioning } from './focus.ts';
 import { variablesSnapshot } from './sql/variables-snapshot.ts';
@@ -39,6 +40,8 @@ export interface DagProcessingOptions {
   focusFiles?: Set<string> | null;
   /** The variables snapshot, shared with a parser made early. */
   variables?: { current: Record<string, string> };
+  /** Where dag_processing.* metrics go. */
+  metrics?: Metrics;
 }
 
 export interface DagProcessing {
@@ -67,7 +70,7 @@ export async function startDagProcessing(opts: DagProcessingOptions): Promise<Da
   let python: PythonDagLoader | null = opts.python ?? (opts.lazyPython ? null : make());
   const loader: DagFileLoader = { load: (relPath, text) => (python ??= make()).load(relPath, text) };
   const serviceFor = (include?: (relPath: string) => boolean) => new DagProcessorService({
-    db, events, dagsFolder, logger, options: { pausedAtCreation: config.core.dags_are_paused_at_creation },
+    db, events, dagsFolder, logger, ...(opts.metrics ? { metrics: opts.metrics } : {}), options: { pausedAtCreation: config.core.dags_are_paused_at_creation },
     processor: folderProcessorOf(config, dagsFolder, loader, include),
     sources: sources?.set ?? null, folderVersion: () => folderCommit(dagsFolder),
   });

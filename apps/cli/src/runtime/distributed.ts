@@ -19,6 +19,7 @@ import { ConfigError, type Logger, type WindsockConfig } from '@windsock/config'
 import { startDagProcessing } from './dag-processing.ts';
 import { createExecutor } from './executor.ts';
 import { windsockHome } from '../config.ts';
+import { compileMetricsSettings, openMetrics, type Metrics } from '@windsock/metrics';
 
 export interface DistributedProcess {
   /** The port /health listens on. */
@@ -33,20 +34,23 @@ export interface DistributedProcess {
 
 export interface HealthReport { healthy: boolean; [component: string]: unknown }
 
-export interface Base { store: Metastore; queue: BullMqTaskQueue; events: EventBus; close(): Promise<void> }
+export interface Base { store: Metastore; queue: BullMqTaskQueue; events: EventBus; metrics: Metrics; close(): Promise<void> }
 
 /** Postgres (migrated), the BullMQ queue and the event bus, from the configuration. */
-export async function openBase(config: WindsockConfig, role: string, log: Logger): Promise<Base> {
+/** `sandbox`: a sandbox scheduler's name, carried by its metrics' `sandbox` tag. */
+export async function openBase(config: WindsockConfig, role: string, log: Logger, opts: { sandbox?: string } = {}): Promise<Base> {
+  const metricsSettings = compileMetricsSettings(config);
   if (!config.database.url) throw new ConfigError(`windsock ${role} needs Postgres: set WINDSOCK__DATABASE__URL (the embedded database is for standalone only)`);
   const store = await openMetastore({ kind: 'postgres', url: config.database.url, poolSize: config.database.pool_size, schema: config.database.schema || undefined, applicationName: `windsock-${role}` });
   await migrateToLatest(store.db); // advisory-locked: safe from every process at once
   const backend = config.queue.backend as 'redis' | 'postgres';
   const queue = new BullMqTaskQueue({ backend, redisUrl: config.queue.redis_url, postgresUrl: config.database.url, prefix: config.queue.prefix, lockDurationMs: config.queue.job_lock_sec * 1000, logger: log });
   const events = openEventBus(config, log);
+  const metrics = await openMetrics(metricsSettings, { logger: log, defaultTags: opts.sandbox ? { sandbox: opts.sandbox } : {} });
   log.info({ queue_backend: backend, redis: backend === 'redis' ? redactRedisUrl(config.queue.redis_url) : undefined, prefix: config.queue.prefix }, `windsock ${role} connected`);
   return {
-    store, queue, events,
-    async close() { await queue.close(); await events.close(); await store.close(); },
+    store, queue, events, metrics,
+    async close() { await queue.close(); await events.close(); await store.close(); await metrics.close(); },
   };
 }
 
@@ -66,10 +70,20 @@ async function dependencyChecks(base: Base) {
   return { metadatabase, queue };
 }
 
-/** `/health`: 200 with the report when healthy, 503 otherwise. `/health/live`: 200 while the process answers. */
-function serveHealth(port: number, host: string, report: () => Promise<HealthReport>, log: Logger): Promise<Server> {
+/**
+ * `/health`: 200 with the report when healthy, 503 otherwise. `/health/live`: 200 while the process answers.
+ * `/metrics`: the process's Prometheus metrics (404 when [metrics] prometheus_on is off).
+ */
+function serveHealth(port: number, host: string, report: () => Promise<HealthReport>, log: Logger, metrics: Metrics): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      metrics.scrape().then((s) => {
+        if (s) res.writeHead(200, { 'content-type': s.contentType }).end(s.body);
+        else res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Prometheus metrics are off ([metrics] prometheus_on)"}');
+      }, (err: unknown) => res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ detail: (err as Error).message })));
+      return;
+    }
     if (path === '/health/live') { res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"alive"}'); return; }
     if (path !== '/health') { res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"not found"}'); return; }
     report().then((r) => res.writeHead(r.healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(r)),
@@ -78,7 +92,7 @@ function serveHealth(port: number, host: string, report: () => Promise<HealthRep
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
-      log.info({ port: (server.address() as { port: number }).port }, 'health endpoint listening on /health');
+      log.info({ port: (server.address() as { port: number }).port }, 'health endpoint listening on /health (and /metrics)');
       resolve(server);
     });
   });
@@ -95,8 +109,8 @@ export async function startSchedulerProcess(opts: { config: WindsockConfig; dags
   const { config, logger: log } = opts;
   const base = opts.base ?? await openBase(config, 'scheduler', log);
   // Variable.get in DAG files reads a snapshot of the variables, refreshed every few seconds (as standalone does).
-  const dagProcessing = await startDagProcessing({ config, db: base.store.db, events: base.events, dagsFolder: opts.dagsFolder, logger: log, snapshotDir: snapshotDir() });
-  const scheduler = new Scheduler({ db: base.store.db, queue: base.queue, events: base.events, logger: log, options: compileSchedulerOptions(config, { metastore: 'postgres', queue: 'shared' }) });
+  const dagProcessing = await startDagProcessing({ config, db: base.store.db, events: base.events, dagsFolder: opts.dagsFolder, logger: log, snapshotDir: snapshotDir(), metrics: base.metrics });
+  const scheduler = new Scheduler({ db: base.store.db, queue: base.queue, events: base.events, logger: log, metrics: base.metrics, options: compileSchedulerOptions(config, { metastore: 'postgres', queue: 'shared' }) });
   dagProcessing.start();
   scheduler.start();
   const stuckAfterMs = Math.max(60_000, 20 * config.scheduler.tick_ms);
@@ -106,7 +120,7 @@ export async function startSchedulerProcess(opts: { config: WindsockConfig; dags
     const loop = { status: h.running && Date.now() - h.lastPassAt < stuckAfterMs ? 'healthy' : 'unhealthy', latest_scheduler_heartbeat: h.lastPassAt ? new Date(h.lastPassAt).toISOString() : null, last_error: h.lastError };
     return { healthy: deps.metadatabase.status === 'healthy' && deps.queue.status === 'healthy' && loop.status === 'healthy', ...deps, scheduler: loop };
   };
-  const server = await serveHealth(config.scheduler.health_check_port, opts.healthHost ?? '0.0.0.0', report, log);
+  const server = await serveHealth(config.scheduler.health_check_port, opts.healthHost ?? '0.0.0.0', report, log, base.metrics);
   const endJobRows = await jobRows(base.store.db, ['scheduler', 'dag_processor'], null, () => Date.now() - scheduler.health.lastPassAt < stuckAfterMs, log);
   return {
     healthPort: (server.address() as { port: number }).port,
@@ -127,8 +141,8 @@ export async function startSchedulerProcess(opts: { config: WindsockConfig; dags
 export async function startWorkerProcess(opts: { config: WindsockConfig; dagsFolder: string; logger: Logger; executor?: Executor; healthHost?: string; base?: Base }): Promise<DistributedProcess> {
   const { config, logger: log } = opts;
   const base = opts.base ?? await openBase(config, 'worker', log);
-  const executor = opts.executor ?? await createExecutor(config, opts.dagsFolder);
-  const worker = new Worker({ db: base.store.db, queue: base.queue, events: base.events, executor, logger: log, fernetKey: config.core.fernet_key || null,
+  const executor = opts.executor ?? await createExecutor(config, opts.dagsFolder, base.metrics);
+  const worker = new Worker({ db: base.store.db, queue: base.queue, events: base.events, executor, logger: log, metrics: base.metrics, fernetKey: config.core.fernet_key || null,
     options: { ...compileWorkerOptions(config, { workerId: `${hostname()}-${process.pid}` }), templateSnapshotDir: snapshotDir() } });
   worker.start();
   let draining = false;
@@ -139,7 +153,7 @@ export async function startWorkerProcess(opts: { config: WindsockConfig; dagsFol
       worker: { worker_id: worker.workerId, status: draining ? 'draining' : 'running', active_tries: worker.activeTries, concurrency: config.worker.concurrency, queues: config.worker.queues },
     };
   };
-  const server = await serveHealth(config.worker.health_check_port, opts.healthHost ?? '0.0.0.0', report, log);
+  const server = await serveHealth(config.worker.health_check_port, opts.healthHost ?? '0.0.0.0', report, log, base.metrics);
   const endJobRows = await jobRows(base.store.db, ['worker'], worker.workerId, () => !draining, log);
   log.info({ worker_id: worker.workerId, queues: config.worker.queues, concurrency: config.worker.concurrency, executor: executor.name }, 'worker started');
   return {

@@ -15,6 +15,7 @@ import { filesMentioning } from './focus.ts';
 import { jobRows } from './job-rows.ts';
 import { silentLogger, type Logger, type WindsockConfig } from '@windsock/config';
 import { windsockHome } from '../config.ts';
+import type { Metrics } from '@windsock/metrics';
 
 export interface EmbeddedOptions {
   config: WindsockConfig;
@@ -30,6 +31,8 @@ export interface EmbeddedOptions {
    * rest of the folder only when it is not among them.
    */
   focusDagId?: string;
+  /** Where the scheduler, worker and DAG processor report (standalone serves them on the webserver's /metrics). */
+  metrics?: Metrics;
 }
 
 export interface Embedded {
@@ -47,6 +50,7 @@ export interface Embedded {
 }
 
 export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
+  const metrics = opts.metrics ? { metrics: opts.metrics } : {};
   const log = opts.logger ?? silentLogger;
   const { config } = opts;
   // A PGlite store without a data folder of its own (dags test) starts from the migrated image in $WINDSOCK_HOME/cache.
@@ -66,13 +70,13 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
   // Scheduler and worker share one process here, so they share one DAG cache: each DAG is read once.
   const dags = new DagCache(store.db);
   // PGlite has one connection: paced passes leave it to the worker between them (see compileSchedulerOptions).
-  const scheduler = new Scheduler({ db: store.db, queue, events, logger: log, dags, options: compileSchedulerOptions(config, { metastore: store.kind, queue: 'memory' }) });
-  const executor = await createExecutor(config, opts.dagsFolder);
-  const worker = new Worker({ db: store.db, queue, events, executor, logger: log, dags, fernetKey: config.core.fernet_key || null, options: { ...compileWorkerOptions(config), templateSnapshotDir: snapshotDir } });
+  const scheduler = new Scheduler({ db: store.db, queue, events, logger: log, dags, ...metrics, options: compileSchedulerOptions(config, { metastore: store.kind, queue: 'memory' }) });
+  const executor = await createExecutor(config, opts.dagsFolder, opts.metrics);
+  const worker = new Worker({ db: store.db, queue, events, executor, logger: log, dags, ...metrics, fernetKey: config.core.fernet_key || null, options: { ...compileWorkerOptions(config), templateSnapshotDir: snapshotDir } });
 
   // Variable.get in DAG files reads a snapshot of the variables; a folder of YAML files never starts the Python parser.
   const dagProcessing = await startDagProcessing({
-    config, db: store.db, events, dagsFolder: opts.dagsFolder, logger: log, focusDagId: opts.focusDagId, lazyPython: true, snapshotDir, python: early, variables, focusFiles: candidates,
+    config, db: store.db, events, dagsFolder: opts.dagsFolder, logger: log, focusDagId: opts.focusDagId, lazyPython: true, ...metrics, snapshotDir, python: early, variables, focusFiles: candidates,
   });
   // Nothing from an earlier process is still running: its tries are zombies now, and its queue was in memory.
   if (opts.metastore.kind === 'pglite') await scheduler.maintenance(new Date(), { heartbeatCutoff: new Date(Date.now() + 1) });

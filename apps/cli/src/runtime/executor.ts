@@ -6,9 +6,11 @@
 import { AIRFLOW_SHIM_PATH } from '@windsock/dag-parser';
 import type { Executor } from '@windsock/executors';
 import type { WindsockConfig } from '@windsock/config';
+import type { Metrics } from '@windsock/metrics';
 
 /** Each executor's modules are loaded only when it is the one configured (the Kubernetes client is large). */
-export async function createExecutor(config: WindsockConfig, dagsFolder: string): Promise<Executor> {
+/** `metrics`: the Kubernetes executor counts its API requests and times its pods' launches there. */
+export async function createExecutor(config: WindsockConfig, dagsFolder: string, metrics?: Metrics): Promise<Executor> {
   if (config.core.executor !== 'kubernetes') {
     const { LocalExecutor } = await import('@windsock/executors/local');
     return new LocalExecutor({ pythonPath: [dagsFolder, AIRFLOW_SHIM_PATH], taskEnvAllowlist: config.worker.task_env_allowlist, runAsUser: config.core.default_impersonation || undefined });
@@ -20,5 +22,5 @@ export async function createExecutor(config: WindsockConfig, dagsFolder: string)
     nodeGroupLabel: k.node_group_label, qps: k.qps, burst: k.burst, maxConcurrentCreates: k.max_concurrent_creates,
     deleteOnSuccess: k.delete_on_success, deleteOnFailure: k.delete_on_failure, startupTimeoutMs: k.startup_timeout * 1000,
     requestRetries: k.request_retries, requestTimeoutMs: k.request_timeout * 1000, sparkVersion: k.spark_version, dagsFolder,
-  });
+  }, { metrics });
 }

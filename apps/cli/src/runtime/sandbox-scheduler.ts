@@ -16,7 +16,7 @@ export async function startSandboxScheduler(o: { config: WindsockConfig; dagsFol
   }) : null;
   const dagsFolder = git?.dagsFolder ?? o.dagsFolder;
   // One set of connections (Postgres pool, queue, event bus) for both parts.
-  const base = await openBase(o.config, 'sandbox', o.logger).catch(async (err: unknown) => { await git?.stop(); throw err; });
+  const base = await openBase(o.config, 'sandbox', o.logger, { sandbox: o.name ?? 'sandbox' }).catch(async (err: unknown) => { await git?.stop(); throw err; });
   try {
     const scheduler = await startSchedulerProcess({ ...o, dagsFolder, healthHost: '127.0.0.1', base });
     rescan = scheduler.rescanDags;

@@ -12,6 +12,7 @@ import type { DagFolderProcessor, ScanResult } from '@windsock/dag-parser';
 import { silentLogger, type Logger } from '@windsock/config';
 import { syncDags } from './sync-dags.ts';
 import { setBundleVersion } from './sql/bundle-version.ts';
+import { NO_METRICS, type Metrics } from '@windsock/metrics';
 
 export interface DagProcessorServiceOptions {
   pausedAtCreation: boolean;
@@ -32,12 +33,13 @@ export class DagProcessorService {
   private readonly log: Logger;
   private readonly sources: DagSourceCatalog | null;
   private readonly folderVersion: (() => Promise<string | null>) | null;
+  private readonly metrics: Metrics;
   private stopWatch: (() => void) | null = null;
   private seeded = false;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(deps: {
-    db: Kysely<Database>; events: EventBus; processor: DagFolderProcessor; dagsFolder: string; options: DagProcessorServiceOptions; logger?: Logger;
+    db: Kysely<Database>; events: EventBus; processor: DagFolderProcessor; dagsFolder: string; options: DagProcessorServiceOptions; logger?: Logger; metrics?: Metrics;
     /** The DAG sources the folder is the root of. */
     sources?: DagSourceCatalog | null;
     /** Without sources: the commit of the plain DAG folder (a git checkout), recorded as its DAGs' bundle_version. */
@@ -51,6 +53,7 @@ export class DagProcessorService {
     this.dagsFolder = deps.dagsFolder;
     this.opts = deps.options;
     this.log = deps.logger ?? silentLogger;
+    this.metrics = deps.metrics ?? NO_METRICS;
   }
 
   /** Scans the folder once and stores what changed. Scans never overlap. */
@@ -107,6 +110,7 @@ export class DagProcessorService {
       this.log.info({ changed: changedDagIds, deleted_files: scan.deleted }, 'DAGs updated');
       this.events.emit('dags:changed', { dagIds: changedDagIds });
     }
+    await this.report(scan);
     return { changedDagIds, scan };
   }
 
@@ -127,5 +131,16 @@ export class DagProcessorService {
     const kept = scan.deleted.filter((f) => readable.get(catalog.sourceOf(f)?.name ?? '') ?? true);
     if (kept.length < scan.deleted.length) this.log.warn({ files: scan.deleted.length - kept.length }, 'a DAG source cannot be read: its DAGs are kept as they were');
     return { ...scan, changed, deleted: kept };
+  }
+
+  /** dag_processing.*: the scan's time, each parsed file's, and the import errors now recorded. */
+  private async report(scan: ScanResult): Promise<void> {
+    if (this.metrics === NO_METRICS) return;
+    if (scan.durationMs !== undefined) this.metrics.gauge('dag_processing.total_parse_time', scan.durationMs / 1000);
+    for (const r of scan.changed) if (r.parseMs !== undefined) this.metrics.timing('dag_processing.last_duration', r.parseMs, { file_name: r.fileloc.split('/').pop()!.replace(/\.[^.]+$/, '') });
+    try {
+      const row = await this.db.selectFrom('import_error').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
+      this.metrics.gauge('dag_processing.import_errors', Number(row?.n ?? 0));
+    } catch (err) { this.log.warn({ err }, 'could not count import errors for dag_processing.import_errors'); }
   }
 }

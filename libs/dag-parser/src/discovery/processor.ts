@@ -30,7 +30,8 @@ import type { IgnoreSyntax, WarnFn } from './ignore.ts';
 import { listDagFiles } from './list.ts';
 import type { DagFileLoader } from '../loader.ts';
 
-export type ParsedFile = FileParseResult & { contentHash: string };
+/** `parseMs`: how long its loader took (dag_processing.last_duration). */
+export type ParsedFile = FileParseResult & { contentHash: string; parseMs?: number };
 
 /** Files handed to loaders at once; enough to keep a parser pool busy, few enough to bound memory. */
 const PARSE_CONCURRENCY = 16;
@@ -55,6 +56,8 @@ export interface ScanResult {
   deleted: string[];
   /** Files whose content hash did not change (not parsed again). */
   unchanged: string[];
+  /** How long the scan took, listing and parsing included (dag_processing.total_parse_time). */
+  durationMs?: number;
 }
 
 export interface DagFolderProcessorOptions {
@@ -140,6 +143,7 @@ export class DagFolderProcessor {
   }
 
   async #scanOnce(): Promise<ScanResult> {
+    const started = performance.now();
     const files = (await listDagFiles(this.folder, {
       safeMode: this.#safeMode, ignoreSyntax: this.#ignoreSyntax, onWarning: this.#warn,
     })).filter((f) => this.#loaders.has(path.extname(f)) && this.#include(f));
@@ -183,13 +187,14 @@ export class DagFolderProcessor {
     const owner = new Map<string, string>();
     for (const f of unchanged) for (const id of this.#known.get(f)!.dagIds) owner.set(id, f);
     const changed: ParsedFile[] = [];
+    const parseMs = new Map<string, number>();
     // Files are parsed concurrently (a loader such as Python's has a pool of workers), then taken in path order.
     const parsed = await mapConcurrently(toParse, PARSE_CONCURRENCY, async (item) => sanitizeParseResult(item.outside
       ? failure(item.relPath, 'OUTSIDE_DAG_FOLDER', 'refused: this file is a symbolic link that leads outside the DAG folder; '
         + 'DAG files are read only from inside the DAG folder')
       : item.readError !== undefined
         ? failure(item.relPath, 'UNREADABLE', `cannot read the file: ${errorText(item.readError)}`, item.readError)
-        : await this.#load(item.relPath, item.bytes!)));
+        : await this.#timedLoad(item.relPath, item.bytes!, parseMs)));
     const seeded = this.#seededOwners;
     this.#seededOwners = new Set();
     const order = [...toParse.keys()].sort((a, b) => Number(seeded.has(toParse[b]!.relPath)) - Number(seeded.has(toParse[a]!.relPath)) || a - b);
@@ -212,10 +217,15 @@ export class DagFolderProcessor {
         hash: conflict ? null : item.hash,
         dagIds: result.ok ? result.dags.map((d) => d.dag_id) : [],
       });
-      results[i] = { ...result, fileloc: item.relPath, contentHash: item.hash };
+      results[i] = { ...result, fileloc: item.relPath, contentHash: item.hash, ...(parseMs.has(item.relPath) ? { parseMs: parseMs.get(item.relPath)! } : {}) };
     }
     changed.push(...results); // reported in path order whatever order they were judged in
-    return { changed, deleted: deleted.sort(), unchanged };
+    return { changed, deleted: deleted.sort(), unchanged, durationMs: performance.now() - started };
+  }
+
+  async #timedLoad(relPath: string, bytes: Buffer, timings: Map<string, number>): Promise<FileParseResult> {
+    const started = performance.now();
+    try { return await this.#load(relPath, bytes); } finally { timings.set(relPath, performance.now() - started); }
   }
 
   async #load(relPath: string, bytes: Buffer): Promise<FileParseResult> {

@@ -11,6 +11,7 @@ import { KubeRuntime } from './runtime.ts';
 import { PodExecutor } from './pod-executor.ts';
 import { SparkExecutor } from '../spark/spark-executor.ts';
 import { xcomFromLines } from '../python/spec.ts';
+import type { Metrics } from '@windsock/metrics';
 
 /** A Python callable's pod prints its return value on a marked log line; it becomes the try's XCom. */
 async function withXComFromLog(log: LogSink, start: (sink: LogSink) => Promise<ExecutionHandle | null>): Promise<ExecutionHandle | null> {
@@ -34,8 +35,9 @@ export class KubernetesExecutor implements Executor {
   readonly spark: SparkExecutor;
 
   /** `kc`: a loaded KubeConfig (`loadFromDefault()` honours $KUBECONFIG and in-cluster service accounts). */
-  constructor(kc: k8s.KubeConfig, options: Partial<KubernetesOptions> = {}) {
-    this.runtime = new KubeRuntime(kc, compileKubernetesOptions(options));
+  /** `metrics`: Kubernetes API requests and pod launch latency are counted there. */
+  constructor(kc: k8s.KubeConfig, options: Partial<KubernetesOptions> = {}, deps: { metrics?: Metrics } = {}) {
+    this.runtime = new KubeRuntime(kc, compileKubernetesOptions(options), deps.metrics);
     this.pods = new PodExecutor(this.runtime);
     this.spark = new SparkExecutor(this.runtime);
   }

@@ -26,6 +26,7 @@ export class PodTry extends ClusterTry {
   private lastPending: string | null = null;
   private lastView: ContainerView = { state: 'pending', reason: null, message: null };
   private lastPod: Obj | null = null;
+  private launched = false;
   private othersDone: Array<{ container: string; follower: LogFollower; done: Promise<void> }> = [];
 
   constructor(rt: KubeRuntime, log: LogSink, o: PodTryOptions) {
@@ -65,6 +66,10 @@ export class PodTry extends ClusterTry {
       return;
     }
     clearTimeout(this.startupTimer);
+    if (!this.launched) {
+      this.launched = true;
+      this.rt.metrics.timing('windsock.pod.launch_latency', Math.max(0, Date.now() - this.base.createdAt));
+    }
     if (!this.following && this.plan.getLogs) {
       this.startFollowing({ namespace: this.plan.namespace, pod: this.plan.name, container: this.plan.container }, () => this.lastView.state === 'terminated');
       this.followOthers();

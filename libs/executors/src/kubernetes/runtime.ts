@@ -7,6 +7,7 @@ import { ApiGate } from './gate.ts';
 import type { KubernetesOptions } from './options.ts';
 import { ResourceWatch, type ListFn } from './watcher.ts';
 import { makeSafeLabelValue, WORKER_LABEL } from './labels.ts';
+import { NO_METRICS, type Metrics } from '@windsock/metrics';
 
 export const SPARK_GROUP = 'sparkoperator.k8s.io';
 export const SPARK_VERSION = 'v1beta2';
@@ -18,13 +19,15 @@ export class KubeRuntime {
   readonly custom: k8s.CustomObjectsApi;
   readonly gate: ApiGate;
   readonly options: KubernetesOptions;
+  readonly metrics: Metrics;
   private readonly watches = new Map<string, ResourceWatch>();
 
-  constructor(kc: k8s.KubeConfig, options: KubernetesOptions) {
+  constructor(kc: k8s.KubeConfig, options: KubernetesOptions, metrics: Metrics = NO_METRICS) {
     this.kc = kc;
     this.options = options;
-    this.core = kc.makeApiClient(k8s.CoreV1Api);
-    this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    this.metrics = metrics;
+    this.core = metrics === NO_METRICS ? kc.makeApiClient(k8s.CoreV1Api) : countedApiClient(kc, k8s.CoreV1Api, metrics);
+    this.custom = metrics === NO_METRICS ? kc.makeApiClient(k8s.CustomObjectsApi) : countedApiClient(kc, k8s.CustomObjectsApi, metrics);
     this.gate = new ApiGate({ qps: options.qps, burst: options.burst, maxConcurrentCreates: options.maxConcurrentCreates, retries: options.requestRetries, timeoutMs: options.requestTimeoutMs });
   }
 
@@ -59,4 +62,27 @@ export class KubeRuntime {
     this.watches.clear();
     this.gate.close();
   }
+}
+
+/**
+ * An API client as `kc.makeApiClient` makes one, over an HTTP library that counts each request by verb (the HTTP
+ * method) and response code (0 when none came: a refused connection, a timeout) — windsock.kubernetes.api_requests.
+ */
+function countedApiClient<T>(kc: k8s.KubeConfig, api: new (config: k8s.Configuration) => T, metrics: Metrics): T {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('No active cluster!');
+  const inner = new k8s.IsomorphicFetchHttpLibrary();
+  const httpApi = k8s.wrapHttpLibrary({
+    send: (req) => {
+      const verb = String(req.getHttpMethod());
+      return inner.send(req).toPromise().then((res) => {
+        metrics.incr('windsock.kubernetes.api_requests', { verb, code: res.httpStatusCode });
+        return res;
+      }, (err: unknown) => {
+        metrics.incr('windsock.kubernetes.api_requests', { verb, code: 0 });
+        throw err;
+      });
+    },
+  });
+  return new api(k8s.createConfiguration({ baseServer: new k8s.ServerConfiguration(cluster.server, {}), authMethods: { default: kc }, httpApi }));
 }
