@@ -12,14 +12,15 @@
  * source's state; `healthy` is false while its DAG folder cannot be read, so a caller never takes missing files for
  * deleted DAGs.
  */
-import * as fs from 'node:fs';
-import { lstat, mkdir, readlink, realpath, rename, stat, symlink } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import git from 'isomorphic-git';
+import { lstat, mkdir, readlink, rename, stat, symlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { redactUrl } from '@windsock/dag-model';
 import { credentialsFor, loadGitCredentials } from './credentials.ts';
 import { remoteHead, syncRepo, GitSyncError, refLabel } from './git-sync.ts';
 import type { DagSourceSpec } from './spec.ts';
+import { folderCommit } from './folder-commit.ts';
+
+export { folderCommit };
 
 export interface DagSourceState {
   name: string;
@@ -58,7 +59,6 @@ export interface DagSourceSetOptions {
 
 export interface SyncOutcome { name: string; changed: boolean; state: DagSourceState }
 
-const HEX40 = /^[0-9a-f]{40}$/;
 const quiet: SourceLogger = { info: () => {}, warn: () => {} };
 
 export class DagSourceSet {
@@ -208,18 +208,4 @@ export class DagSourceSet {
   async #readable(spec: DagSourceSpec): Promise<boolean> {
     return (await stat(join(this.root, spec.name)).catch(() => null))?.isDirectory() ?? false;
   }
-}
-
-/**
- * The commit a folder holds, or null: git-sync's layout (the folder is, or resolves to, `.../<commit>`, as its
- * `--link` points into `.worktrees/<commit>`), else the HEAD of a `.git` in it (read with isomorphic-git).
- */
-export async function folderCommit(path: string): Promise<string | null> {
-  const real = await realpath(path).catch(() => null);
-  if (!real) return null;
-  const base = basename(real);
-  if (HEX40.test(base)) return base;
-  const m = /^rev-([0-9a-f]{40})$/.exec(base); // git-sync v3's worktree names
-  if (m) return m[1]!;
-  try { return await git.resolveRef({ fs, dir: real, ref: 'HEAD' }); } catch { return null; }
 }

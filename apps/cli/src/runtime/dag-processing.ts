@@ -14,7 +14,7 @@ import type { Metrics } from '@windsock/metrics';
 import { discoveryOf, folderProcessorOf, pythonLoaderOf } from './folder.ts';
 import { filesMentioning } from './focus.ts';
 import { variablesSnapshot } from './sql/variables-snapshot.ts';
-import { folderCommit } from '@windsock/dag-sources';
+import { folderCommit } from '@windsock/dag-sources/folder-commit';
 import { dagSourcesOf, openDagSources, type RunningDagSources } from './dag-sources.ts';
 
 const VARIABLES_REFRESH_MS = 5000;

@@ -8,7 +8,9 @@ import { join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
 import { recordDagSourceStates } from '@windsock/scheduler';
-import { compileDagSources, DagSourceSet, type DagSourceSpec, type DagSourceState } from '@windsock/dag-sources';
+// The sync (isomorphic-git) is loaded only when sources are configured: a scheduler on a plain folder never holds it.
+import type { DagSourceSet, DagSourceState } from '@windsock/dag-sources';
+import { compileDagSources, type DagSourceSpec } from '@windsock/dag-sources/spec';
 import type { Logger, WindsockConfig } from '@windsock/config';
 
 /** The configured sources ([] when `[core] dags_folder` alone is used). */
@@ -39,6 +41,7 @@ const FIRST_SYNC_WAIT_MS = 15_000;
 /** Prepares the root and syncs every source once (errors are recorded, never thrown, so a down remote does not stop the scheduler). */
 export async function openDagSources(o: { config: WindsockConfig; root: string; db: Kysely<Database>; logger: Logger; firstSyncWaitMs?: number }): Promise<RunningDagSources> {
   const specs = dagSourcesOf(o.config);
+  const { DagSourceSet } = await import('@windsock/dag-sources');
   const set = new DagSourceSet({ root: o.root, sources: specs, credentialsFile: o.config.dag_sources.credentials_file || undefined, logger: o.logger });
   await set.prepare();
   const names = specs.map((s) => s.name);
