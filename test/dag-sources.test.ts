@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { compileConfig, type Logger } from '@windsock/config';
 import { insertManualRun, type Metastore } from '@windsock/metastore';
 import { LocalEventBus } from '@windsock/queue';
+import { openMetrics, type Metrics } from '@windsock/metrics';
 import { startDagProcessing, type DagProcessing } from '../apps/cli/src/runtime/dag-processing.ts';
 import { freshDatabase, type TestDatabase } from './support/db.ts';
 import { fixtureRepo, serveGit, type GitHttpServer } from './support/git-http.ts';
@@ -46,6 +47,8 @@ async function until<T>(fn: () => Promise<T>, what: string, ms = 15_000): Promis
 const dag = (id: string) => store.db.selectFrom('dag').select(['dag_id', 'is_active', 'fileloc', 'bundle_name', 'bundle_version', 'has_import_errors']).where('dag_id', '=', id).executeTakeFirst();
 const tags = async (id: string) => (await store.db.selectFrom('dag_tag').select('name').where('dag_id', '=', id).execute()).map((r) => r.name).sort();
 
+let metrics: Metrics;
+
 beforeAll(async () => {
   srvRootA = await mkdtemp(join(tmpdir(), 'ws-src-a-'));
   srvRootB = await mkdtemp(join(tmpdir(), 'ws-src-b-'));
@@ -68,7 +71,8 @@ beforeAll(async () => {
     { name: 'team-b', git: `${serverB.url}/team-b.git`, tag: 'v1', sync_interval_sec: 0.2 },
   ];
   const config = compileConfig({ WINDSOCK__DAG_SOURCES__SOURCES: JSON.stringify(sources), WINDSOCK__DAG_SOURCES__CREDENTIALS_FILE: credentials });
-  processing = await startDagProcessing({ config, db: store.db, events, dagsFolder: root, logger, lazyPython: true });
+  metrics = await openMetrics({ prometheus: true, statsd: null });
+  processing = await startDagProcessing({ config, db: store.db, events, dagsFolder: root, logger, lazyPython: true, metrics });
   api = await startApi(store, events);
 });
 
@@ -146,6 +150,10 @@ describe('DAG sources', () => {
     expect(listed.map((s) => s.name)).toEqual(['team-a', 'team-b']);
     expect(listed[0]).toMatchObject({ kind: 'git', ref: 'main', subdir: 'dags', commit: before!.bundle_version, error_code: 'UNREACHABLE', dag_count: 3 });
     expect(String(listed[0]!.error)).toContain('cannot reach');
+    // The metric a platform team alerts on.
+    const text = (await metrics.scrape())!.body;
+    expect(text).toMatch(/^airflow_windsock_dag_source_sync_failing\{source="team-a"\} 1$/m);
+    expect(text).toMatch(/^airflow_windsock_dag_source_sync_failing\{source="team-b"\} 0$/m);
     expect(listed[1]).toMatchObject({ kind: 'git', ref: 'tag:v1', error: null, dag_count: 1 });
     expect(JSON.stringify(listed)).not.toContain(AUTH.password);
     expect((await api.call('GET', '/api/windsock/v1/dag-sources')).status).toBe(401);

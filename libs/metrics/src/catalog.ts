@@ -50,6 +50,7 @@ export const METRICS = {
   // Windsock's own.
   'windsock.task.requested_cpu_seconds': m('counter', 'CPU requested by ended tries × their run time (cpu-seconds): cost per DAG, repo and sandbox', ['dag_id', 'task_id', 'repo', 'sandbox'], 2),
   'windsock.task.requested_memory_byte_seconds': m('counter', 'Memory requested by ended tries × their run time (byte-seconds)', ['dag_id', 'task_id', 'repo', 'sandbox'], 2),
+  'windsock.dag_source.sync_failing': m('gauge', 'Whether a DAG source\'s last sync failed (1: it serves its last good commit), per source', ['source'], 0),
   'windsock.queue.depth': m('gauge', 'Task instances queued per named queue, waiting for a worker', ['queue']),
   'windsock.pod.launch_latency': m('timer', 'Seconds from a pod\'s create request to its container running', [], 0, SHORT.concat([60, 120, 300])),
   'windsock.kubernetes.api_requests': m('counter', 'Kubernetes API requests, by verb and response code (0: no response)', ['verb', 'code']),

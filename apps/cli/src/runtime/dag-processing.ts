@@ -60,7 +60,7 @@ export interface DagProcessing {
 export async function startDagProcessing(opts: DagProcessingOptions): Promise<DagProcessing> {
   const { config, db, events, dagsFolder, logger } = opts;
   // With [dag_sources], the DAG folder is their root: they are synced into it before the first scan.
-  const sources: RunningDagSources | null = dagSourcesOf(config).length > 0 ? await openDagSources({ config, root: dagsFolder, db, logger }) : null;
+  const sources: RunningDagSources | null = dagSourcesOf(config).length > 0 ? await openDagSources({ config, root: dagsFolder, db, logger, ...(opts.metrics ? { metrics: opts.metrics } : {}) }) : null;
   const variables = opts.variables ?? { current: {} };
   const refreshVariables = async () => { variables.current = await variablesSnapshot(db); };
   await refreshVariables();

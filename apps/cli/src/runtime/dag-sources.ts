@@ -12,6 +12,7 @@ import { recordDagSourceStates } from '@windsock/scheduler';
 import type { DagSourceSet, DagSourceState } from '@windsock/dag-sources';
 import { compileDagSources, type DagSourceSpec } from '@windsock/dag-sources/spec';
 import type { Logger, WindsockConfig } from '@windsock/config';
+import type { Metrics } from '@windsock/metrics';
 
 /** The configured sources ([] when `[core] dags_folder` alone is used). */
 export const dagSourcesOf = (config: WindsockConfig): DagSourceSpec[] => compileDagSources(config.dag_sources.sources, config.dag_sources.sync_interval_sec);
@@ -39,13 +40,16 @@ export interface RunningDagSources {
 const FIRST_SYNC_WAIT_MS = 15_000;
 
 /** Prepares the root and syncs every source once (errors are recorded, never thrown, so a down remote does not stop the scheduler). */
-export async function openDagSources(o: { config: WindsockConfig; root: string; db: Kysely<Database>; logger: Logger; firstSyncWaitMs?: number }): Promise<RunningDagSources> {
+export async function openDagSources(o: { config: WindsockConfig; root: string; db: Kysely<Database>; logger: Logger; metrics?: Metrics; firstSyncWaitMs?: number }): Promise<RunningDagSources> {
   const specs = dagSourcesOf(o.config);
   const { DagSourceSet } = await import('@windsock/dag-sources');
   const set = new DagSourceSet({ root: o.root, sources: specs, credentialsFile: o.config.dag_sources.credentials_file || undefined, logger: o.logger });
   await set.prepare();
   const names = specs.map((s) => s.name);
-  const record = (states: DagSourceState[]) => recordDagSourceStates(o.db, states.map(rowOf), names);
+  const record = (states: DagSourceState[]) => {
+    for (const s of states) o.metrics?.gauge('windsock.dag_source.sync_failing', s.error ? 1 : 0, { source: s.name });
+    return recordDagSourceStates(o.db, states.map(rowOf), names);
+  };
   const started = Date.now();
   const first = set.syncAll().then(async (all) => { await record(all.map((r) => r.state)); return all; });
   let timer: NodeJS.Timeout | undefined;
