@@ -176,6 +176,7 @@ describe('helm chart: rendering', () => {
         { name: 'git-credentials', mountPath: '/etc/windsock/git-credentials', readOnly: true }]));
       expect(main(builtin, c).env).toContainEqual({ name: 'WINDSOCK_CONFIG', value: '/etc/windsock/windsock.yaml' });
     }
+    expect(builtin.notes).toContain('Git credentials: the file under key git.yaml of Secret windsock-git');
     // The webserver reads no DAG files: no DAG volume, no credentials.
     expect(podSpec(deployment(builtin, 'webserver')).volumes!.map((v) => v.name)).toEqual(['tmp', 'config-file']);
     // The scheduler syncs: its network policy lets it reach git hosts, and the StatsD agent.
