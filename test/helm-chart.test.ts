@@ -18,6 +18,7 @@ import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-m
 import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { compileConfig, CONFIG_SPEC } from '@windsock/config';
+import { compileDagSources } from '@windsock/dag-sources';
 import { startKubeSim, type KubeSim } from './kube-sim/index.ts';
 import { kubeConfigFor } from './kube-sim/client-support.ts';
 import { CHART, find, podSpec, render, renderError, type K8sObject, type Rendered } from './helm-support.ts';
@@ -29,12 +30,11 @@ const MODELS: Record<string, Model> = {
 } as unknown as Record<string, Model>;
 
 /**
- * Settings issue 16 adds in parallel ([metrics] by the metrics work, [dag_sources] by the DAG-sources work): the
- * chart writes them only when their option is on. Once libs/config has them they are checked like any other.
+ * Settings issue 16 adds in parallel ([metrics] by the metrics work): the chart writes them only when their option
+ * is on. Once libs/config has them they are checked like any other.
  */
 const PENDING: Record<string, string[]> = {
   metrics: ['statsd_on', 'statsd_host', 'statsd_port', 'statsd_prefix', 'statsd_datadog_enabled', 'statsd_datadog_tags'],
-  dag_sources: ['sources'],
 };
 const SPEC = CONFIG_SPEC as unknown as Record<string, Record<string, unknown>>;
 const isReal = (section: string, key: string) => SPEC[section]?.[key] !== undefined;
@@ -46,7 +46,7 @@ const ALL_ON = {
   redis: { bundled: true, password: 'redis-secret', persistence: { enabled: true } },
   tasks: { namespace: 'windsock-tasks', createNamespace: true },
   rbac: { podsExec: true, clusterScoped: true },
-  dags: { mode: 'gitSync', sources: [GIT('team-a', { intervalSeconds: 5 }), GIT('team-b', { ref: 'v1.2.0', credentialsSecret: { name: 'team-b-git', usernameKey: 'username', passwordKey: 'password' } }), { name: 'local', path: '/opt/windsock/local-dags' }] },
+  dags: { mode: 'gitSync', sources: [GIT('team-a', { intervalSeconds: 5 }), GIT('team-b', { ref: 'v1.2.0', credentialsSecret: { name: 'team-b-git', usernameKey: 'username', passwordKey: 'password' } }), { name: 'local', path: '/opt/windsock/dags/.sources/local' }] },
   metrics: { statsd: { enabled: true, useHostIP: true, datadog: { enabled: true, tags: ['env:test', 'team:data'] } }, serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' } } },
   ingress: { enabled: true, className: 'nginx', hosts: [{ host: 'windsock.example.com', paths: [{ path: '/', pathType: 'Prefix' }] }], tls: [{ secretName: 'windsock-tls', hosts: ['windsock.example.com'] }] },
   networkPolicy: { webserverPeers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] },
@@ -54,7 +54,8 @@ const ALL_ON = {
   extraEnv: [{ name: 'TZ', value: 'UTC' }],
 };
 const BUILTIN = {
-  dags: { mode: 'builtin', sources: [GIT('team-a', { credentialsSecret: { name: 'team-a-git', usernameKey: 'user', passwordKey: 'token' } }), GIT('team-b')] },
+  dags: { mode: 'builtin', credentialsSecret: { name: 'windsock-git', key: 'git.yaml' }, sizeLimit: '5Gi',
+    sources: [GIT('team-a', { intervalSeconds: 2 }), GIT('team-b', { ref: undefined, tag: 'v1.2.0', subPath: undefined }), { name: 'local', path: '/opt/windsock/dags/.sources/local' }] },
   metrics: { statsd: { enabled: true, host: 'datadog-agent.monitoring.svc', port: 8125 } },
   sandboxes: { runtime: 'process' },
 };
@@ -127,20 +128,22 @@ describe('helm chart: rendering', () => {
       for (const s of spec.containers.slice(1)) {
         expect(s.volumeMounts).toContainEqual({ name: 'dags', mountPath: '/git' });
         const env = Object.fromEntries((s.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
-        expect(env['GITSYNC_ROOT']).toBe(`/git/${s.name.replace('git-sync-', '')}`);
+        expect(env['GITSYNC_ROOT']).toBe(`/git/.sources/${s.name.replace('git-sync-', '')}`);
         expect(env['GITSYNC_LINK']).toBe('current');
       }
       const env = Object.fromEntries((spec.containers[2]!.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
       expect(env).toMatchObject({ GITSYNC_REF: 'v1.2.0', GITSYNC_PERIOD: '10s', GITSYNC_PASSWORD: { secretKeyRef: { name: 'team-b-git', key: 'password' } } });
-      expect(spec.containers[0]!.volumeMounts).toContainEqual({ name: 'dags', mountPath: '/opt/windsock/dags', readOnly: true });
+      // Writable: Windsock makes the <root>/<name> links next to the sidecars' .sources/.
+      expect(spec.containers[0]!.volumeMounts).toContainEqual({ name: 'dags', mountPath: '/opt/windsock/dags' });
     }
     expect(podSpec(deployment(all, 'webserver')).containers.map((x) => x.name)).toEqual(['webserver']);
-    // The declared sources point at the sidecars' checkouts.
-    const file = parseYaml(settings(all).file!) as { dag_sources: { sources: { name: string; kind: string; path: string }[] } };
-    expect(file.dag_sources.sources).toEqual([
-      { name: 'team-a', kind: 'folder', path: '/opt/windsock/dags/team-a/current/dags' },
-      { name: 'team-b', kind: 'folder', path: '/opt/windsock/dags/team-b/current/dags' },
-      { name: 'local', kind: 'folder', path: '/opt/windsock/local-dags' }]);
+    // The declared sources are the sidecars' links, as folder sources under the root (libs/dag-sources reads them).
+    const file = parseYaml(settings(all).file!) as { dag_sources: { root: string; sources: unknown } };
+    expect(file.dag_sources.root).toBe('/opt/windsock/dags');
+    expect(compileDagSources(file.dag_sources.sources, 30)).toEqual([
+      { kind: 'folder', name: 'team-a', path: '.sources/team-a/current', subdir: 'dags', intervalMs: 30_000 },
+      { kind: 'folder', name: 'team-b', path: '.sources/team-b/current', subdir: 'dags', intervalMs: 30_000 },
+      { kind: 'folder', name: 'local', path: '/opt/windsock/dags/.sources/local', subdir: '', intervalMs: 30_000 }]);
     const sm = find(all.objects, 'ServiceMonitor', 'ws-windsock') as unknown as { metadata: { labels: Record<string, string> }; spec: { endpoints: { port: string; path: string }[]; selector: { matchLabels: Record<string, string> } } };
     expect(sm.metadata.labels['release']).toBe('kube-prometheus-stack');
     expect(sm.spec.endpoints.map((e) => `${e.port}${e.path}`)).toEqual(['health/metrics', 'http/metrics']);
@@ -151,17 +154,31 @@ describe('helm chart: rendering', () => {
     expect(all.notes).toContain('https://windsock.example.com/');
   });
 
-  it('renders built-in DAG sync as [dag_sources] with credentials from Secrets, and nothing over the DAG folder', () => {
+  it('renders built-in DAG sync as [dag_sources] git sources, a writable emptyDir root and one credentials file', () => {
     validateAll(builtin);
-    const file = parseYaml(settings(builtin).file!) as { dag_sources: { sources: Record<string, unknown>[] } };
-    expect(file.dag_sources.sources[0]).toEqual({ name: 'team-a', kind: 'git', url: 'https://git.example.com/data/team-a.git', ref: 'main', sub_folder: 'dags', interval_sec: 10,
-      username_file: '/etc/windsock/dag-sources/team-a/user', password_file: '/etc/windsock/dag-sources/team-a/token' });
+    const file = parseYaml(settings(builtin).file!) as { dag_sources: { root: string; credentials_file: string; sources: unknown } };
+    expect(file.dag_sources.root).toBe('/opt/windsock/dags');
+    expect(file.dag_sources.credentials_file).toBe('/etc/windsock/git-credentials/credentials.yaml');
+    expect(compileDagSources(file.dag_sources.sources, 30)).toEqual([
+      { kind: 'git', name: 'team-a', url: 'https://git.example.com/data/team-a.git', branch: 'main', subdir: 'dags', intervalMs: 2000 },
+      { kind: 'git', name: 'team-b', url: 'https://git.example.com/data/team-b.git', branch: 'main', tag: 'v1.2.0', subdir: '', intervalMs: 10_000 },
+      { kind: 'folder', name: 'local', path: '/opt/windsock/dags/.sources/local', subdir: '', intervalMs: 30_000 }]);
     for (const c of ['scheduler', 'worker']) {
       const spec = podSpec(deployment(builtin, c));
       expect(spec.containers).toHaveLength(1);
-      expect(spec.volumes!.map((v) => v.name)).toEqual(['tmp', 'config-file', 'git-credentials-team-a']);
+      expect(spec.volumes).toEqual([
+        { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+        { name: 'config-file', configMap: { name: 'ws-windsock-config-file' } },
+        { name: 'dags', emptyDir: { sizeLimit: '5Gi' } },
+        { name: 'git-credentials', secret: { secretName: 'windsock-git', defaultMode: expect.any(Number), items: [{ key: 'git.yaml', path: 'credentials.yaml' }] } }]);
+      expect(main(builtin, c).volumeMounts).toEqual(expect.arrayContaining([
+        { name: 'dags', mountPath: '/opt/windsock/dags' },
+        { name: 'git-credentials', mountPath: '/etc/windsock/git-credentials', readOnly: true }]));
       expect(main(builtin, c).env).toContainEqual({ name: 'WINDSOCK_CONFIG', value: '/etc/windsock/windsock.yaml' });
     }
+    expect(builtin.notes).toContain('Git credentials: the file under key git.yaml of Secret windsock-git');
+    // The webserver reads no DAG files: no DAG volume, no credentials.
+    expect(podSpec(deployment(builtin, 'webserver')).volumes!.map((v) => v.name)).toEqual(['tmp', 'config-file']);
     // The scheduler syncs: its network policy lets it reach git hosts, and the StatsD agent.
     const policy = find(builtin.objects, 'NetworkPolicy', 'ws-windsock-scheduler') as unknown as { spec: { egress: { ports: { port: number; protocol: string }[] }[] } };
     const ports = policy.spec.egress.flatMap((e) => e.ports.map((p) => `${p.protocol}/${p.port}`));
@@ -182,6 +199,20 @@ describe('helm chart: rendering', () => {
     expect(renderError({ postgresql: { external: { existingSecret: '' } } })).toMatch(/postgresql\.external\.existingSecret is required/);
     expect(renderError({ redis: { external: { existingSecret: '' } } })).toMatch(/redis\.external\.existingSecret is required/);
     expect(renderError({ metrics: { statsd: { enabled: true } } })).toMatch(/metrics\.statsd\.host is required/);
+  });
+
+  it('fails to render DAG sources Windsock would refuse, saying what to do instead', () => {
+    for (const mode of ['builtin', 'gitSync']) {
+      expect(renderError({ dags: { mode, sources: [{ name: 'local', path: '/srv/dags' }] } }))
+        .toMatch(/dags\.sources local: path \/srv\/dags must be inside dags\.mountPath \/opt\/windsock\/dags/);
+      expect(renderError({ dags: { mode, sources: [{ name: 'local', path: '/opt/windsock/dags/local/x' }] } }))
+        .toMatch(/dags\.sources local: path \/opt\/windsock\/dags\/local\/x is where Windsock links the source/);
+    }
+    expect(renderError({ dags: { mode: 'builtin', sources: [GIT('team-a', { credentialsSecret: { name: 'team-a-git', usernameKey: 'u', passwordKey: 'p' } })] } }))
+      .toMatch(/dags\.sources team-a: git\.credentialsSecret is for gitSync sidecars; in builtin mode .*dags\.credentialsSecret/);
+    expect(renderError({ dags: { mode: 'builtin', sources: [GIT('team-a', { tag: 'v1' })] } })).toMatch(/dags\.sources team-a: give git\.ref \(a branch\) or git\.tag, not both/);
+    // gitSync sidecars keep their per-source Secrets.
+    expect(() => render({ dags: { mode: 'gitSync', sources: [GIT('team-a', { credentialsSecret: { name: 'team-a-git', usernameKey: 'u', passwordKey: 'p' } })] } })).not.toThrow();
   });
 
   it('keeps secrets given in values and generates url-safe 32-byte fernet keys otherwise', () => {
@@ -292,6 +323,12 @@ describe('helm chart: what the processes really are', () => {
       const cfg = compileConfig({ ...real, WINDSOCK__DATABASE__URL: 'postgres://u:p@db:5432/w', WINDSOCK__QUEUE__REDIS_URL: 'redis://r:6379' }, fileText);
       expect(cfg.core.executor).toBe('kubernetes');
       expect(cfg.core.dags_folder).toBe('/opt/windsock/dags');
+      // Only [metrics] may still be pending; [dag_sources] is read by the real loader and compiles.
+      expect(pending.filter((p) => !p.startsWith('[metrics] ')), name).toEqual([]);
+      const sources = compileDagSources(cfg.dag_sources.sources, cfg.dag_sources.sync_interval_sec);
+      expect(sources.map((x) => x.name), name).toEqual(name === 'default' ? [] : ['team-a', 'team-b', 'local']);
+      if (name !== 'default') expect(cfg.dag_sources.root, name).toBe('/opt/windsock/dags');
+      expect(cfg.dag_sources.credentials_file, name).toBe(name === 'builtin' ? '/etc/windsock/git-credentials/credentials.yaml' : '');
       expect(cfg.kubernetes.namespace).toBe(name === 'all on' ? 'windsock-tasks' : 'windsock');
       if (name === 'all on') {
         expect(cfg.core.parallelism).toBe(64);

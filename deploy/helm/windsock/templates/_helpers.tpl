@@ -83,40 +83,66 @@ app.kubernetes.io/part-of: windsock
 {{- if and (eq .Values.dags.mode "gitSync") (include "windsock.usesGit" .) }}true{{- end }}
 {{- end }}
 
+{{/* True when [dag_sources] lists the sources (builtin mode, or gitSync with declareSources) and Windsock keeps them under dags.mountPath. */}}
+{{- define "windsock.declaresSources" -}}
+{{- if and .Values.dags.sources (or (eq .Values.dags.mode "builtin") (and (eq .Values.dags.mode "gitSync") .Values.dags.gitSync.declareSources)) }}true{{- end }}
+{{- end }}
+
+{{/* True when the Windsock containers that read DAGs get the `dags` emptyDir on dags.mountPath. */}}
+{{- define "windsock.dagsVolume" -}}
+{{- if or (include "windsock.declaresSources" .) (include "windsock.gitSyncVolume" .) }}true{{- end }}
+{{- end }}
+
+{{/* The chart-level git credentials file (builtin mode): where it is mounted, and whether it is. */}}
+{{- define "windsock.credentialsDir" -}}/etc/windsock/git-credentials{{- end }}
+{{- define "windsock.credentialsFile" -}}
+{{- if and (eq .Values.dags.mode "builtin") .Values.dags.sources .Values.dags.credentialsSecret .Values.dags.credentialsSecret.name }}{{ include "windsock.credentialsDir" . }}/credentials.yaml{{- end }}
+{{- end }}
+
 {{/*
-The config file (WINDSOCK_CONFIG) with [dag_sources], when there are sources: builtin mode lists them as git
-sources Windsock syncs; gitSync mode as folder sources at the sidecars' checkouts. Empty otherwise.
+The config file (WINDSOCK_CONFIG) with [dag_sources] (libs/dag-sources spec.ts), when sources are declared. The
+root is dags.mountPath: each source appears as <mountPath>/<name>. builtin mode lists git sources Windsock syncs
+into <mountPath>/.sources/<name>; gitSync mode lists each sidecar's link <mountPath>/.sources/<name>/current as a
+folder source. A folder source ({name, path}) must lie inside the root. Empty otherwise.
 */}}
 {{- define "windsock.configFile" -}}
 {{- $root := . }}
+{{- if include "windsock.declaresSources" . }}
+{{- $mount := trimSuffix "/" .Values.dags.mountPath }}
+{{- $builtin := eq .Values.dags.mode "builtin" }}
 {{- $sources := list }}
-{{- if eq .Values.dags.mode "builtin" }}
 {{- range .Values.dags.sources }}
 {{- if .git }}
-{{- $s := dict "name" .name "kind" "git" "url" .git.url "ref" (default "main" .git.ref) "interval_sec" (default $root.Values.dags.gitSync.intervalSeconds .git.intervalSeconds) }}
-{{- if .git.subPath }}{{- $_ := set $s "sub_folder" .git.subPath }}{{- end }}
-{{- with .git.credentialsSecret }}
-{{- $dir := printf "/etc/windsock/dag-sources/%s" $s.name }}
-{{- if .usernameKey }}{{- $_ := set $s "username_file" (printf "%s/%s" $dir .usernameKey) }}{{- end }}
-{{- if .passwordKey }}{{- $_ := set $s "password_file" (printf "%s/%s" $dir .passwordKey) }}{{- end }}
-{{- if .sshKeyKey }}{{- $_ := set $s "ssh_key_file" (printf "%s/%s" $dir .sshKeyKey) }}{{- $_ := set $s "known_hosts_file" (printf "%s/%s" $dir (default "known_hosts" .knownHostsKey)) }}{{- end }}
+{{- if and .git.ref .git.tag }}
+{{- fail (printf "dags.sources %s: give git.ref (a branch) or git.tag, not both" .name) }}
 {{- end }}
+{{- if $builtin }}
+{{- if .git.credentialsSecret }}
+{{- fail (printf "dags.sources %s: git.credentialsSecret is for gitSync sidecars; in builtin mode put the credentials in the one file of dags.credentialsSecret ({name, key}: a Secret holding YAML mapping git URL prefix -> {username, password} or {token})" .name) }}
+{{- end }}
+{{- $s := dict "name" .name "git" .git.url "sync_interval_sec" (default $root.Values.dags.gitSync.intervalSeconds .git.intervalSeconds) }}
+{{- if .git.tag }}{{- $_ := set $s "tag" .git.tag }}{{- else }}{{- $_ := set $s "branch" (default "main" .git.ref) }}{{- end }}
+{{- if .git.subPath }}{{- $_ := set $s "subdir" .git.subPath }}{{- end }}
 {{- $sources = append $sources $s }}
 {{- else }}
-{{- $sources = append $sources (dict "name" .name "kind" "folder" "path" .path) }}
+{{- $s := dict "name" .name "folder" (printf ".sources/%s/current" .name) }}
+{{- if .git.subPath }}{{- $_ := set $s "subdir" .git.subPath }}{{- end }}
+{{- $sources = append $sources $s }}
 {{- end }}
-{{- end }}
-{{- else if and (eq .Values.dags.mode "gitSync") .Values.dags.gitSync.declareSources }}
-{{- range .Values.dags.sources }}
-{{- if .git }}
-{{- $sources = append $sources (dict "name" .name "kind" "folder" "path" (trimSuffix "/" (printf "%s/%s/current/%s" $root.Values.dags.mountPath .name (default "" .git.subPath)))) }}
 {{- else }}
-{{- $sources = append $sources (dict "name" .name "kind" "folder" "path" .path) }}
+{{- $path := trimSuffix "/" .path }}
+{{- if not (hasPrefix (printf "%s/" $mount) $path) }}
+{{- fail (printf "dags.sources %s: path %s must be inside dags.mountPath %s (Windsock reads DAG files only under it): mount its volume there, e.g. at %s/.sources/%s" .name .path $mount $mount .name) }}
+{{- end }}
+{{- if or (eq $path (printf "%s/%s" $mount .name)) (hasPrefix (printf "%s/%s/" $mount .name) $path) }}
+{{- fail (printf "dags.sources %s: path %s is where Windsock links the source (%s/%s); mount it elsewhere under dags.mountPath, e.g. %s/.sources/%s" .name .path $mount .name $mount .name) }}
+{{- end }}
+{{- $sources = append $sources (dict "name" .name "folder" $path) }}
 {{- end }}
 {{- end }}
-{{- end }}
-{{- if $sources }}
-{{- toYaml (dict "dag_sources" (dict "sources" $sources)) }}
+{{- $ds := dict "root" .Values.dags.mountPath "sources" $sources }}
+{{- with include "windsock.credentialsFile" . }}{{- $_ := set $ds "credentials_file" . }}{{- end }}
+{{- toYaml (dict "dag_sources" $ds) }}
 {{- end }}
 {{- end }}
 
@@ -234,19 +260,17 @@ sandboxes, metrics) with .Values.config laid over it. Read back with fromYaml.
   readOnly: true
 {{- end }}
 {{- if .dags }}
-{{- if include "windsock.gitSyncVolume" $root }}
+{{- if include "windsock.dagsVolume" $root }}
 - name: dags
   mountPath: {{ $root.Values.dags.mountPath }}
+  {{- if not (include "windsock.declaresSources" $root) }}
   readOnly: true
+  {{- end }}
 {{- end }}
-{{- if eq $root.Values.dags.mode "builtin" }}
-{{- range $root.Values.dags.sources }}
-{{- if and .git .git.credentialsSecret }}
-- name: git-credentials-{{ .name }}
-  mountPath: /etc/windsock/dag-sources/{{ .name }}
+{{- if include "windsock.credentialsFile" $root }}
+- name: git-credentials
+  mountPath: {{ include "windsock.credentialsDir" $root }}
   readOnly: true
-{{- end }}
-{{- end }}
 {{- end }}
 {{- end }}
 {{- with (index $root.Values .component).extraVolumeMounts }}
@@ -265,17 +289,28 @@ sandboxes, metrics) with .Values.config laid over it. Read back with fromYaml.
     name: {{ include "windsock.fullname" $root }}-config-file
 {{- end }}
 {{- if .dags }}
-{{- if include "windsock.gitSyncVolume" $root }}
+{{- if include "windsock.dagsVolume" $root }}
 - name: dags
   emptyDir:
-    sizeLimit: {{ $root.Values.dags.gitSync.sizeLimit }}
+    sizeLimit: {{ default $root.Values.dags.sizeLimit $root.Values.dags.gitSync.sizeLimit }}
 {{- end }}
+{{- with include "windsock.credentialsFile" $root }}
+- name: git-credentials
+  secret:
+    secretName: {{ $root.Values.dags.credentialsSecret.name }}
+    defaultMode: 0440
+    items:
+      - key: {{ default "credentials.yaml" $root.Values.dags.credentialsSecret.key }}
+        path: credentials.yaml
+{{- end }}
+{{- if eq $root.Values.dags.mode "gitSync" }}
 {{- range $root.Values.dags.sources }}
-{{- if and (ne $root.Values.dags.mode "image") .git .git.credentialsSecret }}
+{{- if and .git .git.credentialsSecret }}
 - name: git-credentials-{{ .name }}
   secret:
     secretName: {{ .git.credentialsSecret.name }}
     defaultMode: 0440
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -284,7 +319,7 @@ sandboxes, metrics) with .Values.config laid over it. Read back with fromYaml.
 {{- end }}
 {{- end }}
 
-{{/* One git-sync sidecar per git source (dags.mode gitSync), filling <mountPath>/<name>/current: (dict "root" $). */}}
+{{/* One git-sync sidecar per git source (dags.mode gitSync), filling <mountPath>/.sources/<name>/current (<mountPath>/<name>/current without declareSources): (dict "root" $). */}}
 {{- define "windsock.gitSyncContainers" -}}
 {{- $root := .root }}
 {{- if eq $root.Values.dags.mode "gitSync" }}
@@ -297,9 +332,9 @@ sandboxes, metrics) with .Values.config laid over it. Read back with fromYaml.
     - name: GITSYNC_REPO
       value: {{ .git.url | quote }}
     - name: GITSYNC_REF
-      value: {{ default "main" .git.ref | quote }}
+      value: {{ default (default "main" .git.ref) .git.tag | quote }}
     - name: GITSYNC_ROOT
-      value: /git/{{ .name }}
+      value: /git/{{ if $root.Values.dags.gitSync.declareSources }}.sources/{{ end }}{{ .name }}
     - name: GITSYNC_LINK
       value: current
     - name: GITSYNC_PERIOD
