@@ -113,6 +113,14 @@ describe('helm chart: probes against the real processes', () => {
       worker: { startup: '200', liveness: '200', readiness: '200' },
       webserver: { startup: 'open', liveness: 'open', readiness: '200' },
     });
+    // The ServiceMonitor's endpoints (the health ports and the webserver's) serve Prometheus' text format.
+    const monitor = find(render({ metrics: { serviceMonitor: { enabled: true } } }).objects, 'ServiceMonitor', 'ws-windsock') as unknown as { spec: { endpoints: { port: string; path: string }[] } };
+    expect(monitor.spec.endpoints.map((e) => e.port)).toEqual(['health', 'http']);
+    for (const port of [sp, wp, hp]) {
+      const res = await fetch(`http://127.0.0.1:${port}${monitor.spec.endpoints[0]!.path}`);
+      expect(res.status, `port ${port}`).toBe(200);
+      expect(await res.text()).toMatch(/^# HELP process_cpu_seconds_total/m);
+    }
   }, 90_000);
 
   it('a scheduler started as the builtin-mode Deployment accepts its [dag_sources] and syncs a private repository', async () => {
