@@ -4,7 +4,8 @@
  * SerializedDags exactly as the YAML loader does. A file that cannot be loaded resolves to an
  * import error; load() rejects only for the parser's own failures (PythonParserError).
  */
-import { posix } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DagDeclaration, FileParseResult, ImportErrorRecord } from '../declaration.ts';
 import type { DagFileLoader } from '../loader.ts';
@@ -22,11 +23,35 @@ export type DeclarationsResult =
 
 export class PythonDagLoader implements DagFileLoader {
   readonly options: CompiledPythonLoaderOptions;
-  readonly #pool: ParserPool;
+  #pool: ParserPool;
+  /** The DAG folder as given: it may lead through a link that is swapped (git-sync's `current`, a sandbox's checkout). */
+  readonly #given: string;
+  /** The real folder the parser processes mount now. */
+  #mounted: string;
+  #inFlight = new Map<ParserPool, number>();
 
   constructor(options: PythonDagLoaderOptions) {
     this.options = compilePythonLoaderOptions(options);
+    this.#given = resolve(options.dagFolder);
+    this.#mounted = this.options.dagFolder;
     this.#pool = new ParserPool(parserPoolOptions(this.options));
+  }
+
+  /**
+   * The pool for the folder's real path now. The parser processes mount the real folder (a mount cannot follow a
+   * link at its root), so when the link moves to another tree (a new commit), new processes mount the new one and
+   * the old ones are closed once their files are done: helper modules are imported from the commit being parsed,
+   * never from a tree that is gone.
+   */
+  async #currentPool(): Promise<ParserPool> {
+    const real = await realpath(this.#given).catch(() => this.#mounted);
+    if (real !== this.#mounted) {
+      const old = this.#pool;
+      this.#mounted = real;
+      this.#pool = new ParserPool({ ...parserPoolOptions(this.options), dagFolder: real });
+      if (!this.#inFlight.get(old)) void old.close();
+    }
+    return this.#pool;
   }
 
   /** Starts one parser process and waits until it is warm. Optional: load() starts them on demand. */
@@ -59,7 +84,19 @@ export class PythonDagLoader implements DagFileLoader {
   async loadDeclarations(relPath: string, text: string): Promise<DeclarationsResult> {
     checkRelPath(relPath);
     const variables = this.options.variables ? this.options.variables() : null;
-    const outcome = await this.#pool.run(relPath, text, variables);
+    const pool = await this.#currentPool();
+    this.#inFlight.set(pool, (this.#inFlight.get(pool) ?? 0) + 1);
+    let outcome: Awaited<ReturnType<ParserPool['run']>>;
+    try {
+      outcome = await pool.run(relPath, text, variables);
+    } finally {
+      const left = this.#inFlight.get(pool)! - 1;
+      if (left > 0) this.#inFlight.set(pool, left);
+      else {
+        this.#inFlight.delete(pool);
+        if (pool !== this.#pool) void pool.close();
+      }
+    }
     switch (outcome.kind) {
       case 'result':
         return outcome.result.ok
@@ -78,8 +115,8 @@ export class PythonDagLoader implements DagFileLoader {
     }
   }
 
-  close(): Promise<void> {
-    return this.#pool.close();
+  async close(): Promise<void> {
+    await Promise.all([...new Set([this.#pool, ...this.#inFlight.keys()])].map((p) => p.close()));
   }
 }
 
