@@ -63,6 +63,11 @@ describe('sandboxes on the kubernetes runtime', { timeout: 240_000 }, () => {
     expect(d.spec.template.spec.containers[0]!.envFrom).toEqual([{ secretRef: { name: 'windsock-scheduler' } }]);
     // Its settings are in the Secret, not in the Deployment a viewer of the namespace can read.
     expect(JSON.stringify(d)).not.toContain('WINDSOCK__DATABASE__URL');
+    // Nothing scrapes a sandbox: no Prometheus registry in it (StatsD, when the platform sends it, goes on).
+    const secret = sim.object('secrets', NS, 'windsock-scheduler') as unknown as { stringData?: Record<string, string>; data?: Record<string, string> };
+    const env = secret.stringData ?? Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+    expect(env['WINDSOCK__METRICS__PROMETHEUS_ON']).toBe('false');
+    expect(env['WINDSOCK__METRICS__STATSD_PREFIX']).toBe('airflow');
     expect((await p.call('/sandboxes/carol-dev/api/v2/dags', { token: p.tokens.carol })).body.dags.map((x: { dag_id: string }) => x.dag_id)).toEqual(['carol_chain']);
 
     // Idle: scaled to zero (the pod goes); a call scales it back.
