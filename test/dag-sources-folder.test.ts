@@ -4,6 +4,7 @@
  * vanishes the DAGs stay active (never deleted for a source that cannot be read) and the error is recorded; when it
  * comes back at a new commit, the DAGs follow.
  */
+import { until as waitUntil } from './support/wait.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,15 +28,8 @@ async function publish(commit: string, files: Record<string, string>) {
   await rename(join(base, 'next'), join(base, 'current'));
 }
 
-async function until<T>(fn: () => Promise<T>, what: string, ms = 15_000): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The shared wait with the argument order these tests read best in. */
+const until = <T>(fn: () => Promise<T | null | undefined | false>, what: string, ms = 15_000): Promise<T> => waitUntil(what, fn, ms);
 
 const dag = (id: string) => store.db.selectFrom('dag').select(['is_active', 'fileloc', 'bundle_name', 'bundle_version']).where('dag_id', '=', id).executeTakeFirst();
 const source = () => store.db.selectFrom('dag_source').selectAll().where('name', '=', 'team-c').executeTakeFirst();

@@ -6,6 +6,7 @@
  * keeps serving its last good commit with the error visible in /api/windsock/v1/dag-sources, and the first clone
  * logs its progress.
  */
+import { until as waitUntil } from './support/wait.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,16 +34,8 @@ const logger: Logger = Object.fromEntries(['debug', 'info', 'warn', 'error'].map
 const events = new LocalEventBus();
 let commitA1: string, commitB1: string;
 
-/** Polls `fn` until it returns a truthy value (the sync runs on its own interval). */
-async function until<T>(fn: () => Promise<T>, what: string, ms = 15_000): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The shared wait with the argument order these tests read best in. */
+const until = <T>(fn: () => Promise<T | null | undefined | false>, what: string, ms = 15_000): Promise<T> => waitUntil(what, fn, ms);
 
 const dag = (id: string) => store.db.selectFrom('dag').select(['dag_id', 'is_active', 'fileloc', 'bundle_name', 'bundle_version', 'has_import_errors']).where('dag_id', '=', id).executeTakeFirst();
 const tags = async (id: string) => (await store.db.selectFrom('dag_tag').select('name').where('dag_id', '=', id).execute()).map((r) => r.name).sort();

@@ -42,13 +42,4 @@ export async function statsdListener(): Promise<{ port: number; packets: StatsdP
   return { port: socket.address().port, packets, close: () => new Promise<void>((r) => socket.close(() => r())) };
 }
 
-/** Polls `fn` until it returns a value that is not undefined (the condition waited on), or throws after `timeoutMs`. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try { const v = await fn(); if (v !== undefined) return v; } catch (err) { last = err; }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+export { until } from './wait.ts';

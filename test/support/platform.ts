@@ -15,6 +15,7 @@ import { LocalEventBus } from '@windsock/queue';
 import { createUser, startWebserver, type Webserver } from '@windsock/webserver';
 import { startControlPlane, type ControlPlane } from '../../apps/cli/src/runtime/control-plane.ts';
 import { freshDatabase, REDIS_URL, type TestDatabase } from './db.ts';
+import { until } from './wait.ts';
 
 export const PLATFORM_PASSWORD = 'sandbox pass';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of many shapes, read by the assertions
@@ -45,15 +46,7 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+export { until };
 
 export async function startPlatform(o: {
   users: Record<string, 'Admin' | 'Op' | 'User' | 'Viewer'>;
