@@ -1,0 +1,70 @@
+/**
+ * Dynamic task mapping end to end (issue 19): DAG files parsed by the Pyodide shim, run by the scheduler and a
+ * worker with the local executor on real Postgres. A mapped task expands at run time into map_index 0..N-1 from its
+ * upstream's XCom, each instance gets its own arguments, a downstream task pulls the mapped values as one list in
+ * map_index order; an empty expansion is skipped and one longer than [core] max_map_length (4 here) fails.
+ */
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, type TestDatabase } from './support/db.ts';
+import { startInstance, type TestInstance } from './support/instance.ts';
+
+const FOLDER = resolve(import.meta.dirname, 'fixtures/mapping');
+
+describe('mapped tasks on postgres', () => {
+  let tdb: TestDatabase;
+  let inst: TestInstance;
+  beforeAll(async () => {
+    tdb = await freshDatabase();
+    inst = await startInstance({ store: await tdb.open(), dagsFolder: FOLDER, schedulerOptions: { maxMapLength: 4 } });
+  }, 120_000);
+  afterAll(async () => {
+    await inst?.stop();
+    await tdb?.drop();
+  });
+
+  async function tis(dagRunId: number) {
+    const rows = await inst.store.db.selectFrom('task_instance').select(['task_id', 'map_index', 'state', 'note'])
+      .where('dag_run_id', '=', dagRunId).orderBy('task_id').orderBy('map_index').execute();
+    return rows.map((r) => `${r.task_id}[${r.map_index}]=${r.state}`);
+  }
+  async function xcom(dagRunId: number, taskId: string) {
+    const rows = await inst.store.db.selectFrom('xcom').select(['map_index', 'value']).where('dag_run_id', '=', dagRunId)
+      .where('task_id', '=', taskId).where('key', '=', 'return_value').orderBy('map_index').execute();
+    return rows.map((r) => [r.map_index, r.value]);
+  }
+
+  it('parses the mapping DAGs without import errors', async () => {
+    expect(await inst.store.db.selectFrom('import_error').select(['filename', 'stacktrace']).execute()).toEqual([]);
+  });
+
+  it('[1, 2, 3] -> add_one mapped -> total is 9', async () => {
+    const r = await inst.runDag('map_sum');
+    expect(r.state).toBe('success');
+    expect(await tis(r.dagRunId)).toEqual([
+      'add_one[0]=success', 'add_one[1]=success', 'add_one[2]=success', 'numbers[-1]=success', 'total[-1]=success']);
+    expect(await xcom(r.dagRunId, 'add_one')).toEqual([[0, 2], [1, 3], [2, 4]]);
+    expect(await xcom(r.dagRunId, 'total')).toEqual([[-1, 9]]);
+  }, 60_000);
+
+  it('cross product, expand_kwargs over an XCom, and a mapped BashOperator', async () => {
+    const r = await inst.runDag('map_forms');
+    expect(r.state).toBe('success');
+    expect(await xcom(r.dagRunId, 'collect_cross')).toEqual([[-1, [101, 201, 102, 202]]]);
+    expect(await xcom(r.dagRunId, 'collect_kwargs')).toEqual([[-1, [22, 44]]]);
+    expect((await tis(r.dagRunId)).filter((t) => t.startsWith('echo'))).toEqual(['echo[0]=success', 'echo[1]=success']);
+    expect(await xcom(r.dagRunId, 'echo')).toEqual([[0, 'first-2'], [1, 'second']]);
+  }, 60_000);
+
+  it('an empty expansion is skipped; one over max_map_length fails with the reason', async () => {
+    const r = await inst.runDag('map_edges');
+    expect(await tis(r.dagRunId)).toEqual([
+      'after_empty[-1]=skipped', 'after_empty_all_done[-1]=success', 'after_too_long[-1]=upstream_failed',
+      'five[-1]=success', 'nothing[-1]=success', 'show[-1]=skipped', 'show_five[-1]=failed']);
+    expect(await xcom(r.dagRunId, 'after_empty_all_done')).toEqual([[-1, 0]]);
+    const note = await inst.store.db.selectFrom('task_instance').select('note').where('dag_run_id', '=', r.dagRunId)
+      .where('task_id', '=', 'show_five').executeTakeFirstOrThrow();
+    expect(note.note).toBe('expanding into 5 task instances exceeds max_map_length (4)');
+    expect(r.state).toBe('failed');
+  }, 60_000);
+});
