@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SpecValidator, startApi, type ApiHarness } from './support/api.ts';
 import { freshDatabase, type TestDatabase } from './support/db.ts';
 import { startInstance, type TestInstance } from './support/instance.ts';
 
@@ -14,11 +15,14 @@ const FOLDER = resolve(import.meta.dirname, 'fixtures/mapping');
 describe('mapped tasks on postgres', () => {
   let tdb: TestDatabase;
   let inst: TestInstance;
+  let api: ApiHarness;
   beforeAll(async () => {
     tdb = await freshDatabase();
     inst = await startInstance({ store: await tdb.open(), dagsFolder: FOLDER, schedulerOptions: { maxMapLength: 4 } });
+    api = await startApi(inst.store, inst.events);
   }, 120_000);
   afterAll(async () => {
+    await api?.close();
     await inst?.stop();
     await tdb?.drop();
   });
@@ -66,5 +70,27 @@ describe('mapped tasks on postgres', () => {
       .where('task_id', '=', 'show_five').executeTakeFirstOrThrow();
     expect(note.note).toBe('expanding into 5 task instances exceeds max_map_length (4)');
     expect(r.state).toBe('failed');
+  }, 60_000);
+
+  it('API v2: listMapped and /{map_index} give the mapped instances, as the document says', async () => {
+    const v2 = new SpecValidator('v2');
+    const r = await inst.runDag('map_sum');
+    const base = `/api/v2/dags/map_sum/dagRuns/${encodeURIComponent(r.runId)}/taskInstances`;
+    const list = await api.call('GET', `${base}/add_one/listMapped`, { token: api.tokens.Viewer });
+    expect(list.status).toBe(200);
+    v2.check('GET', '/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped', 200, list.body);
+    const body = list.body as { task_instances: { map_index: number; state: string }[]; total_entries: number };
+    expect(body.total_entries).toBe(3);
+    expect(body.task_instances.map((t) => [t.map_index, t.state])).toEqual([[0, 'success'], [1, 'success'], [2, 'success']]);
+    const one = await api.call('GET', `${base}/add_one/2`, { token: api.tokens.Viewer });
+    expect(one.status).toBe(200);
+    v2.check('GET', '/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}', 200, one.body);
+    expect(one.body).toMatchObject({ task_id: 'add_one', map_index: 2, state: 'success' });
+    expect((await api.call('GET', `${base}/total/listMapped`, { token: api.tokens.Viewer })).status).toBe(404);
+    const all = await api.call('GET', `${base}?task_id=add_one`, { token: api.tokens.Viewer });
+    expect((all.body as { total_entries: number }).total_entries).toBe(3);
+    const log = await api.call('GET', `${base}/add_one/logs/1?map_index=1&full_content=true`, { token: api.tokens.Viewer, headers: { accept: 'text/plain' } });
+    expect(log.status).toBe(200);
+    expect(log.text).toMatch(/add_one/);
   }, 60_000);
 });
