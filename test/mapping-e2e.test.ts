@@ -93,4 +93,25 @@ describe('mapped tasks on postgres', () => {
     expect(log.status).toBe(200);
     expect(log.text).toMatch(/add_one/);
   }, 60_000);
+
+  it('UI data: the grid shows a mapped task as one row with its instances counted; the panel lists them', async () => {
+    const r = await inst.runDag('map_sum');
+    const get = async <T>(path: string) => (await api.call('GET', path, { token: api.tokens.Viewer })).body as T;
+    const grid = await get<{ runs: { run_id: string }[]; tasks: { task_id: string; mapped?: true }[]; states: (string | null)[][];
+      mapped: Record<string, Record<string, number>> }>('/ui/grid/map_sum');
+    const t = grid.tasks.findIndex((x) => x.task_id === 'add_one');
+    const c = grid.runs.findIndex((x) => x.run_id === r.runId);
+    expect(grid.tasks.filter((x) => x.task_id === 'add_one')).toEqual([{ task_id: 'add_one', group_id: null, operator: '@task', mapped: true }]);
+    expect(grid.mapped[`${t},${c}`]).toEqual({ success: 3 });
+    expect(grid.states[t]![c]).toBe('success');
+    expect(grid.tasks.find((x) => x.task_id === 'total')!.mapped).toBeUndefined();
+
+    const panel = await get<{ map_index: number; xcoms: { value: unknown }[]; mapped: { map_index: number; state: string }[] }>(
+      `/ui/ti/map_sum/${encodeURIComponent(r.runId)}/add_one?map_index=1`);
+    expect(panel.map_index).toBe(1);
+    expect(panel.xcoms.map((x) => x.value)).toEqual([3]);
+    expect(panel.mapped.map((m) => [m.map_index, m.state])).toEqual([[0, 'success'], [1, 'success'], [2, 'success']]);
+    const first = await get<{ map_index: number }>(`/ui/ti/map_sum/${encodeURIComponent(r.runId)}/add_one`);
+    expect(first.map_index).toBe(0);
+  }, 60_000);
 });
