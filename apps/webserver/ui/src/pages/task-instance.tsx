@@ -217,7 +217,8 @@ function ActionDialog({ action, ti, onClose, onDone }: { action: Action; ti: TiD
           include_downstream: downstream, include_upstream: upstream, reset_dag_runs: true,
         });
       } else {
-        await request('PATCH', `${base}/dagRuns/${enc(ti.run_id)}/taskInstances/${enc(ti.task_id)}`, {
+        // A mapped instance is marked alone (clearing takes every instance of the task, as in Airflow).
+        await request('PATCH', `${base}/dagRuns/${enc(ti.run_id)}/taskInstances/${enc(ti.task_id)}${ti.map_index >= 0 ? `/${ti.map_index}` : ''}`, {
           new_state: action, include_downstream: downstream, include_upstream: upstream,
         });
       }
