@@ -217,3 +217,17 @@ describe('evaluateRun: mapped tasks', () => {
     expect(ok.toSchedule).toEqual(['down']);
   });
 });
+
+describe('evaluateRun: expanded mapped tasks whose upstream was cleared or failed', () => {
+  const dag = finalizeDag(dagFromEdges(['up>m', 'm>down'], { m: { expand_input: { type: 'dict', target: 'op_kwargs', value: { x: [1, 2] } } } }));
+  const ti = (task_id: string, state: TiStateOrNone, map_index = -1): TiView => ({ task_id, state, next_retry_at: null, map_index });
+
+  it('waits while the upstream runs again, and forces the instances when it fails', () => {
+    const waiting = evaluateRun({ dag, tis: [ti('up', 'running'), ti('m', null, 0), ti('m', null, 1), ti('down', null)], previousRun: null, now: NOW });
+    expect(waiting.toScheduleMapped).toEqual([]);
+    const failed = evaluateRun({ dag, tis: [ti('up', 'failed'), ti('m', null, 0), ti('m', null, 1), ti('down', null)], previousRun: null, now: NOW });
+    expect(failed.toForce).toEqual([{ task_id: 'm', state: 'upstream_failed', map_index: 0 }, { task_id: 'm', state: 'upstream_failed', map_index: 1 },
+      { task_id: 'down', state: 'upstream_failed' }]);
+    expect(failed.outcome).toBe('failed');
+  });
+});

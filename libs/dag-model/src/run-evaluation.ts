@@ -74,7 +74,7 @@ export interface RunEvaluation {
   /** Mapped tasks whose upstreams allow them to run: to expand (their map_index -1 instance stands for them). */
   toExpand: string[];
   /** Task instances the trigger rules force, in topological order. */
-  toForce: { task_id: string; state: 'upstream_failed' | 'skipped' }[];
+  toForce: { task_id: string; state: 'upstream_failed' | 'skipped'; /** An expanded mapped instance. */ map_index?: number }[];
   /**
    * running, or the run's final state: when no task instance is unfinished, failed if any leaf
    * is upstream_failed / failed, else success; failed on a deadlock.
@@ -157,12 +157,24 @@ export function evaluateRun(input: RunEvaluationInput): RunEvaluation {
   for (const id of order) {
     const expanded = mapped.get(id);
     if (expanded) {
-      // Its upstreams were done when it expanded: each instance runs (and retries) on its own.
-      for (const ti of expanded) {
-        if (SCHEDULABLE.has(ti.state) && waitIsOver(ti.state, ti.next_retry_at, now)) {
-          toScheduleMapped.push({ task_id: id, map_index: ti.map_index! });
+      // Each instance runs (and retries) on its own, once the upstreams allow (they may have been cleared since
+      // the expansion); upstreams that failed force the instances that have not run.
+      if (!expanded.some((ti) => SCHEDULABLE.has(ti.state))) continue;
+      const decision = evaluateTriggerRule(tasks.get(id)!.trigger_rule, summarize(tasks.get(id)!));
+      if (decision.kind === 'wait') continue;
+      const after = expanded.map((ti) => {
+        if (!SCHEDULABLE.has(ti.state)) return ti.state;
+        if (decision.kind === 'set') {
+          if (ti.state !== null) return ti.state;
+          toForce.push({ task_id: id, state: decision.state, map_index: ti.map_index! });
+          return decision.state;
         }
-      }
+        if (!waitIsOver(ti.state, ti.next_retry_at, now)) return ti.state;
+        toScheduleMapped.push({ task_id: id, map_index: ti.map_index! });
+        return 'scheduled';
+      });
+      mapped.set(id, expanded.map((ti, i) => ({ ...ti, state: after[i]! })));
+      state.set(id, aggregate(after));
       continue;
     }
     const current = state.get(id)!;

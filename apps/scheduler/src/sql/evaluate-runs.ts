@@ -78,7 +78,10 @@ export async function evaluateRunsIn(trx: Transaction<Database>, runIds: number[
     }
     // A skipped or failed expansion changes what its downstream sees: the next pass decides for them and the run.
     if (expandedNow && decision.outcome !== 'running') continue;
-    for (const f of decision.toForce) { const id = idOf.get(f.task_id); if (id) toForce[f.state].push(id); }
+    for (const f of decision.toForce) {
+      const id = f.map_index === undefined ? idOf.get(f.task_id) : mappedId.get(`${f.task_id}\0${f.map_index}`);
+      if (id) toForce[f.state].push(id);
+    }
     if (decision.outcome !== 'running') outcome[decision.outcome].push(run.id);
   }
 
