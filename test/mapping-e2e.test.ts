@@ -58,6 +58,7 @@ describe('mapped tasks on postgres', () => {
     expect(await xcom(r.dagRunId, 'collect_kwargs')).toEqual([[-1, [22, 44]]]);
     expect((await tis(r.dagRunId)).filter((t) => t.startsWith('echo'))).toEqual(['echo[0]=success', 'echo[1]=success']);
     expect(await xcom(r.dagRunId, 'echo')).toEqual([[0, 'first-2'], [1, 'second']]);
+    expect(await xcom(r.dagRunId, 'joined')).toEqual([[-1, 'first-2,second']]);
   }, 60_000);
 
   it('an empty expansion is skipped; one over max_map_length fails with the reason', async () => {
