@@ -90,6 +90,14 @@ describe('mapped tasks on postgres', () => {
     expect((await api.call('GET', `${base}/total/listMapped`, { token: api.tokens.Viewer })).status).toBe(404);
     const all = await api.call('GET', `${base}?task_id=add_one`, { token: api.tokens.Viewer });
     expect((all.body as { total_entries: number }).total_entries).toBe(3);
+    const v1 = new SpecValidator('v1');
+    const v1base = `/api/v1/dags/map_sum/dagRuns/${encodeURIComponent(r.runId)}/taskInstances`;
+    const v1list = await api.call('GET', `${v1base}/add_one/listMapped`, { token: api.tokens.Viewer });
+    v1.check('GET', '/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped', 200, v1list.body);
+    expect((v1list.body as { task_instances: { map_index: number }[] }).task_instances.map((t) => t.map_index)).toEqual([0, 1, 2]);
+    const v1one = await api.call('GET', `${v1base}/add_one/1`, { token: api.tokens.Viewer });
+    v1.check('GET', '/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}', 200, v1one.body);
+    expect(v1one.body).toMatchObject({ task_id: 'add_one', map_index: 1, state: 'success' });
     const log = await api.call('GET', `${base}/add_one/logs/1?map_index=1&full_content=true`, { token: api.tokens.Viewer, headers: { accept: 'text/plain' } });
     expect(log.status).toBe(200);
     expect(log.text).toMatch(/add_one/);
