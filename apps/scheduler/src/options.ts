@@ -35,6 +35,7 @@ export function compileSchedulerOptions(config: WindsockConfig, setting: Schedul
     ...defaultSchedulerOptions,
     parallelism: positiveInt('[core] parallelism', config.core.parallelism),
     tickMs: positiveInt('[scheduler] tick_ms', config.scheduler.tick_ms),
+    maxMapLength: positiveInt('[core] max_map_length', config.core.max_map_length),
     heartbeatTimeoutMs: seconds('task_instance_heartbeat_timeout', config.scheduler.task_instance_heartbeat_timeout),
     queuedTimeoutMs: seconds('task_queued_timeout', config.scheduler.task_queued_timeout),
     maintenanceMs,

@@ -26,6 +26,8 @@ export interface SchedulerOptions {
   tickMs: number;
   /** Most runs evaluated in one full pass. */
   maxRunsPerPass: number;
+  /** [core] max_map_length: most task instances one mapped task may expand into. */
+  maxMapLength: number;
   /** Most task instances queued in one pass. */
   maxTisPerPass: number;
   /** A running try whose worker has not heart-beaten for this long is a zombie ([scheduler] task_instance_heartbeat_timeout). */
@@ -55,7 +57,7 @@ export interface SchedulerOptions {
   passGapFactor: number;
 }
 
-export const defaultSchedulerOptions: SchedulerOptions = { parallelism: 32, tickMs: 1000, maxRunsPerPass: 200, maxTisPerPass: 256, heartbeatTimeoutMs: 300_000, maintenanceMs: 10_000,
+export const defaultSchedulerOptions: SchedulerOptions = { parallelism: 32, tickMs: 1000, maxRunsPerPass: 200, maxMapLength: 1024, maxTisPerPass: 256, heartbeatTimeoutMs: 300_000, maintenanceMs: 10_000,
   queuedTimeoutMs: 600_000, requeueAfterMs: 0, adoptableExecutors: ['kubernetes'], analyzeMs: 0, passGapFactor: 0 };
 
 export interface PassSummary { runsCreated: number; runsStarted: number; scheduled: number; queued: number; runsFinished: number }
@@ -228,6 +230,11 @@ export class Scheduler {
     const limits = { parallelism: this.opts.parallelism, maxPerPass: this.opts.maxTisPerPass };
     const onEvaluated = (r: RunsPassResult): void => {
       summary.scheduled += r.scheduled;
+      for (const e of r.expanded) {
+        this.log.info({ dag_id: e.dagId, run_id: e.runId, task_id: e.taskId, count: e.count, reason: e.reason }, 'mapped task expanded');
+        // Skipped or failed instead: its downstream tasks are decided in the next pass.
+        if (e.count === 0) this.dirtyRuns.set(e.dagRunId, e.dagId);
+      }
       for (const tiId of r.cancel) this.events.emit('ti:cancel', { tiId, reason: 'dagrun_timeout exceeded' });
       for (const f of r.finished) {
         summary.runsFinished++;
@@ -245,7 +252,7 @@ export class Scheduler {
       const batch = ids.slice(i, i + this.opts.maxRunsPerPass);
       const last = i + this.opts.maxRunsPerPass >= ids.length;
       const r = await this.db.transaction().execute(async (trx) => {
-        const evaluated = await evaluateRunsIn(trx, batch, dags, now());
+        const evaluated = await evaluateRunsIn(trx, batch, dags, now(), this.opts.maxMapLength);
         if (last) q = await queueScheduledIn(trx, limits, loadDags, now());
         return evaluated;
       });

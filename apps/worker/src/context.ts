@@ -30,12 +30,35 @@ export async function buildContext(deps: ContextDeps, dag: SerializedDag, task: 
     run_id: run.run_id, run_type: run.run_type, logical_date: run.logical_date, data_interval_start: run.data_interval_start,
     data_interval_end: run.data_interval_end, conf: run.conf, start_date: run.start_date,
   }, tryNumber, mapIndex });
-  const rows = JSON.stringify(task.args).includes('"xcomarg"') || task.kind === 'python'
-    ? await deps.db.selectFrom('xcom').select(['task_id', 'key', 'value', 'map_index']).where('dag_run_id', '=', run.id).execute()
+  const rows = JSON.stringify(task.args).includes('"xcomarg"') || task.kind === 'python' || task.expand_input !== undefined
+    ? await deps.db.selectFrom('xcom').select(['task_id', 'key', 'value', 'map_index']).where('dag_run_id', '=', run.id)
+      .orderBy('map_index').execute()
     : [];
-  const xcoms: Record<string, Record<string, unknown>> = {};
-  for (const r of rows) (xcoms[r.task_id] ??= {})[r.key] = r.value;
+  const xcoms = groupXComs(rows);
+  // A mapped task that expanded into nothing (skipped) gives its downstream an empty sequence, as in Airflow.
+  if (rows.length > 0 || task.kind === 'python') {
+    for (const t of dag.tasks) if (t.expand_input) (xcoms[t.task_id] ??= {}).return_value ??= [];
+  }
   return { json: base, xcoms };
+}
+
+/**
+ * This run's XComs by task id and key. A mapped task's values (map_index 0..N-1) are one list in map_index order,
+ * as Airflow's lazy XCom sequence gives them to a downstream task; an unmapped value (map_index -1) wins.
+ */
+export function groupXComs(rows: readonly { task_id: string; key: string; value: unknown; map_index: number }[]): Record<string, Record<string, unknown>> {
+  const xcoms: Record<string, Record<string, unknown>> = {};
+  const mapped = new Map<string, { task: string; key: string; values: [number, unknown][] }>();
+  for (const r of rows) {
+    if (r.map_index < 0) { (xcoms[r.task_id] ??= {})[r.key] = r.value; continue; }
+    const k = `${r.task_id}\0${r.key}`;
+    (mapped.get(k) ?? mapped.set(k, { task: r.task_id, key: r.key, values: [] }).get(k)!).values.push([r.map_index, r.value]);
+  }
+  for (const m of mapped.values()) {
+    const own = (xcoms[m.task] ??= {});
+    if (!(m.key in own)) own[m.key] = m.values.sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+  }
+  return xcoms;
 }
 
 /**

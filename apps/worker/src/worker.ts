@@ -14,7 +14,7 @@ import type { Consumer, EventBus, TaskJob, TaskQueue } from '@windsock/queue';
 import type { ExecutionHandle, Executor } from '@windsock/executors';
 // The subpath, not the package's index: that would load the Kubernetes client into every worker.
 import { FAIL_LINE, RESCHEDULE_LINE_PREFIX, SKIP_LINE } from '@windsock/executors/python-spec';
-import { addConnectionSecrets, addVariableSecret, BRANCH_OPERATORS, decideBranch, DECIDING_OPERATORS, SHORT_CIRCUIT_OPERATORS, failedTryOutcome, followOnCandidates, SecretsMasker, sensorSettings, skipExitCodes, skipsAfterSuccess, ts as pyIso } from '@windsock/dag-model';
+import { addConnectionSecrets, addVariableSecret, argsForMapIndex, BRANCH_OPERATORS, decideBranch, DECIDING_OPERATORS, SHORT_CIRCUIT_OPERATORS, failedTryOutcome, followOnCandidates, SecretsMasker, sensorSettings, skipExitCodes, skipsAfterSuccess, ts as pyIso } from '@windsock/dag-model';
 import { silentLogger, type Logger } from '@windsock/config';
 import { ClaimBatcher, type Claimed } from './sql/claim-try.ts';
 import { FinishBatcher, type FinishTry } from './sql/finish-try.ts';
@@ -261,7 +261,10 @@ export class Worker {
         return c;
       };
       const ctx = await this.retryDb(() => buildContext({ db: this.db, readConnection }, cached.dag, task, run, ti.try_number, ti.map_index));
-      const { rendered: templated, renderedFields, read } = await this.templates.renderArgs(task.args, task.template_fields, {
+      // A mapped task's instance: its own element of the expand input (resolved from this run's XComs).
+      const args = task.expand_input && ti.map_index >= 0
+        ? argsForMapIndex(task, resolveXComArgs(task.expand_input.value, ctx.xcoms, ti.dag_id, run.conf), ti.map_index) : task.args;
+      const { rendered: templated, renderedFields, read } = await this.templates.renderArgs(args, task.template_fields, {
         context: ctx.json, native: cached.dag.render_template_as_native_obj,
         ti: { dag_id: ti.dag_id, task_id: ti.task_id, run_id: ti.run_id, try_number: ti.try_number, map_index: ti.map_index },
       }, templateDataFetcher({ db: this.db, readConnection }, run.id));

@@ -26,6 +26,7 @@ export const CONFIG_SPEC = {
     dag_discovery_safe_mode: { kind: 'bool', default: true, doc: 'Only parse .py files mentioning both "airflow" and "dag"' },
     dag_ignore_file_syntax: { kind: 'string', default: 'regexp', doc: '`.airflowignore` syntax: `regexp` or `glob`' },
     default_task_retries: { kind: 'int', default: 0, doc: 'Retries of a task that sets none' },
+    max_map_length: { kind: 'int', default: 1024, doc: 'Most task instances one mapped task may expand into; a longer expansion fails the task' },
     max_active_runs_per_dag: { kind: 'int', default: 16, doc: 'Default max_active_runs' },
     max_active_tasks_per_dag: { kind: 'int', default: 16, doc: 'Default max_active_tasks' },
     fernet_key: { kind: 'string', default: '', doc: 'Key encrypting connection secrets at rest (standalone generates one)' },

@@ -67,3 +67,13 @@ describe('followOnChoice', () => {
     expect(choice(['a>b', 'x>b', 'a>c'], 'a', { a: 'success', x: 'running', b: null, c: null }, { b: { priority_weight: 50 } })).toBe('c');
   });
 });
+
+describe('followOnCandidates: mapped tasks', () => {
+  it('leaves mapped tasks, and the tasks downstream of one, to the scheduler', () => {
+    const m = { expand_input: { type: 'dict' as const, target: 'args' as const, value: { x: [1] } } };
+    const tasks = new Map(finalizeDag(dagFromEdges(['a>m', 'm>d', 'a>b'], { m })).tasks.map((t) => [t.task_id, t]));
+    const slot = { pool: 'default_pool', poolSlots: 1, queues: ['default'] };
+    expect(followOnCandidates(tasks, 'a', slot, new Map()).map((t) => t.task_id)).toEqual(['b']);
+    expect(followOnCandidates(tasks, 'm', slot, new Map())).toEqual([]);
+  });
+});

@@ -30,12 +30,15 @@ export interface FollowOnSlot {
 export function followOnCandidates(tasks: ReadonlyMap<string, SerializedTask>, endedTaskId: string, slot: FollowOnSlot,
   weights: ReadonlyMap<string, number>): SerializedTask[] {
   const ended = tasks.get(endedTaskId);
-  if (!ended) return [];
+  // Mapped tasks go through the scheduler: one instance's end says nothing of its siblings, and a mapped
+  // downstream must be expanded first.
+  if (!ended || ended.expand_input) return [];
   const out: SerializedTask[] = [];
   for (const id of ended.downstream_task_ids) {
     const t = tasks.get(id);
     if (!t) continue;
     if (t.depends_on_past || t.wait_for_downstream) continue;
+    if (t.expand_input || t.upstream_task_ids.some((u) => tasks.get(u)?.expand_input)) continue;
     if (t.max_active_tis_per_dag !== null || t.max_active_tis_per_dagrun !== null) continue;
     if (t.pool !== slot.pool || t.pool_slots > slot.poolSlots) continue;
     if (!slot.queues.includes(t.queue)) continue;

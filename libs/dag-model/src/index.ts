@@ -22,3 +22,4 @@ export * from './secrets-masker.ts';
 export * from './jobs.ts';
 export * from './skips.ts';
 export * from './sensors.ts';
+export * from './mapping.ts';

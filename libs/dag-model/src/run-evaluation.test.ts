@@ -191,3 +191,43 @@ describe('evaluateRun: odd inputs', () => {
     expect(run({ edges: [], states: {} })).toEqual({ schedule: [], force: [], outcome: 'success', deadlocked: false });
   });
 });
+
+describe('evaluateRun: mapped tasks', () => {
+  const dag = finalizeDag(dagFromEdges(['up>m', 'm>down'], { m: { expand_input: { type: 'dict', target: 'op_kwargs', value: { x: [1, 2] } } } }));
+  const ti = (task_id: string, state: TiStateOrNone, map_index = -1): TiView => ({ task_id, state, next_retry_at: null, map_index });
+
+  it('asks to expand a mapped task when its upstreams allow it, instead of scheduling the placeholder', () => {
+    const r = evaluateRun({ dag, tis: [ti('up', 'success'), ti('m', null), ti('down', null)], previousRun: null, now: NOW });
+    expect(r.toExpand).toEqual(['m']);
+    expect(r.toSchedule).toEqual([]);
+    expect(r.outcome).toBe('running');
+  });
+
+  it('schedules each expanded instance, and the downstream only when every instance is done', () => {
+    const r = evaluateRun({ dag, tis: [ti('up', 'success'), ti('m', 'success', 0), ti('m', null, 1), ti('down', null)], previousRun: null, now: NOW });
+    expect(r.toScheduleMapped).toEqual([{ task_id: 'm', map_index: 1 }]);
+    expect(r.toSchedule).toEqual([]);
+  });
+
+  it('counts each mapped instance in the trigger rule: one failed instance fails all_success downstream', () => {
+    const r = evaluateRun({ dag, tis: [ti('up', 'success'), ti('m', 'success', 0), ti('m', 'failed', 1), ti('down', null)], previousRun: null, now: NOW });
+    expect(r.toForce).toEqual([{ task_id: 'down', state: 'upstream_failed' }]);
+    expect(r.outcome).toBe('failed');
+    const ok = evaluateRun({ dag, tis: [ti('up', 'success'), ti('m', 'success', 0), ti('m', 'success', 1), ti('down', null)], previousRun: null, now: NOW });
+    expect(ok.toSchedule).toEqual(['down']);
+  });
+});
+
+describe('evaluateRun: expanded mapped tasks whose upstream was cleared or failed', () => {
+  const dag = finalizeDag(dagFromEdges(['up>m', 'm>down'], { m: { expand_input: { type: 'dict', target: 'op_kwargs', value: { x: [1, 2] } } } }));
+  const ti = (task_id: string, state: TiStateOrNone, map_index = -1): TiView => ({ task_id, state, next_retry_at: null, map_index });
+
+  it('waits while the upstream runs again, and forces the instances when it fails', () => {
+    const waiting = evaluateRun({ dag, tis: [ti('up', 'running'), ti('m', null, 0), ti('m', null, 1), ti('down', null)], previousRun: null, now: NOW });
+    expect(waiting.toScheduleMapped).toEqual([]);
+    const failed = evaluateRun({ dag, tis: [ti('up', 'failed'), ti('m', null, 0), ti('m', null, 1), ti('down', null)], previousRun: null, now: NOW });
+    expect(failed.toForce).toEqual([{ task_id: 'm', state: 'upstream_failed', map_index: 0 }, { task_id: 'm', state: 'upstream_failed', map_index: 1 },
+      { task_id: 'down', state: 'upstream_failed' }]);
+    expect(failed.outcome).toBe('failed');
+  });
+});

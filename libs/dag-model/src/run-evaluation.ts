@@ -10,7 +10,10 @@
  *    states over several scheduler loops.
  *  - The outcome is computed after applying this pass's decisions, so a run whose last tasks were
  *    just forced to upstream_failed finishes in the same pass.
- * Not modelled: mapped tasks, setup/teardown, sensors' reschedule table (an up_for_reschedule
+ * Mapped tasks: a mapped task not yet expanded (its one task instance, map_index -1) is reported in `toExpand`
+ * when its trigger rule holds, for the caller to expand from the upstream XComs; once expanded, each of its task
+ * instances (map_index 0..N-1) is scheduled on its own and counted one by one in its downstream's trigger rules.
+ * Not modelled: setup/teardown, sensors' reschedule table (an up_for_reschedule
  * task instance's `next_retry_at` is read as its reschedule date) and
  * wait_for_past_depends_before_skipping (off by default in Airflow).
  */
@@ -25,6 +28,8 @@ export interface TiView {
   state: TiStateOrNone;
   /** For up_for_retry: when the next try may start (Airflow's next_retry_datetime). */
   next_retry_at: Date | null;
+  /** -1 (or absent) for an unmapped task instance; 0..N-1 for the expanded instances of a mapped task. */
+  map_index?: number;
 }
 
 export interface RunEvaluationInput {
@@ -64,8 +69,12 @@ function previouslySkipped(task: SerializedTask, state: ReadonlyMap<string, TiSt
 export interface RunEvaluation {
   /** Task ids to move to scheduled: from none, or from up_for_retry / up_for_reschedule once due. */
   toSchedule: string[];
+  /** Expanded task instances of mapped tasks to move to scheduled, by (task id, map_index). */
+  toScheduleMapped: { task_id: string; map_index: number }[];
+  /** Mapped tasks whose upstreams allow them to run: to expand (their map_index -1 instance stands for them). */
+  toExpand: string[];
   /** Task instances the trigger rules force, in topological order. */
-  toForce: { task_id: string; state: 'upstream_failed' | 'skipped' }[];
+  toForce: { task_id: string; state: 'upstream_failed' | 'skipped'; /** An expanded mapped instance. */ map_index?: number }[];
   /**
    * running, or the run's final state: when no task instance is unfinished, failed if any leaf
    * is upstream_failed / failed, else success; failed on a deadlock.
@@ -124,17 +133,50 @@ export function evaluateRun(input: RunEvaluationInput): RunEvaluation {
   // Task instances of tasks no longer in the DAG are ignored (Airflow marks them removed).
   const state = new Map<string, TiStateOrNone>(dag.tasks.map((t) => [t.task_id, null]));
   const nextAt = new Map<string, Date | null>();
+  /** The task instances of expanded mapped tasks, by task id. */
+  const mapped = new Map<string, TiView[]>();
   for (const ti of input.tis) {
     if (!tasks.has(ti.task_id)) continue;
+    if ((ti.map_index ?? -1) >= 0) {
+      (mapped.get(ti.task_id) ?? mapped.set(ti.task_id, []).get(ti.task_id)!).push(ti);
+      continue;
+    }
     state.set(ti.task_id, ti.state);
     nextAt.set(ti.task_id, ti.next_retry_at);
   }
+  // The states a task counts with: each expanded instance, else its one task instance.
+  const statesOf = (id: string): TiStateOrNone[] => mapped.get(id)?.map((t) => t.state) ?? [state.get(id) ?? null];
+  for (const [id, tis] of mapped) state.set(id, aggregate(tis.map((t) => t.state)));
 
   const toSchedule: string[] = [];
+  const toScheduleMapped: RunEvaluation['toScheduleMapped'] = [];
+  const toExpand: string[] = [];
   const toForce: RunEvaluation['toForce'] = [];
-  const summarize = (task: SerializedTask) => summarizeUpstream(task.upstream_task_ids.map((id) => state.get(id) ?? null));
+  const summarize = (task: SerializedTask) => summarizeUpstream(task.upstream_task_ids.flatMap(statesOf));
 
   for (const id of order) {
+    const expanded = mapped.get(id);
+    if (expanded) {
+      // Each instance runs (and retries) on its own, once the upstreams allow (they may have been cleared since
+      // the expansion); upstreams that failed force the instances that have not run.
+      if (!expanded.some((ti) => SCHEDULABLE.has(ti.state))) continue;
+      const decision = evaluateTriggerRule(tasks.get(id)!.trigger_rule, summarize(tasks.get(id)!));
+      if (decision.kind === 'wait') continue;
+      const after = expanded.map((ti) => {
+        if (!SCHEDULABLE.has(ti.state)) return ti.state;
+        if (decision.kind === 'set') {
+          if (ti.state !== null) return ti.state;
+          toForce.push({ task_id: id, state: decision.state, map_index: ti.map_index! });
+          return decision.state;
+        }
+        if (!waitIsOver(ti.state, ti.next_retry_at, now)) return ti.state;
+        toScheduleMapped.push({ task_id: id, map_index: ti.map_index! });
+        return 'scheduled';
+      });
+      mapped.set(id, expanded.map((ti, i) => ({ ...ti, state: after[i]! })));
+      state.set(id, aggregate(after));
+      continue;
+    }
     const current = state.get(id)!;
     if (!SCHEDULABLE.has(current)) continue;
     const task = tasks.get(id)!;
@@ -153,14 +195,16 @@ export function evaluateRun(input: RunEvaluationInput): RunEvaluation {
     if (!waitIsOver(current, nextAt.get(id) ?? null, now)) continue;
     if (!pastDependsMet(task, downstream.get(id)!, previousRun)) continue;
     state.set(id, 'scheduled');
-    toSchedule.push(id);
+    if (task.expand_input && current === null) toExpand.push(id);
+    else toSchedule.push(id);
   }
 
-  const unfinished = dag.tasks.filter((t) => UNFINISHED_TI_STATES.has(state.get(t.task_id)!));
+  const unfinished = dag.tasks.filter((t) => statesOf(t.task_id).some((s) => UNFINISHED_TI_STATES.has(s)));
   const leaves = dag.tasks.filter((t) => downstream.get(t.task_id)!.length === 0 && state.get(t.task_id) !== 'removed');
+  const base = { toSchedule, toScheduleMapped, toExpand, toForce };
   if (unfinished.length === 0) {
-    const failed = leaves.some((t) => FAILED_TI_STATES.has(state.get(t.task_id)!));
-    return { toSchedule, toForce, outcome: failed ? 'failed' : 'success', deadlocked: false };
+    const failed = leaves.some((t) => statesOf(t.task_id).some((s) => FAILED_TI_STATES.has(s)));
+    return { ...base, outcome: failed ? 'failed' : 'success', deadlocked: false };
   }
 
   // Airflow only looks for a deadlock when no unfinished task could be waiting on something
@@ -170,10 +214,20 @@ export function evaluateRun(input: RunEvaluationInput): RunEvaluation {
   // Anything still schedulable after this pass is waiting on its retry / reschedule time or on
   // its trigger rule; in the latter case it can never run, since nothing upstream is in flight.
   const canProgress = unfinished.some((t) => {
+    if (mapped.has(t.task_id)) return true; // expanded: its instances are in flight or schedulable
     const s = state.get(t.task_id)!;
     if (!SCHEDULABLE.has(s)) return true; // scheduled, queued, running, restarting: in flight
     return evaluateTriggerRule(t.trigger_rule, summarize(t)).kind === 'ready';
   });
   const deadlocked = mayDeadlock && !canProgress;
-  return { toSchedule, toForce, outcome: deadlocked ? 'failed' : 'running', deadlocked };
+  return { ...base, outcome: deadlocked ? 'failed' : 'running', deadlocked };
+}
+
+/** One state for an expanded task (for NotPreviouslySkipped and `removed` checks): unfinished while any instance is. */
+function aggregate(states: TiStateOrNone[]): TiStateOrNone {
+  const unfinished = states.find((s) => UNFINISHED_TI_STATES.has(s));
+  if (unfinished !== undefined) return unfinished;
+  if (states.some((s) => s === 'failed' || s === 'upstream_failed')) return 'failed';
+  if (states.length > 0 && states.every((s) => s === 'skipped')) return 'skipped';
+  return 'success';
 }

@@ -68,7 +68,22 @@ export interface SerializedTask {
   executor_config: Record<string, unknown> | null;
   /** The OS user a local task runs as (Airflow's run_as_user); absent when the task names none. */
   run_as_user?: string;
+  /**
+   * A mapped task (`.partial().expand()`): expanded at run time into one task instance per element (map_index 0..N-1).
+   * The expanded arguments are not in `args`; each try gets its own (mapping.ts).
+   */
+  expand_input?: ExpandInput;
 }
+
+/**
+ * Airflow's expand input (expandinput.py). `dict` (`.expand(a=..., b=...)`): each value a literal list, a literal
+ * dict (mapped as its (key, value) pairs) or an XComArg; the task is mapped over their cross product.
+ * `list` (`.expand_kwargs(...)`): a list of kwargs dicts or one XComArg resolving to such a list.
+ * `target`: where the expanded values go: the operator's arguments, or a TaskFlow function's op_kwargs.
+ */
+export type ExpandInput =
+  | { type: 'dict'; target: 'args' | 'op_kwargs'; value: Record<string, unknown> }
+  | { type: 'list'; target: 'args' | 'op_kwargs'; value: unknown };
 
 export interface SerializedTaskGroup {
   group_id: string;

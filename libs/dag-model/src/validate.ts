@@ -12,7 +12,7 @@
 import { DagValidationError } from './errors.ts';
 import { isValidTimeZone } from './cron.ts';
 import { downstreamMap, findCycle } from './graph.ts';
-import type { SerializedDag, SerializedParam, SerializedTask, SerializedTaskGroup, TaskKind } from './serialized.ts';
+import type { ExpandInput, SerializedDag, SerializedParam, SerializedTask, SerializedTaskGroup, TaskKind } from './serialized.ts';
 import { TRIGGER_RULES, WEIGHT_RULES } from './serialized.ts';
 import type { Obj } from './shape.ts';
 import {
@@ -47,7 +47,7 @@ const TASK_FIELDS: readonly (keyof SerializedTask)[] = [
   'max_active_tis_per_dagrun', 'task_group_id', 'owner', 'doc_md', 'template_fields', 'args', 'executor_config',
 ];
 /** Fields a task may leave out. */
-const OPTIONAL_TASK_FIELDS: readonly (keyof SerializedTask)[] = ['run_as_user'];
+const OPTIONAL_TASK_FIELDS: readonly (keyof SerializedTask)[] = ['run_as_user', 'expand_input'];
 
 function parseTask(v: unknown, path: string): SerializedTask {
   const t = object(v, path);
@@ -90,7 +90,19 @@ function parseTask(v: unknown, path: string): SerializedTask {
     executor_config: t.executor_config === null ? null
       : json(object(t.executor_config, `${path}.executor_config`), `${path}.executor_config`) as Record<string, unknown>,
     ...(t.run_as_user !== undefined ? { run_as_user: nonEmptyString(t.run_as_user, `${path}.run_as_user`) } : {}),
+    ...(t.expand_input !== undefined ? { expand_input: parseExpandInput(t.expand_input, `${path}.expand_input`) } : {}),
   };
+}
+
+function parseExpandInput(v: unknown, path: string): ExpandInput {
+  const e = object(v, path);
+  onlyKeys(e, ['type', 'target', 'value'], path);
+  const target = oneOf(e.target, ['args', 'op_kwargs'] as const, `${path}.target`);
+  if (e.type === 'dict') {
+    return { type: 'dict', target, value: json(object(e.value, `${path}.value`), `${path}.value`) as Record<string, unknown> };
+  }
+  oneOf(e.type, ['list'] as const, `${path}.type`);
+  return { type: 'list', target, value: json(e.value, `${path}.value`) };
 }
 
 function parseGroup(v: unknown, path: string): SerializedTaskGroup {

@@ -14,7 +14,7 @@
  *   Dataset / Asset -> { "__type": "dataset", "uri": "s3://..." }
  *   Kubernetes models (V1Volume, ...) -> their Kubernetes JSON (camelCase keys), untagged.
  */
-import type { SerializedDag } from '@windsock/dag-model';
+import type { ExpandInput, SerializedDag } from '@windsock/dag-model';
 
 export interface TaskDeclaration {
   /**
@@ -37,6 +37,8 @@ export interface TaskDeclaration {
    * task runs as Python (runner.py builds the class from its module and calls execute(context)).
    */
   custom_operator?: { class_name: string; module_source: string; template_fields: string[] };
+  /** Dynamic task mapping (`.expand` / `.expand_kwargs`): what the task is expanded over at run time. */
+  expand_input?: ExpandInput;
 }
 
 export interface TaskGroupDeclaration {

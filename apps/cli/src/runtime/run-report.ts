@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
 import { readRunForReport, readTryLog } from './sql/run-report.ts';
 
-export interface TiReport { task_id: string; state: string | null; try_number: number; start_date: string | null; end_date: string | null; duration: number | null; log: string }
+export interface TiReport { task_id: string; map_index: number; state: string | null; try_number: number; start_date: string | null; end_date: string | null; duration: number | null; log: string }
 
 export async function runReport(db: Kysely<Database>, dagRunId: number, taskIds?: string[]): Promise<{ dag_id: string; run_id: string; state: string; logical_date: string | null; task_instances: TiReport[] }> {
   const { run, tis } = await readRunForReport(db, dagRunId, taskIds);
@@ -11,7 +11,7 @@ export async function runReport(db: Kysely<Database>, dagRunId: number, taskIds?
   for (const ti of tis) {
     const log = await readTryLog(db, ti.id, ti.try_number);
     out.push({
-      task_id: ti.task_id, state: ti.state, try_number: ti.try_number,
+      task_id: ti.task_id, map_index: ti.map_index, state: ti.state, try_number: ti.try_number,
       start_date: ti.start_date?.toISOString() ?? null, end_date: ti.end_date?.toISOString() ?? null,
       duration: ti.duration, log,
     });
@@ -23,7 +23,7 @@ export function printReport(r: Awaited<ReturnType<typeof runReport>>, tailLines:
   const w = (s: string) => process.stdout.write(s);
   for (const ti of r.task_instances) {
     const dur = ti.duration !== null ? `${ti.duration.toFixed(2)} s` : '-';
-    w(`[${(ti.state ?? 'no status').toUpperCase()}] ${ti.task_id}  try ${ti.try_number}  ${dur}\n`);
+    w(`[${(ti.state ?? 'no status').toUpperCase()}] ${ti.task_id}${ti.map_index >= 0 ? `[${ti.map_index}]` : ''}  try ${ti.try_number}  ${dur}\n`);
     const lines = ti.log.split('\n').filter((l) => l.length > 0);
     for (const l of lines.slice(-tailLines)) w(`    | ${l}\n`);
   }

@@ -10,7 +10,8 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CachedDag, Database } from '@windsock/metastore';
-import { BRANCH_OPERATORS, evaluateRun, SHORT_CIRCUIT_OPERATORS, type SkipMixinRecord, type TiStateOrNone } from '@windsock/dag-model';
+import { expandMappedTask } from './expand-mapped-task.ts';
+import { BRANCH_OPERATORS, DEFAULT_MAX_MAP_LENGTH, evaluateRun, SHORT_CIRCUIT_OPERATORS, type SkipMixinRecord, type TiStateOrNone } from '@windsock/dag-model';
 
 export interface RunsPassResult {
   scheduled: number;
@@ -18,17 +19,20 @@ export interface RunsPassResult {
   finished: { id: number; dagId: string; runId: string; state: 'success' | 'failed' }[];
   /** Task instances that were queued or running when their run timed out: their workers must stop them. */
   cancel: string[];
+  /** Mapped tasks expanded in this pass: how many instances, or why none run. */
+  expanded: { dagRunId: number; dagId: string; runId: string; taskId: string; count: number; reason?: string }[];
 }
 
-type TiRow = { id: string; dag_run_id: number; task_id: string; state: TiStateOrNone; next_retry_at: Date | null };
+type TiRow = { id: string; dag_run_id: number; task_id: string; map_index: number; state: TiStateOrNone; next_retry_at: Date | null };
 const UNFINISHED = ['scheduled', 'queued', 'running', 'up_for_retry', 'up_for_reschedule', 'deferred', 'restarting'] as const;
 
 /**
  * Runs inside the caller's transaction (the scheduler queues in the same one). `dags` holds each run's DAG, loaded
  * by the caller before the transaction (PGlite has a single connection).
  */
-export async function evaluateRunsIn(trx: Transaction<Database>, runIds: number[], dags: Map<string, CachedDag>, now: Date): Promise<RunsPassResult> {
-  const result: RunsPassResult = { scheduled: 0, forced: 0, finished: [], cancel: [] };
+export async function evaluateRunsIn(trx: Transaction<Database>, runIds: number[], dags: Map<string, CachedDag>, now: Date,
+  maxMapLength = DEFAULT_MAX_MAP_LENGTH): Promise<RunsPassResult> {
+  const result: RunsPassResult = { scheduled: 0, forced: 0, finished: [], cancel: [], expanded: [] };
   if (runIds.length === 0) return result;
   const locked = await lockRunsWithTis(trx, runIds, now);
   const runs = locked.runs.filter((r) => dags.has(r.dag_id)); // a DAG that is gone: its runs wait until it comes back or is deleted
@@ -57,9 +61,27 @@ export async function evaluateRunsIn(trx: Transaction<Database>, runIds: number[
       && runTis.some((t) => t.state === 'success' && (BRANCH_OPERATORS.has(cached.tasks.get(t.task_id)!.operator) || SHORT_CIRCUIT_OPERATORS.has(cached.tasks.get(t.task_id)!.operator)))
       ? await skipMixinXComs(trx, run.id) : undefined;
     const decision = evaluateRun({ dag, tis: runTis, previousRun, now, ...(skipMixin ? { skipMixin } : {}) });
-    const idOf = new Map(runTis.map((t) => [t.task_id, t.id]));
+    const idOf = new Map(runTis.filter((t) => t.map_index === -1).map((t) => [t.task_id, t.id]));
     for (const t of decision.toSchedule) { const id = idOf.get(t); if (id) toSchedule.push(id); }
-    for (const f of decision.toForce) { const id = idOf.get(f.task_id); if (id) toForce[f.state].push(id); }
+    const mappedId = new Map(runTis.filter((t) => t.map_index >= 0).map((t) => [`${t.task_id}\0${t.map_index}`, t.id]));
+    for (const m of decision.toScheduleMapped) { const id = mappedId.get(`${m.task_id}\0${m.map_index}`); if (id) toSchedule.push(id); }
+    let expandedNow = false;
+    for (const taskId of decision.toExpand) {
+      const id = idOf.get(taskId);
+      if (!id) continue;
+      const r = await expandMappedTask(trx, run.id, cached.tasks.get(taskId)!, id, cached.weights.get(taskId) ?? cached.tasks.get(taskId)!.priority_weight, maxMapLength, now);
+      if (r.kind === 'gone') continue;
+      expandedNow = true;
+      if (r.kind === 'expanded') toSchedule.push(...r.tiIds);
+      result.expanded.push({ dagRunId: run.id, dagId: run.dag_id, runId: run.run_id, taskId, count: r.kind === 'expanded' ? r.tiIds.length : 0,
+        ...(r.kind === 'expanded' ? {} : { reason: r.reason }) });
+    }
+    // A skipped or failed expansion changes what its downstream sees: the next pass decides for them and the run.
+    if (expandedNow && decision.outcome !== 'running') continue;
+    for (const f of decision.toForce) {
+      const id = f.map_index === undefined ? idOf.get(f.task_id) : mappedId.get(`${f.task_id}\0${f.map_index}`);
+      if (id) toForce[f.state].push(id);
+    }
     if (decision.outcome !== 'running') outcome[decision.outcome].push(run.id);
   }
 
@@ -113,7 +135,7 @@ async function lockRunsWithTis(trx: Transaction<Database>, runIds: number[], now
     .returning(['id', 'dag_id', 'run_id', 'logical_date', 'start_date']))
     .selectFrom('r')
     .select(['r.id', 'r.dag_id', 'r.run_id', 'r.logical_date', 'r.start_date'])
-    .select(sql<string | null>`(select string_agg(ti.id::text || chr(31) || ti.task_id || chr(31) || coalesce(ti.state, '') || chr(31)
+    .select(sql<string | null>`(select string_agg(ti.id::text || chr(31) || ti.task_id || chr(31) || ti.map_index::text || chr(31) || coalesce(ti.state, '') || chr(31)
       || coalesce((extract(epoch from ti.next_retry_at) * 1000)::bigint::text, ''), chr(30)) from task_instance ti where ti.dag_run_id = r.id)`.as('tis'))
     .execute();
   const runs = rows.map(({ tis: _, ...run }) => run);
@@ -121,15 +143,15 @@ async function lockRunsWithTis(trx: Transaction<Database>, runIds: number[], now
   for (const row of rows) {
     if (!row.tis) continue;
     for (const rec of row.tis.split('\x1e')) {
-      const [id, taskId, state, retryAt] = rec.split('\x1f') as [string, string, string, string];
-      tis.push({ id, dag_run_id: row.id, task_id: taskId, state: (state || null) as TiStateOrNone, next_retry_at: retryAt ? new Date(Number(retryAt)) : null });
+      const [id, taskId, mapIndex, state, retryAt] = rec.split('\x1f') as [string, string, string, string, string];
+      tis.push({ id, dag_run_id: row.id, task_id: taskId, map_index: Number(mapIndex), state: (state || null) as TiStateOrNone, next_retry_at: retryAt ? new Date(Number(retryAt)) : null });
     }
   }
   return { runs, tis };
 }
 
 function loadTis(trx: Transaction<Database>, runIds: number[]): Promise<TiRow[]> {
-  return trx.selectFrom('task_instance').select(['id', 'dag_run_id', 'task_id', 'state', 'next_retry_at']).where('dag_run_id', 'in', runIds).execute();
+  return trx.selectFrom('task_instance').select(['id', 'dag_run_id', 'task_id', 'map_index', 'state', 'next_retry_at']).where('dag_run_id', 'in', runIds).execute();
 }
 
 async function previousRunStates(trx: Transaction<Database>, dagId: string, logicalDate: Date): Promise<{ tis: Map<string, TiStateOrNone> } | null> {

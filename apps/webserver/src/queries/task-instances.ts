@@ -25,6 +25,8 @@ export interface TiFilter {
   queues?: string[];
   tryNumbers?: number[];
   mapIndexes?: number[];
+  /** Only the expanded instances of a mapped task (map_index >= 0). */
+  mapped?: boolean;
 }
 
 export function listTis(db: WebDb, f: TiFilter, pg: Page, order: Order[]) {
@@ -41,6 +43,7 @@ export function listTis(db: WebDb, f: TiFilter, pg: Page, order: Order[]) {
   if (f.queues?.length) q = q.where('ti.queue', 'in', f.queues);
   if (f.tryNumbers?.length) q = q.where('ti.try_number', 'in', f.tryNumbers);
   if (f.mapIndexes?.length) q = q.where('ti.map_index', 'in', f.mapIndexes);
+  if (f.mapped) q = q.where('ti.map_index', '>=', 0);
   return pageOf(q, (b) => b.selectAll('ti').select(['r.logical_date as run_logical_date', 'r.run_after as run_run_after']), pg, order);
 }
 

@@ -14,7 +14,7 @@ export interface GridRun {
   /** The commit of the DAG's source the run ran (DAG sources), or null. */
   bundle_version: string | null;
 }
-export interface GridTask { task_id: string; group_id: string | null; operator: string }
+export interface GridTask { task_id: string; group_id: string | null; operator: string; /** A mapped task (`.expand`). */ mapped?: true }
 export interface GridResponse {
   dag_id: string;
   /** Oldest first: the grid reads left to right in time, as Airflow's does. */
@@ -26,7 +26,17 @@ export interface GridResponse {
   states: (string | null)[][];
   /** tries[taskIndex][runIndex]: the try number (0 when none was made); shown as a retry mark when > 1. */
   tries: number[][];
+  /**
+   * Mapped tasks' cells (key `taskIndex,runIndex`): how many expanded instances are in each state. The cell's state
+   * in `states` is then their summary (the most alarming state wins, as Airflow's grid shows a mapped task).
+   */
+  mapped: Record<string, Record<string, number>>;
 }
+
+/** Airflow's grid order for summarising several task instances in one cell (the UI's states.ts keeps the same). */
+const PRIORITY: readonly (string | null)[] = ['failed', 'upstream_failed', 'up_for_retry', 'up_for_reschedule', 'queued',
+  'scheduled', 'deferred', 'running', 'restarting', null, 'success', 'skipped', 'removed'];
+const worst = (a: string | null, b: string | null): string | null => (PRIORITY.indexOf(a) <= PRIORITY.indexOf(b) ? a : b);
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -84,7 +94,10 @@ export class GridShapeCache {
     const byId = new Map(ser.data.tasks.map((t) => [t.task_id, t]));
     const shape: GridShape = {
       hash: ser.dag_hash,
-      tasks: order.map((id) => { const t = byId.get(id)!; return { task_id: id, group_id: t.task_group_id, operator: t.operator }; }),
+      tasks: order.map((id) => {
+        const t = byId.get(id)!;
+        return { task_id: id, group_id: t.task_group_id, operator: t.operator, ...(t.expand_input ? { mapped: true as const } : {}) };
+      }),
       groups: ser.data.task_groups.map((g) => ({ group_id: g.group_id, parent_group_id: g.parent_group_id, tooltip: g.tooltip })),
       row: new Map(order.map((id, i) => [id, i])),
     };
@@ -102,18 +115,27 @@ export async function loadGrid(db: Kysely<Database>, dagId: string, limit: numbe
   const runIndex = new Map(runs.map((r, i) => [r.id, i]));
   const states = shape.tasks.map(() => new Array<string | null>(runs.length).fill(null));
   const tries = shape.tasks.map(() => new Array<number>(runs.length).fill(0));
+  const mapped: GridResponse['mapped'] = {};
   if (runs.length > 0) {
     // One row per run with its task instances as a JSON array: 25 rows instead of 25,000 row objects, which is
     // what makes the call cheap (on PGlite above all, where every row crosses the WASM boundary).
     const perRun = await db.selectFrom('task_instance')
-      .select(['dag_run_id', sql<[string, string | null, number][]>`json_agg(json_build_array(task_id, state, try_number))`.as('tis')])
+      .select(['dag_run_id', sql<[string, string | null, number, number][]>`json_agg(json_build_array(task_id, state, try_number, map_index))`.as('tis')])
       .where('dag_run_id', 'in', runs.map((r) => r.id)).groupBy('dag_run_id').execute();
     for (const { dag_run_id, tis } of perRun) {
       const r = runIndex.get(dag_run_id)!;
       const list = typeof tis === 'string' ? JSON.parse(tis) as typeof tis : tis;
-      for (const [taskId, state, tryNumber] of list) {
+      for (const [taskId, state, tryNumber, mapIndex] of list) {
         const t = shape.row.get(taskId);
         if (t === undefined) continue; // a task removed from the DAG since that run
+        if (mapIndex >= 0) {
+          const counts = (mapped[`${t},${r}`] ??= {});
+          const first = Object.keys(counts).length === 0;
+          counts[state ?? 'none'] = (counts[state ?? 'none'] ?? 0) + 1;
+          states[t]![r] = first ? state : worst(states[t]![r]!, state);
+          tries[t]![r] = Math.max(first ? 0 : tries[t]![r]!, tryNumber);
+          continue;
+        }
         states[t]![r] = state;
         tries[t]![r] = tryNumber;
       }
@@ -125,6 +147,6 @@ export async function loadGrid(db: Kysely<Database>, dagId: string, limit: numbe
       run_id: r.run_id, state: r.state, run_type: r.run_type, logical_date: iso(r.logical_date), run_after: r.run_after.toISOString(),
       start_date: iso(r.start_date), end_date: iso(r.end_date), note: r.note, bundle_version: r.bundle_version,
     })),
-    groups: shape.groups, tasks: shape.tasks, states, tries,
+    groups: shape.groups, tasks: shape.tasks, states, tries, mapped,
   };
 }

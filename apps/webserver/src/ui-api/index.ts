@@ -72,7 +72,8 @@ export function uiApiPlugin(opts: UiApiOptions): FastifyPluginAsync {
     }));
     app.get('/ui/ti/:dag_id/:run_id/:task_id', { config: perm('read:task_instance') }, handle((req) => {
       const p = req.params as Params;
-      return loadTaskInstance(db, p.dag_id!, p.run_id!, p.task_id!);
+      const m = Number((req.query as { map_index?: string }).map_index);
+      return loadTaskInstance(db, p.dag_id!, p.run_id!, p.task_id!, Number.isInteger(m) && (req.query as { map_index?: string }).map_index !== undefined ? m : undefined);
     }));
   };
 }

@@ -22,6 +22,8 @@ export interface TiDetails {
   tries: TryRow[];
   xcoms: { key: string; value: unknown; timestamp: string }[];
   task: { trigger_rule: string; retries: number; args: Record<string, unknown>; template_fields: string[]; doc_md: string | null } | null;
+  /** A mapped task's expanded instances in map_index order (empty for an unmapped task). */
+  mapped: { map_index: number; state: string | null; try_number: number }[];
 }
 
 function parseJson(v: unknown): unknown {
@@ -29,15 +31,19 @@ function parseJson(v: unknown): unknown {
   try { return JSON.parse(v); } catch { return v; }
 }
 
-async function findTi(db: Kysely<Database>, dagId: string, runId: string, taskId: string) {
+/** The task instance at mapIndex; without one, the unmapped instance, else a mapped task's first. */
+async function findTi(db: Kysely<Database>, dagId: string, runId: string, taskId: string, mapIndex?: number) {
   const ti = await db.selectFrom('task_instance').selectAll().where('dag_id', '=', dagId).where('run_id', '=', runId)
-    .where('task_id', '=', taskId).where('map_index', '=', -1).executeTakeFirst();
+    .where('task_id', '=', taskId).$if(mapIndex !== undefined, (q) => q.where('map_index', '=', mapIndex!))
+    .orderBy('map_index').limit(1).executeTakeFirst();
   if (!ti) throw new UiApiError('TI_NOT_FOUND', `The Task Instance with dag_id: \`${dagId}\`, run_id: \`${runId}\` and task_id: \`${taskId}\` was not found`);
   return ti;
 }
 
-export async function loadTaskInstance(db: Kysely<Database>, dagId: string, runId: string, taskId: string): Promise<TiDetails> {
-  const ti = await findTi(db, dagId, runId, taskId);
+export async function loadTaskInstance(db: Kysely<Database>, dagId: string, runId: string, taskId: string, mapIndex?: number): Promise<TiDetails> {
+  const ti = await findTi(db, dagId, runId, taskId, mapIndex);
+  const mapped = await db.selectFrom('task_instance').select(['map_index', 'state', 'try_number']).where('dag_run_id', '=', ti.dag_run_id)
+    .where('task_id', '=', taskId).where('map_index', '>=', 0).orderBy('map_index').execute();
   const history = await db.selectFrom('task_instance_history')
     .select(['try_number', 'state', 'start_date', 'end_date', 'duration', 'hostname', 'executor'])
     .where('task_instance_id', '=', ti.id).orderBy('try_number').execute();
@@ -58,5 +64,6 @@ export async function loadTaskInstance(db: Kysely<Database>, dagId: string, runI
     tries,
     xcoms: xcoms.map((x) => ({ key: x.key, value: parseJson(x.value), timestamp: x.timestamp.toISOString() })),
     task: task ? { trigger_rule: task.trigger_rule, retries: task.retries, args: task.args, template_fields: task.template_fields, doc_md: task.doc_md } : null,
+    mapped,
   };
 }

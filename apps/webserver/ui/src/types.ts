@@ -30,8 +30,10 @@ export interface GridRun {
 export interface Group { group_id: string; parent_group_id: string | null; tooltip: string }
 export interface Grid {
   dag_id: string; runs: GridRun[]; groups: Group[];
-  tasks: { task_id: string; group_id: string | null; operator: string }[];
+  tasks: { task_id: string; group_id: string | null; operator: string; mapped?: true }[];
   states: (string | null)[][]; tries: number[][];
+  /** Mapped tasks' cells (`taskIndex,runIndex`): expanded instances per state. */
+  mapped?: Record<string, Record<string, number>>;
 }
 export interface Graph {
   recent_runs: { run_id: string; state: string }[];
@@ -47,6 +49,8 @@ export interface TiDetails {
   end_date: string | null; duration: number | null; hostname: string | null; note: string | null;
   rendered_fields: Record<string, unknown> | null; tries: TryRow[]; xcoms: { key: string; value: unknown; timestamp: string }[];
   task: { trigger_rule: string; retries: number; args: Record<string, unknown>; template_fields: string[]; doc_md: string | null } | null;
+  /** A mapped task's expanded instances in map_index order (empty for an unmapped task). */
+  mapped?: { map_index: number; state: string | null; try_number: number }[];
 }
 
 /** A sandbox as `/api/windsock/v1/sandboxes` shows it. */

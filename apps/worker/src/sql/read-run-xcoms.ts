@@ -1,6 +1,7 @@
 /**
  * Reads the XComs a template pulls (`{{ ti.xcom_pull(...) }}`), of one DAG run only. Changes nothing. Returns the
- * value of each (task_id, key) that exists, the unmapped row (map_index -1) winning over mapped ones.
+ * value of each (task_id, key) that exists: the unmapped row (map_index -1), else a mapped task's values as one list in
+ * map_index order (as Airflow's xcom_pull of a mapped task gives them).
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '@windsock/metastore';
@@ -11,10 +12,16 @@ export async function readRunXComs(db: Kysely<Database>, dagRunId: number, wante
     .where('dag_run_id', '=', dagRunId)
     .where('task_id', 'in', [...new Set(wanted.map((w) => w[0]))])
     .where('key', 'in', [...new Set(wanted.map((w) => w[1]))])
-    .orderBy('map_index', 'desc')
+    .orderBy('map_index')
     .execute();
   const out = new Map<string, unknown>();
-  for (const r of rows) out.set(xcomKey(r.task_id, r.key), r.value);
+  const mapped = new Map<string, unknown[]>();
+  for (const r of rows) {
+    const k = xcomKey(r.task_id, r.key);
+    if (r.map_index < 0) out.set(k, r.value);
+    else (mapped.get(k) ?? mapped.set(k, []).get(k)!).push(r.value);
+  }
+  for (const [k, values] of mapped) if (!out.has(k)) out.set(k, values);
   return out;
 }
 

@@ -122,10 +122,15 @@ class BaseOperator(DependencyMixin):
         for task in _flatten(other, roots=False):
             _edge(task, self)
 
-    def partial(self, *args, **kwargs):
-        raise AirflowException('dynamic task mapping (.partial/.expand) is not supported by Windsock yet')
+    @classmethod
+    def partial(cls, **kwargs):
+        """Dynamic task mapping: `Op.partial(task_id=..., **fixed).expand(arg=[...])` (windsock._mapping)."""
+        from windsock._mapping import OperatorPartial
+        return OperatorPartial(cls, kwargs)
 
-    expand = partial
+    @property
+    def is_mapped(self):
+        return '_expand_input' in self.__dict__
 
     # -- recording -----------------------------------------------------------------------------
     def _join(self, dag):
@@ -182,10 +187,15 @@ class BaseOperator(DependencyMixin):
         return None
 
     def _declaration(self):
-        kwargs = {k: v for k, v in self._kwargs.items() if k not in _INTERNAL}
+        from windsock._mapping import expand_input_json
+        expand_input = expand_input_json(self)
+        mapped = set(expand_input['value']) if expand_input and expand_input['type'] == 'dict' \
+            and expand_input['target'] == 'args' else set()
+        kwargs = {k: v for k, v in self._kwargs.items() if k not in _INTERNAL and k not in mapped}
         custom = self._custom_operator()
         return {
             **({'custom_operator': custom} if custom else {}),
+            **({'expand_input': expand_input} if expand_input else {}),
             'task_id': self.task_id,
             'operator_path': self._operator_path(),
             'kwargs': to_json(kwargs),

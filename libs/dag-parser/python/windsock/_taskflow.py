@@ -80,11 +80,46 @@ class _TaskDecorator:
     def override(self, **kwargs):
         return _TaskDecorator(self.function, self.operator_class, {**self.kwargs, **kwargs})
 
-    def partial(self, *args, **kwargs):
-        raise AirflowException('dynamic task mapping (.partial/.expand) is not supported by Windsock yet')
+    def partial(self, **kwargs):
+        """`fn.partial(fixed=1).expand(x=[...])`: the function's fixed keyword arguments (windsock._mapping)."""
+        return _TaskFlowPartial(self, kwargs)
 
-    expand = partial
-    expand_kwargs = partial
+    def expand(self, **mapped_kwargs):
+        return _TaskFlowPartial(self, {}).expand(**mapped_kwargs)
+
+    def expand_kwargs(self, kwargs, *, strict=True):
+        return _TaskFlowPartial(self, {}).expand_kwargs(kwargs, strict=strict)
+
+
+class _TaskFlowPartial:
+    def __init__(self, decorator, kwargs):
+        self.decorator = decorator
+        self.kwargs = kwargs
+
+    def expand(self, **mapped_kwargs):
+        from windsock._mapping import _check_expand
+        _check_expand('expand', mapped_kwargs)
+        for name in mapped_kwargs:
+            if name in self.kwargs:
+                raise TypeError(f"{self.decorator.function.__name__}.partial() and .expand() both give '{name}'")
+        return self._create({'type': 'dict', 'target': 'op_kwargs', 'value': dict(mapped_kwargs)})
+
+    def expand_kwargs(self, kwargs, *, strict=True):
+        from windsock._mapping import _check_expand_kwargs
+        _check_expand_kwargs(kwargs)
+        return self._create({'type': 'list', 'target': 'op_kwargs', 'value': kwargs})
+
+    def _create(self, expand_input):
+        from windsock._mapping import mark_mapped
+        d = self.decorator
+        opts = dict(d.kwargs)
+        task_id = opts.pop('task_id', None) or d.function.__name__
+        dag = opts.get('dag') or STATE.current_dag()
+        group = opts.get('task_group') or (STATE.current_group(dag) if dag is not None else None)
+        operator = d.operator_class(task_id=_unique_task_id(task_id, dag, group), python_callable=d.function,
+                                    op_args=[], op_kwargs=dict(self.kwargs), **opts)
+        mark_mapped(operator, expand_input)
+        return XComArg(operator)
 
 
 def _unique_task_id(task_id, dag, group):

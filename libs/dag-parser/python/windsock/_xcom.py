@@ -37,7 +37,11 @@ class XComArg(DependencyMixin):
         self.operator.set_downstream(other)
 
     def map(self, *args, **kwargs):
-        raise AirflowException('XComArg.map (dynamic task mapping) is not supported by Windsock yet')
+        raise AirflowException('XComArg.map() (transforming a mapped source) is not supported by Windsock yet; '
+                               'map over the upstream value directly')
 
-    zip = map
-    concat = map
+    def zip(self, *args, **kwargs):
+        raise AirflowException('XComArg.zip() is not supported by Windsock yet')
+
+    def concat(self, *args, **kwargs):
+        raise AirflowException('XComArg.concat() is not supported by Windsock yet')

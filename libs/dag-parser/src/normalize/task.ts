@@ -64,7 +64,18 @@ export function normalizeTask(decl: TaskDeclaration, scope: TaskScope): Serializ
   for (const [key, value] of Object.entries(kw)) {
     if (spec.argNames.includes(key) || (!BASE_OPERATOR_ARGS.has(key) && spec.acceptsUnknownArgs)) args[key] = value;
   }
-  checkRequired(spec, args, where);
+  const expand = decl.expand_input;
+  // Expanded arguments exist only at run time: they count as given (expand_kwargs may give any of them).
+  const mappedKeys = new Set(expand?.type === 'dict' && expand.target === 'args' ? Object.keys(expand.value) : []);
+  for (const key of mappedKeys) {
+    if (!spec.argNames.includes(key) && !BASE_OPERATOR_ARGS.has(key) && !spec.acceptsUnknownArgs) {
+      throw fail(where, 'UNEXPECTED_ARGUMENT', key,
+        `${spec.name} does not take '${key}' (Airflow: "Invalid arguments were passed to ${spec.name}")`);
+    }
+  }
+  if (!(expand?.type === 'list' && expand.target === 'args')) {
+    checkRequired(spec, { ...args, ...Object.fromEntries([...mappedKeys].map((k) => [k, true])) }, where);
+  }
   if (custom) {
     // The operator's own arguments become the class's keyword arguments; it runs as Python (runner.py).
     const own = { ...args };
@@ -103,10 +114,12 @@ export function normalizeTask(decl: TaskDeclaration, scope: TaskScope): Serializ
     owner: readString(where, 'owner', kw.owner, scope.opts.defaultOwner),
     doc_md: readOptionalString(where, 'doc_md', kw.doc_md),
     template_fields: custom ? (Object.keys(args.op_kwargs as object).some((k) => spec.templateFields.includes(k)) ? ['op_kwargs'] : [])
-      : spec.templateFields.filter((f) => f in args),
+      : spec.templateFields.filter((f) => f in args || mappedKeys.has(f)
+        || (expand?.type === 'list' && expand.target === 'args')),
     args,
     executor_config: readOptionalObject(where, 'executor_config', kw.executor_config),
     ...runAsUser(where, kw.run_as_user),
+    ...(expand ? { expand_input: expand } : {}),
   };
 }
 

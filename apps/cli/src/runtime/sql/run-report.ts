@@ -10,7 +10,7 @@ export async function readRunForReport(db: Kysely<Database>, dagRunId: number, t
   const run = await db.selectFrom('dag_run').selectAll().where('id', '=', dagRunId).executeTakeFirstOrThrow();
   const tis = await db.selectFrom('task_instance').selectAll().where('dag_run_id', '=', dagRunId)
     .$if(taskIds !== undefined, (q) => q.where('task_id', 'in', taskIds!))
-    .orderBy('start_date', (ob) => ob.asc().nullsLast()).orderBy('task_id').execute();
+    .orderBy('start_date', (ob) => ob.asc().nullsLast()).orderBy('task_id').orderBy('map_index').execute();
   return { run, tis };
 }
 

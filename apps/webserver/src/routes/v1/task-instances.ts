@@ -5,7 +5,7 @@ import { notFound } from '../../errors.ts';
 import { page } from '../../http/paging.ts';
 import { listTis } from '../../queries/task-instances.ts';
 import { readLog, type LogTokens } from '../../queries/logs.ts';
-import { loadRun, loadTi } from '../../lookups.ts';
+import { loadDag, loadRun, loadSerialized, loadTi } from '../../lookups.ts';
 import { tiV1 } from '../../serialize/v1.ts';
 import type { ApiContext } from '../../types.ts';
 import { Paging, RunParams, StrArray, TiParams } from '../v2/schemas.ts';
@@ -26,6 +26,29 @@ export const taskInstanceRoutesV1 = (ctx: ApiContext, tokens: LogTokens): Fastif
     const p = req.params;
     const { rows, total } = await listTis(db, { dagId: p.dag_id, runId: p.dag_run_id, states: req.query.state }, page(req.query, limits), BY_RUN_THEN_TASK);
     return { task_instances: rows.map((t) => tiV1(t, t.run_logical_date)), total_entries: total };
+  });
+
+  // A mapped task's expanded instances, by map_index; 404 for a task that is not mapped (Airflow 2's listMapped).
+  app.get<{ Params: Static<typeof TiParams>; Querystring: Static<typeof TiList> }>('/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id/listMapped', {
+    config: { perm: 'read:task_instance' }, schema: { params: TiParams, querystring: TiList },
+  }, async (req) => {
+    const p = req.params;
+    await loadDag(db, p.dag_id);
+    await loadRun(db, p.dag_id, p.dag_run_id);
+    const task = (await loadSerialized(db, p.dag_id)).tasks.find((t) => t.task_id === p.task_id);
+    if (!task) throw notFound('Task', `Task id ${p.task_id} not found`);
+    if (!task.expand_input) throw notFound('Task', `Task id ${p.task_id} is not mapped`);
+    const { rows, total } = await listTis(db, { dagId: p.dag_id, runId: p.dag_run_id, taskId: p.task_id, states: req.query.state, mapped: true },
+      page(req.query, limits), [{ column: 'ti.map_index', direction: 'asc' as const }]);
+    return { task_instances: rows.map((t) => tiV1(t, t.run_logical_date)), total_entries: total };
+  });
+
+  app.get<{ Params: Static<typeof TiParams> & { map_index: number } }>('/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id/:map_index', {
+    config: { perm: 'read:task_instance' }, schema: { params: Type.Object({ ...TiParams.properties, map_index: Type.Integer() }) },
+  }, async (req) => {
+    const p = req.params;
+    const run = await loadRun(db, p.dag_id, p.dag_run_id);
+    return tiV1(await loadTi(db, p.dag_id, p.dag_run_id, p.task_id, p.map_index), run.logical_date);
   });
 
   app.get<{ Params: Static<typeof TiParams> }>('/dags/:dag_id/dagRuns/:dag_run_id/taskInstances/:task_id', { config: { perm: 'read:task_instance' }, schema: { params: TiParams } }, async (req) => {

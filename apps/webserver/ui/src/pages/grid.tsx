@@ -66,7 +66,8 @@ export function GridView({ dagId }: { dagId: string }) {
     set((g) => {
       const r = g.runs.findIndex((x) => x.run_id === e.runId);
       const t = g.tasks.findIndex((x) => x.task_id === e.taskId);
-      if (r < 0 || t < 0) { refresh(); return g; }
+      // A mapped task's cell summarises its instances: the server recounts them.
+      if (r < 0 || t < 0 || g.tasks[t]!.mapped) { refresh(); return g; }
       // The run's start (and so its running duration beside the grid) is known once its first task moves.
       if (!g.runs[r]!.start_date) refresh();
       const states = g.states.slice();
@@ -167,16 +168,21 @@ export function GridView({ dagId }: { dagId: string }) {
           const task = data.tasks[ln.index]!;
           return (
             <div class="g-row" key={`t:${task.task_id}`}>
-              <div class="g-name" style={{ paddingLeft: `${22 + ln.depth * 14}px` }}><MiddleEllipsis text={ln.label} title={`${task.task_id} (${task.operator})`} /></div>
+              <div class="g-name" style={{ paddingLeft: `${22 + ln.depth * 14}px` }}><MiddleEllipsis text={task.mapped ? `${ln.label} [ ]` : ln.label} title={`${task.task_id} (${task.operator}${task.mapped ? ', mapped' : ''})`} /></div>
               <div class="g-cells">
                 {data.runs.map((run, r) => {
                   const s = data.states[ln.index]![r]!;
                   const tries = data.tries[ln.index]![r]!;
+                  const counts = data.mapped?.[`${ln.index},${r}`];
+                  const total = counts ? Object.values(counts).reduce((a, b) => a + b, 0) : 0;
+                  const summary = counts ? ` · ${total} mapped: ${Object.entries(counts).map(([k, n]) => `${n} ${stateLabel(k === 'none' ? null : k)}`).join(', ')}` : '';
                   return (
                     <button type="button" key={run.run_id} class="cell" data-line={li} data-run={r} data-task={task.task_id} data-state={s ?? 'none'}
                       style={{ background: stateColor(s) }} aria-label={`${task.task_id}, run ${run.run_id}: ${stateLabel(s)}`}
-                      title={`${task.task_id} · ${stateLabel(s)}${tries > 1 ? ` · try ${tries}` : ''}`} onClick={() => openTi(ln.index, r)}>
+                      title={`${task.task_id} · ${stateLabel(s)}${tries > 1 ? ` · try ${tries}` : ''}${summary}`} onClick={() => openTi(ln.index, r)}
+                      {...(counts ? { 'data-mapped': String(total) } : {})}>
                       {tries > 1 && <b class="retry" aria-hidden="true" />}
+                      {counts && <i class="map-count" aria-hidden="true">{total}</i>}
                     </button>
                   );
                 })}

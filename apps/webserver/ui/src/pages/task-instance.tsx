@@ -15,14 +15,17 @@ import { useDenial } from '../roles.ts';
 type Action = 'clear' | 'success' | 'failed';
 
 export function TaskInstancePage({ dagId, runId, taskId, path }: { dagId: string; runId: string; taskId: string; path: string }) {
-  const { data: ti, error, reload } = useData(() => get<TiDetails>(`/ui/ti/${enc(dagId)}/${enc(runId)}/${enc(taskId)}`), [dagId, runId, taskId]);
+  const mapParam = query(path).get('map');
+  const { data: ti, error, reload } = useData(() => get<TiDetails>(`/ui/ti/${enc(dagId)}/${enc(runId)}/${enc(taskId)}${mapParam !== null ? `?map_index=${enc(mapParam)}` : ''}`), [dagId, runId, taskId, mapParam]);
   const refresh = useDebounced(() => void reload(), 100);
   useLive(['ti:queued', 'ti:running', 'ti:finished', 'resync'], (e) => { if (!e.dagId || (e.dagId === dagId && e.runId === runId && e.taskId === taskId)) refresh(); }, [dagId, runId, taskId, refresh]);
   const [action, setAction] = useState<Action | null>(null);
   const denied = useDenial('edit:task_instance', 'clear or mark task instances');
   const q = query(path);
   const tab = q.get('tab') ?? 'log';
-  const here = `/dags/${enc(dagId)}/runs/${enc(runId)}/tasks/${enc(taskId)}`;
+  const base = `/dags/${enc(dagId)}/runs/${enc(runId)}/tasks/${enc(taskId)}`;
+  // A mapped instance's tabs stay on that instance.
+  const here = ti && ti.map_index >= 0 ? `${base}?map=${ti.map_index}&` : `${base}?`;
   const tryParam = Number(q.get('try'));
   const selectedTry = ti ? (tryParam > 0 ? tryParam : Math.max(1, ti.try_number)) : 0;
 
@@ -37,16 +40,25 @@ export function TaskInstancePage({ dagId, runId, taskId, path }: { dagId: string
       {ti && (
         <>
           <div class="page-head">
-            <h1>{taskId}</h1><StateBadge state={ti.state} />
+            <h1>{taskId}{ti.map_index >= 0 ? ` [${ti.map_index}]` : ''}</h1><StateBadge state={ti.state} />
             <span class="muted small">try {ti.try_number} of {ti.max_tries + 1} · {ti.operator ?? ''}</span>
             <span class="spacer" />
             <button type="button" disabled={!!denied} title={denied ?? undefined} onClick={() => setAction('clear')}>Clear</button>
             <button type="button" class="success" disabled={!!denied} title={denied ?? undefined} onClick={() => setAction('success')}>Mark success</button>
             <button type="button" class="danger" disabled={!!denied} title={denied ?? undefined} onClick={() => setAction('failed')}>Mark failed</button>
           </div>
+          {ti.mapped && ti.mapped.length > 0 && (
+            <nav class="seg mapped" aria-label={`Mapped instances (${ti.mapped.length})`}>
+              <span class="muted small">{ti.mapped.length} mapped:</span>
+              {ti.mapped.map((m) => (
+                <Link key={m.map_index} href={`${base}?map=${m.map_index}`} class="map-link" data-state={m.state ?? 'none'}
+                  aria-current={m.map_index === ti.map_index ? 'page' : undefined}>[{m.map_index}] {m.state ?? 'no status'}</Link>
+              ))}
+            </nav>
+          )}
           <nav class="tabs" aria-label="Task instance views">
             {[['log', 'Log'], ['details', 'Details'], ['rendered', 'Rendered templates'], ['xcom', `XCom (${ti.xcoms.length})`]].map(([id, label]) => (
-              <Link key={id} href={`${here}?tab=${id}`} class="tab" aria-current={tab === id ? 'page' : undefined}>{label}</Link>
+              <Link key={id} href={`${here}tab=${id}`} class="tab" aria-current={tab === id ? 'page' : undefined}>{label}</Link>
             ))}
           </nav>
           <div class="tab-body">
@@ -56,7 +68,7 @@ export function TaskInstancePage({ dagId, runId, taskId, path }: { dagId: string
                   <div class="seg tries" role="group" aria-label="Try">
                     {Array.from({ length: Math.max(1, ti.try_number) }, (_, i) => i + 1).map((n) => {
                       const t = ti.tries.find((x) => x.try_number === n);
-                      return <button type="button" key={n} aria-pressed={n === selectedTry} data-state={t?.state ?? 'none'} onClick={() => navigate(`${here}?tab=log&try=${n}`, true)}>Try {n}{t?.state ? ` · ${t.state}` : ''}</button>;
+                      return <button type="button" key={n} aria-pressed={n === selectedTry} data-state={t?.state ?? 'none'} onClick={() => navigate(`${here}tab=log&try=${n}`, true)}>Try {n}{t?.state ? ` · ${t.state}` : ''}</button>;
                     })}
                   </div>
                 )}
@@ -205,7 +217,8 @@ function ActionDialog({ action, ti, onClose, onDone }: { action: Action; ti: TiD
           include_downstream: downstream, include_upstream: upstream, reset_dag_runs: true,
         });
       } else {
-        await request('PATCH', `${base}/dagRuns/${enc(ti.run_id)}/taskInstances/${enc(ti.task_id)}`, {
+        // A mapped instance is marked alone (clearing takes every instance of the task, as in Airflow).
+        await request('PATCH', `${base}/dagRuns/${enc(ti.run_id)}/taskInstances/${enc(ti.task_id)}${ti.map_index >= 0 ? `/${ti.map_index}` : ''}`, {
           new_state: action, include_downstream: downstream, include_upstream: upstream,
         });
       }
