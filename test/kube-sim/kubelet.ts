@@ -15,6 +15,7 @@ import { setImmediate as nextTick } from 'node:timers/promises';
 import { resolveBehaviour, type ContainerBehaviour, type ImageRule } from './behaviour.ts';
 import { EventRecorder } from './events.ts';
 import { ContainerLog } from './logs.ts';
+import { missingClaim, missingEnvSource, missingVolumeSource } from './pod-refs.ts';
 import { PODS } from './resources.ts';
 import { nowIso, type Change, type Store } from './store.ts';
 import { isAbort, sleep, untilAborted } from './timing.ts';
@@ -36,6 +37,8 @@ interface PodRun {
 }
 
 const SIGTERM_EXIT = 143;
+/** How often a pod blocked on a missing ConfigMap, Secret or claim looks again. */
+const REF_RETRY_MS = 200;
 const SIGKILL_EXIT = 137;
 
 function podKey(ns: string, name: string): string {
@@ -152,6 +155,14 @@ export class Kubelet {
     const needsScheduling = created.spec.nodeName === undefined;
     if (needsScheduling) {
       await sleep(Math.max(...behaviours.map((b) => b.scheduleDelayMs)), signal);
+      const nodes = this.#settings.nodes.length;
+      await this.#until(() => missingClaim(this.#store, created), (why) => {
+        const message = `0/${nodes} nodes are available: ${why}. preemption: 0/${nodes} nodes are available: ${nodes} Preemption is not helpful for scheduling.`;
+        const pending = this.#update(created, (p) => {
+          p.status.conditions = [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null as unknown as string, lastTransitionTime: nowIso() }];
+        });
+        if (pending !== null) this.#event(pending, 'Warning', 'FailedScheduling', message, 'default-scheduler');
+      }, signal);
       const unschedulable = behaviours.find((b) => b.unschedulable !== null)?.unschedulable;
       if (unschedulable !== undefined && unschedulable !== null) {
         const pending = this.#update(created, (p) => {
@@ -173,7 +184,21 @@ export class Kubelet {
     if (needsScheduling) {
       this.#event(bound, 'Normal', 'Scheduled', `Successfully assigned ${bound.metadata.namespace}/${bound.metadata.name} to ${bound.spec.nodeName}`, 'default-scheduler');
     }
+    await this.#until(() => missingVolumeSource(this.#store, bound), (why) => this.#event(bound, 'Warning', 'FailedMount', why), signal);
     await Promise.all(bound.spec.containers.map((c) => this.#runContainer(bound, c.name, c.image ?? '', run)));
+  }
+
+  /**
+   * Retries `check` until it returns null (what was missing now exists), reporting each new reason
+   * once: the scheduler and the kubelet retry such pods for ever, as upstream does.
+   */
+  async #until(check: () => string | null, report: (why: string) => void, signal: AbortSignal): Promise<void> {
+    let last: string | null = null;
+    for (let why = check(); why !== null; why = check()) {
+      if (why !== last) report(why);
+      last = why;
+      await sleep(REF_RETRY_MS, signal);
+    }
   }
 
   #bind(pod: Pod): Pod | null {
@@ -207,6 +232,10 @@ export class Kubelet {
     const b = run.behaviours.get(name) as ContainerBehaviour;
     const signal = run.abort.signal;
     const log = run.logs.get(name) as ContainerLog;
+    await this.#until(() => missingEnvSource(this.#store, pod, name), (why) => {
+      const p = this.#setContainer(pod, name, { state: { waiting: { reason: 'CreateContainerConfigError', message: why } } });
+      if (p !== null) this.#event(p, 'Warning', 'Failed', `Error: ${why}`);
+    }, signal);
     if (b.configError !== null) {
       const p = this.#setContainer(pod, name, { state: { waiting: { reason: 'CreateContainerConfigError', message: b.configError } } });
       if (p !== null) this.#event(p, 'Warning', 'Failed', `Error: ${b.configError}`);
