@@ -17,6 +17,7 @@ import { EventRecorder } from './events.ts';
 import { ContainerLog } from './logs.ts';
 import { missingClaim, missingEnvSource, missingVolumeSource } from './pod-refs.ts';
 import { PODS } from './resources.ts';
+import { schedule, type NodeOption } from './scheduler.ts';
 import { nowIso, type Change, type Store } from './store.ts';
 import { isAbort, sleep, untilAborted } from './timing.ts';
 import type { ContainerStatus, Pod, PodCondition } from './types.ts';
@@ -25,7 +26,7 @@ import type { ContainerStatus, Pod, PodCondition } from './types.ts';
 export interface KubeletSettings {
   defaults: ContainerBehaviour;
   imageRules: ImageRule[];
-  nodes: string[];
+  nodes: NodeOption[];
 }
 
 interface PodRun {
@@ -153,16 +154,21 @@ export class Kubelet {
     const behaviours = [...run.behaviours.values()];
     await nextTick();
     const needsScheduling = created.spec.nodeName === undefined;
+    let node = created.spec.nodeName;
     if (needsScheduling) {
       await sleep(Math.max(...behaviours.map((b) => b.scheduleDelayMs)), signal);
       const nodes = this.#settings.nodes.length;
-      await this.#until(() => missingClaim(this.#store, created), (why) => {
-        const message = `0/${nodes} nodes are available: ${why}. preemption: 0/${nodes} nodes are available: ${nodes} Preemption is not helpful for scheduling.`;
-        const pending = this.#update(created, (p) => {
-          p.status.conditions = [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null as unknown as string, lastTransitionTime: nowIso() }];
-        });
-        if (pending !== null) this.#event(pending, 'Warning', 'FailedScheduling', message, 'default-scheduler');
-      }, signal);
+      await this.#until(() => missingClaim(this.#store, created), (why) => this.#unschedulable(created,
+        `0/${nodes} nodes are available: ${why}. preemption: 0/${nodes} nodes are available: ${nodes} Preemption is not helpful for scheduling.`), signal);
+      await this.#until(() => {
+        const placed = schedule(created, this.#settings.nodes, this.#boundPods(created), this.#nextNode);
+        if ('node' in placed) {
+          node = placed.node;
+          return null;
+        }
+        return placed.unschedulable;
+      }, (message) => this.#unschedulable(created, message), signal);
+      this.#nextNode++;
       const unschedulable = behaviours.find((b) => b.unschedulable !== null)?.unschedulable;
       if (unschedulable !== undefined && unschedulable !== null) {
         const pending = this.#update(created, (p) => {
@@ -172,7 +178,7 @@ export class Kubelet {
         return;
       }
     }
-    const bound = this.#bind(created);
+    const bound = this.#bind(created, node as string);
     if (bound === null) return;
     // Init containers ran to completion at binding (see #bind): their logs are all there, and ended.
     for (const c of created.spec.initContainers ?? []) {
@@ -201,9 +207,21 @@ export class Kubelet {
     }
   }
 
-  #bind(pod: Pod): Pod | null {
-    const nodes = this.#settings.nodes;
-    const node = pod.spec.nodeName ?? (nodes[this.#nextNode++ % nodes.length] as string);
+  /** Pods holding a node's resources: bound and not finished. */
+  #boundPods(except: Pod): Pod[] {
+    return this.#store.list<Pod>(PODS.plural).filter((p) => p.spec.nodeName !== undefined && p.metadata.uid !== except.metadata.uid &&
+      p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed');
+  }
+
+  /** PodScheduled=False with the scheduler's message, and its FailedScheduling event. */
+  #unschedulable(pod: Pod, message: string): void {
+    const pending = this.#update(pod, (p) => {
+      p.status.conditions = [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null as unknown as string, lastTransitionTime: nowIso() }];
+    });
+    if (pending !== null) this.#event(pending, 'Warning', 'FailedScheduling', message, 'default-scheduler');
+  }
+
+  #bind(pod: Pod, node: string): Pod | null {
     const ip = this.#ipCounter++;
     const now = nowIso();
     return this.#update(pod, (p) => {
