@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Api, DeleteOptions, WriteOptions } from './api.ts';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, builtinColumns, SERVER_VERSION, toTable, wantsTable } from './discovery.ts';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, builtinColumns, openApiV3Document, openApiV3Index, SERVER_VERSION, toTable, wantsTable } from './discovery.ts';
 import { badRequest, internalError, methodNotAllowed, pathNotFound, serviceUnavailable, StatusError, tooManyRequests, unauthorized } from './errors.ts';
 import type { Faults, RequestInfo, Verb } from './faults.ts';
 import type { Kubelet } from './kubelet.ts';
@@ -129,6 +129,8 @@ function discovery(segments: string[], ctx: RouteContext): unknown {
   if (path === '/api') return apiVersions(ctx.serverAddress);
   if (path === '/api/v1') return apiResourceList('v1', CORE_TYPES);
   if (path === '/apis') return apiGroupList(groupTypes(ctx));
+  if (path === '/openapi/v3') return openApiV3Index([...CORE_TYPES, ...groupTypes(ctx)]);
+  if (path.startsWith('/openapi/v3/')) return openApiV3Document(path.slice('/openapi/v3/'.length), [...CORE_TYPES, ...groupTypes(ctx)]);
   if (segments[0] !== 'apis' || segments.length < 2 || segments.length > 3) return undefined;
   const inGroup = groupTypes(ctx).filter((t) => t.group === segments[1] && (segments.length === 2 || t.version === segments[2]));
   const first = inGroup[0];
