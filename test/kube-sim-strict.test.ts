@@ -124,6 +124,26 @@ describe('dry-run and field validation', () => {
   });
 });
 
+describe('unknown fields of built-in types', () => {
+  it('warns by default, refuses under Strict, drops the warning under Ignore', async () => {
+    const path = `${sim.url}/api/v1/namespaces/${ns}/pods`;
+    const body = (name: string): string => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labelz: { a: 'b' } },
+      spec: { restartPolicy: 'Never', containers: [{ name: 'base', image: 'busybox:1.36', resources: { limits: { cpu: '1' } }, bogus: true }] } });
+    const headers = { 'Content-Type': 'application/json' };
+    const warned = await fetch(path, { method: 'POST', headers, body: body('unknown-1') });
+    expect(warned.status).toBe(201);
+    expect(warned.headers.get('warning')).toBe('299 - "unknown field \\"metadata.labelz\\"", 299 - "unknown field \\"spec.containers[0].bogus\\""');
+    const strict = await fetch(`${path}?fieldValidation=Strict`, { method: 'POST', headers, body: body('unknown-2') });
+    expect(strict.status).toBe(400);
+    expect(((await strict.json()) as { message: string }).message)
+      .toBe('Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "metadata.labelz", unknown field "spec.containers[0].bogus"');
+    expect(sim.pod(ns, 'unknown-2')).toBeUndefined();
+    const ignored = await fetch(`${path}?fieldValidation=Ignore`, { method: 'POST', headers, body: body('unknown-3') });
+    expect(ignored.status).toBe(201);
+    expect(ignored.headers.get('warning')).toBeNull();
+  });
+});
+
 describe('references that must exist', () => {
   it('refuses a pod whose service account does not exist (403, ServiceAccount admission)', async () => {
     const s = await failure(core.createNamespacedPod({ namespace: ns, body: pod('no-sa', { serviceAccountName: 'airflow-worker' }) }));

@@ -11,6 +11,7 @@ import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
 import { apiVersionOf, NAMESPACES, PODS, type ResourceType } from './resources.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import type { CrdInfo } from './spark-schema.ts';
+import { unknownFieldWarnings } from './unknown-fields.ts';
 import { nowIso, type Store } from './store.ts';
 import type { KubeObject, Pod, StatusBody } from './types.ts';
 
@@ -88,6 +89,10 @@ export class Api {
     }
   }
 
+  #isCustom(type: ResourceType): boolean {
+    return type.group === this.#crd.group && type.plural === this.#crd.plural;
+  }
+
   create(type: ResourceType, namespace: string | undefined, body: unknown, options: WriteOptions = {}): Written {
     const obj = asObject(body);
     this.#checkKind(type, obj);
@@ -101,7 +106,10 @@ export class Api {
     meta.name ??= '';
     for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) delete meta[k];
     this.#checkNamespace(type, obj, namespace);
-    const { object, warnings } = admitCreate(type, this.#crd, obj);
+    const unknown = this.#isCustom(type) ? [] : unknownFieldWarnings(type, obj);
+    const admitted = admitCreate(type, this.#crd, obj);
+    const object = admitted.object;
+    const warnings = [...unknown, ...admitted.warnings];
     this.#plugins.admit?.(type, object, displayName);
     const checked = fieldWarnings(type, warnings, options);
     if (options.dryRun === true) {
@@ -156,9 +164,10 @@ export class Api {
     const old = this.get(type, namespace, name);
     const rv = next.metadata.resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) throw conflict(type.ref, name);
+    const unknown = this.#isCustom(type) ? [] : unknownFieldWarnings(type, next);
     const admitted = admitUpdate(type, this.#crd, old, next, status);
     const object = admitted.object;
-    const warnings = fieldWarnings(type, admitted.warnings, options);
+    const warnings = fieldWarnings(type, [...unknown, ...admitted.warnings], options);
     if (options.dryRun === true) return { object: { ...object, metadata: { ...object.metadata, resourceVersion: old.metadata.resourceVersion } }, warnings };
     const stored = this.#store.update(type.plural, type.ref, namespace, name, () => object);
     this.#finishIfReleased(type, stored);
