@@ -88,4 +88,22 @@ describe('scheduling against nodes', () => {
     const nodes = await Promise.all(['spread-1', 'spread-2'].map(async (n) => (await podWhere(n, (x) => x.spec.nodeName !== undefined)).spec.nodeName));
     expect(nodes.sort()).toEqual(['cpu-1', 'cpu-2']);
   });
+
+  it('marks the pods of a lost node Unknown with reason NodeLost, and schedules new pods elsewhere', async () => {
+    await core.createNamespacedPod({ namespace: ns, body: pod('lost-1', { cpu: '1' }, { nodeSelector: { 'kubernetes.io/hostname': 'cpu-1' } }, { 'sim.windsock.dev/run-ms': 'forever' }) });
+    await podWhere('lost-1', (x) => x.status.phase === 'Running');
+    sim.loseNode('cpu-1');
+    const lost = await podWhere('lost-1', (x) => x.status.phase === 'Unknown');
+    expect(lost.status).toMatchObject({ reason: 'NodeLost', message: 'Node cpu-1 which was running pod lost-1 is unresponsive' });
+    expect(lost.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
+    const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=lost-1,reason=NodeNotReady' });
+    expect(events.items[0]?.source?.component).toBe('node-controller');
+    await core.createNamespacedPod({ namespace: ns, body: pod('after-loss', { cpu: '3' }) });
+    expect((await podWhere('after-loss', (x) => x.spec.nodeName !== undefined)).spec.nodeName).toBe('cpu-2');
+    // A graceful delete waits for a kubelet that never answers; a forced one removes the pod.
+    await core.deleteNamespacedPod({ name: 'lost-1', namespace: ns });
+    expect(sim.pod(ns, 'lost-1')?.metadata.deletionTimestamp).toBeDefined();
+    await core.deleteNamespacedPod({ name: 'lost-1', namespace: ns, gracePeriodSeconds: 0 });
+    await sim.waitFor(() => sim.pod(ns, 'lost-1') === undefined, { timeoutMs: 2000 });
+  });
 });

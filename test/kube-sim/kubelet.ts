@@ -67,6 +67,8 @@ export class Kubelet {
     this.#events = new EventRecorder(store);
   }
 
+  readonly #lostNodes = new Set<string>();
+
   start(): void {
     this.#unsubscribe = this.#store.subscribe((c) => this.#onChange(c));
   }
@@ -79,6 +81,32 @@ export class Kubelet {
       for (const log of run.logs.values()) log.end();
     }
     this.#runs.clear();
+  }
+
+  /**
+   * A node stops answering (its kubelet is gone): the node controller marks its pods `Unknown`, reason
+   * `NodeLost`, `Ready=False`, with a `NodeNotReady` event; nothing on it runs or logs any more, a graceful
+   * delete leaves the pod Terminating (only a forced one removes it), and the scheduler avoids the node
+   * (the `node.kubernetes.io/unreachable:NoSchedule` taint).
+   */
+  loseNode(node: string): void {
+    this.#lostNodes.add(node);
+    for (const [k, run] of this.#runs) {
+      const [ns, name] = k.split('/') as [string, string];
+      const pod = this.#store.get<Pod>(PODS.plural, ns, name);
+      if (pod?.spec.nodeName !== node || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed') continue;
+      run.terminating = true;
+      run.abort.abort();
+      for (const log of run.logs.values()) log.end();
+      const now = nowIso();
+      const lost = this.#store.update<Pod>(PODS.plural, PODS.ref, ns, name, (p) => {
+        p.status.phase = 'Unknown';
+        p.status.reason = 'NodeLost';
+        p.status.message = `Node ${node} which was running pod ${name} is unresponsive`;
+        p.status.conditions = (p.status.conditions ?? []).map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', reason: 'NodeLost', lastTransitionTime: now } : c));
+      });
+      this.#events.record(lost, 'Warning', 'NodeNotReady', 'Node is not ready', { component: 'node-controller' });
+    }
   }
 
   /** The log of a container of a live pod (undefined once the pod is gone). */
@@ -161,7 +189,7 @@ export class Kubelet {
       await this.#until(() => missingClaim(this.#store, created), (why) => this.#unschedulable(created,
         `0/${nodes} nodes are available: ${why}. preemption: 0/${nodes} nodes are available: ${nodes} Preemption is not helpful for scheduling.`), signal);
       await this.#until(() => {
-        const placed = schedule(created, this.#settings.nodes, this.#boundPods(created), this.#nextNode);
+        const placed = schedule(created, this.#settings.nodes, this.#boundPods(created), this.#nextNode, this.#lostNodes);
         if ('node' in placed) {
           node = placed.node;
           return null;

@@ -49,7 +49,7 @@ export function podRequests(pod: Pod): Map<string, Quantity> {
 }
 
 /** Chooses a node for `pod` given the pods already bound (and not finished), or says why none fits. */
-export function schedule(pod: Pod, nodes: readonly NodeOption[], bound: readonly Pod[], rotation: number): Placement {
+export function schedule(pod: Pod, nodes: readonly NodeOption[], bound: readonly Pod[], rotation: number, lost: ReadonlySet<string> = new Set()): Placement {
   const reasons = new Map<string, number>();
   const preemption = new Map<string, number>();
   const count = (m: Map<string, number>, k: string): void => {
@@ -58,6 +58,11 @@ export function schedule(pod: Pod, nodes: readonly NodeOption[], bound: readonly
   const requests = podRequests(pod);
   const fitting: string[] = [];
   for (const n of nodes) {
+    if (lost.has(typeof n === 'string' ? n : n.name)) {
+      count(reasons, 'node(s) had untolerated taint {node.kubernetes.io/unreachable: }');
+      count(preemption, 'Preemption is not helpful for scheduling');
+      continue;
+    }
     if (typeof n === 'string') {
       fitting.push(n);
       continue;

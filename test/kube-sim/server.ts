@@ -210,6 +210,11 @@ export class KubeSim {
     this.#settings.defaults = { ...this.#settings.defaults, ...b };
   }
 
+  /** Test hook: the node stops answering; its pods go `Unknown` (reason `NodeLost`) and new pods avoid it. */
+  loseNode(name: string): void {
+    this.#kubelet.loseNode(name);
+  }
+
   /** Pods whose image matches (a string: contained in the image) get this behaviour; later rules win. */
   addImageRule(match: RegExp | string, b: Partial<ContainerBehaviour>): void {
     this.#settings.imageRules.push(toImageRule(match, b));
