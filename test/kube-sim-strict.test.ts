@@ -199,3 +199,23 @@ describe('references that must exist', () => {
     await podWhere('vol-pvc', (p) => p.status.phase === 'Succeeded');
   });
 });
+
+describe('server-side rate limiting', () => {
+  it('answers 429 TooManyRequests with Retry-After past the configured rate, and recovers', async () => {
+    sim.setRateLimit({ qps: 1, burst: 3, retryAfterSeconds: 2 });
+    try {
+      const answers = await Promise.all(Array.from({ length: 6 }, () => fetch(`${sim.url}/api/v1/namespaces/${ns}/configmaps`)));
+      const refused = answers.filter((r) => r.status === 429);
+      expect(answers.filter((r) => r.status === 200).length).toBe(3);
+      expect(refused.length).toBe(3);
+      expect(refused[0]?.headers.get('retry-after')).toBe('2');
+      expect(await refused[0]?.json()).toMatchObject({ kind: 'Status', reason: 'TooManyRequests', code: 429, message: 'Too many requests, please try again later.' });
+      const s = await failure(core.listNamespacedConfigMap({ namespace: ns }));
+      expect(s?.code).toBe(429);
+      await new Promise((r) => setTimeout(r, 1100));
+      expect((await core.listNamespacedConfigMap({ namespace: ns })).kind).toBe('ConfigMapList');
+    } finally {
+      sim.setRateLimit(null);
+    }
+  });
+});

@@ -210,7 +210,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
       // Opening and closing streams change openWatches() / openLogStreams(): waitFor must hear of it.
       res.on('close', () => setImmediate(ctx.onActivity));
     }
-    const fate = ctx.faults.onRequest(info);
+    const fate = ctx.faults.onRequest(info, longRunning);
     const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '') ? await readBody(req) : undefined;
     if (fate.latencyMs > 0) await new Promise((r) => setTimeout(r, fate.latencyMs));
     const e = fate.error;

@@ -210,6 +210,11 @@ export class KubeSim {
     this.#settings.defaults = { ...this.#settings.defaults, ...b };
   }
 
+  /** Server-side rate limiting (429 + Retry-After past `qps`/`burst`, long-running requests exempt); null: off. */
+  setRateLimit(limit: { qps: number; burst: number; retryAfterSeconds?: number } | null): void {
+    this.#faults.setRateLimit(limit);
+  }
+
   /** Test hook: the node stops answering; its pods go `Unknown` (reason `NodeLost`) and new pods avoid it. */
   loseNode(name: string): void {
     this.#kubelet.loseNode(name);
