@@ -5,6 +5,7 @@
  * simulator (a Spark job whose driver log streams to the terminal, a bad image). Each terminal transcript is kept in
  * test/artifacts/cli-jobs-*.txt. Failures end with the reason on the terminal and never a stack trace.
  */
+import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -36,6 +37,8 @@ beforeAll(async () => {
   sim = await startKubeSim({ spark: { submitDelayMs: 10, stepDelayMs: 10 } });
   // The simulator's kubelet plays the images: the Spark image's driver writes a log over about a second.
   sim.addImageRule(/team\.demo\.spark$/, { logLines: DRIVER_LINES, logIntervalMs: 250, exitCode: 0 });
+  // spark-submit --env-from-secret spark-creds: the Secret must exist, or the driver waits in CreateContainerConfigError.
+  await kubeConfigFor(sim).makeApiClient(k8s.CoreV1Api).createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'spark-creds' }, stringData: { TOKEN: 't' } } });
   [local, kube] = await Promise.all([stack(), stack(() => new KubernetesExecutor(kubeConfigFor(sim), { qps: 500, burst: 500 }))]);
   await mkdir(ART, { recursive: true });
 }, 120_000);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
@@ -17,18 +17,20 @@ type Obj = { apiVersion: string; kind: string; metadata: { name: string }; [k: s
 const objects: Obj[] = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
   .flatMap((f) => parseAllDocuments(readFileSync(join(DIR, f), 'utf8')).map((d) => d.toJS() as Obj).filter(Boolean));
 const models: Record<string, new (o: never) => { validate(): void }> = {
-  Namespace, ConfigMap, Secret, ServiceAccount, Service, Deployment, Role, RoleBinding, NetworkPolicy, ClusterRole, ClusterRoleBinding,
+  Namespace, ConfigMap, Secret, ServiceAccount, Service, PersistentVolumeClaim, Deployment, Role, RoleBinding, NetworkPolicy, ClusterRole, ClusterRoleBinding,
 } as unknown as Record<string, new (o: never) => { validate(): void }>;
 
 describe('deploy/kubernetes', () => {
   it('holds the objects distributed mode needs, each valid', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ClusterRole/windsock-control-plane', 'ClusterRole/windsock-sandbox-admin', 'ClusterRoleBinding/windsock-control-plane', 'ConfigMap/windsock-config', 'Deployment/windsock-scheduler', 'Deployment/windsock-webserver', 'Deployment/windsock-worker',
+      'ClusterRole/windsock-control-plane', 'ClusterRole/windsock-sandbox-admin', 'ClusterRoleBinding/windsock-control-plane',
+      'ConfigMap/spark-job-config', 'ConfigMap/windsock-config', 'Deployment/windsock-scheduler', 'Deployment/windsock-webserver', 'Deployment/windsock-worker',
       'Namespace/windsock', 'Namespace/windsock-tasks',
       'NetworkPolicy/windsock-datastores', 'NetworkPolicy/windsock-default-deny', 'NetworkPolicy/windsock-scheduler',
       'NetworkPolicy/windsock-tasks-deny-ingress', 'NetworkPolicy/windsock-webserver', 'NetworkPolicy/windsock-worker',
-      'Role/windsock-worker', 'RoleBinding/windsock-worker', 'Secret/windsock-secrets',
-      'Service/windsock-webserver', 'ServiceAccount/windsock-control-plane', 'ServiceAccount/windsock-worker']);
+      'PersistentVolumeClaim/spark-data', 'Role/spark', 'Role/windsock-worker', 'RoleBinding/spark', 'RoleBinding/windsock-worker',
+      'Secret/spark-job-secret', 'Secret/windsock-secrets',
+      'Service/windsock-webserver', 'ServiceAccount/spark', 'ServiceAccount/windsock-control-plane', 'ServiceAccount/windsock-worker']);
     for (const o of objects) {
       const Model = models[o.kind];
       expect(Model, o.kind).toBeDefined();

@@ -91,4 +91,22 @@ describe('the kube-sim CLI', () => {
     expect(await k('get', 'sparkapplications')).toMatch(/^NAME\s+SUSPEND\s+STATUS\s+ATTEMPTS\s+START\s+FINISH\s+AGE\nspark-pi\s+COMPLETED\s+1\s+/);
     expect(await k('get', 'sparkapp', 'spark-pi', '-o', 'jsonpath={.status.driverInfo.podName}')).toBe('spark-pi-driver');
   });
+
+  it.skipIf(!hasKubectl)('lets kubectl create with its default validation, --dry-run=server, and shows the API server refusals', async () => {
+    const env = { ...process.env, KUBECONFIG: kubeconfig };
+    const k = (args: string[], input: string): Promise<{ stdout: string; stderr: string; code: number }> => new Promise((resolve) => {
+      const p = execFile('kubectl', ['--cache-dir', join(dir, 'kcache'), ...args], { env }, (err, stdout, stderr) => resolve({ stdout, stderr, code: err === null ? 0 : Number((err as { code?: number }).code ?? 1) }));
+      p.stdin?.end(input);
+    });
+    const manifest = (name: string, extra = ''): string => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  restartPolicy: Never\n${extra}  containers:\n    - name: base\n      image: busybox:1.36\n`;
+    // No --validate=false: kubectl finds fieldValidation in /openapi/v3 and lets the server validate (Strict).
+    expect(await k(['create', '-f', '-', '--dry-run=server'], manifest('kc-dry'))).toMatchObject({ code: 0, stdout: 'pod/kc-dry created (server dry run)\n' });
+    expect((await k(['get', 'pod', 'kc-dry'], '')).stderr).toContain('pods "kc-dry" not found');
+    expect(await k(['create', '-f', '-'], manifest('kc-real'))).toMatchObject({ code: 0, stdout: 'pod/kc-real created\n' });
+    const bad = await k(['create', '-f', '-'], manifest('kc-bad', '  serviceAccountName: k8s_service_account\n'));
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('The Pod "kc-bad" is invalid: spec.serviceAccountName: Invalid value: "k8s_service_account": a lowercase RFC 1123 subdomain');
+    const missing = await k(['create', '-f', '-'], manifest('kc-nosa', '  serviceAccountName: nobody\n'));
+    expect(missing.stderr).toContain('pods "kc-nosa" is forbidden: error looking up service account default/nobody: serviceaccount "nobody" not found');
+  });
 });

@@ -21,6 +21,8 @@ beforeAll(async () => {
   kc = kubeConfigFor(sim);
   core = kc.makeApiClient(k8s.CoreV1Api);
   custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  // The drivers run as `spark`: a pod naming a missing service account is refused, as by the API server.
+  await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'spark' } } });
 });
 
 afterAll(async () => {

@@ -5,11 +5,11 @@
  * and ResourceQuota.
  */
 import { qosClass } from './admission.ts';
-import { invalid } from './errors.ts';
+import { forbidden, invalid } from './errors.ts';
 import { admitLimitRanges } from './limit-range.ts';
 import { compare, formatQuantity, parseQuantity } from './quantity.ts';
 import type { Quotas } from './quota.ts';
-import { LIMITRANGES, PODS, type ResourceType } from './resources.ts';
+import { LIMITRANGES, PODS, SERVICEACCOUNTS, type ResourceType } from './resources.ts';
 import type { Store } from './store.ts';
 import type { KubeObject, Pod, StatusCause } from './types.ts';
 
@@ -33,6 +33,12 @@ export function admissionPlugins(store: Store, quotas: Quotas): (type: ResourceT
   return (type, object, displayName) => {
     if (type === PODS) {
       const pod = object as Pod;
+      const sa = pod.spec.serviceAccountName ?? 'default';
+      // The ServiceAccount admission plugin; `default` is the controller's to create, so a brand-new
+      // namespace's first pod is not refused while that create is on its way.
+      if (sa !== 'default' && store.get(SERVICEACCOUNTS.plural, pod.metadata.namespace, sa) === undefined) {
+        throw forbidden(PODS.ref, displayName, `error looking up service account ${pod.metadata.namespace ?? ''}/${sa}: serviceaccount "${sa}" not found`);
+      }
       admitLimitRanges(pod, store.list(LIMITRANGES.plural, pod.metadata.namespace), displayName);
       const causes = requestsWithinLimits(pod);
       if (causes.length > 0) throw invalid(PODS.kind, PODS.group, pod.metadata.name, causes);

@@ -5,11 +5,13 @@
  * resources) and garbage collection of owned pods. HTTP-free: routes.ts maps requests onto it.
  */
 import { admitCreate, admitUpdate, generateName } from './admission.ts';
-import { badRequest, conflict, deleteSuccess, forbidden, notFound, StatusError, unsupportedMediaType } from './errors.ts';
+import { randomUUID } from 'node:crypto';
+import { alreadyExists, badRequest, conflict, deleteSuccess, forbidden, notFound, StatusError, unsupportedMediaType } from './errors.ts';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
 import { apiVersionOf, NAMESPACES, PODS, type ResourceType } from './resources.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import type { CrdInfo } from './spark-schema.ts';
+import { unknownFieldWarnings } from './unknown-fields.ts';
 import { nowIso, type Store } from './store.ts';
 import type { KubeObject, Pod, StatusBody } from './types.ts';
 
@@ -17,6 +19,12 @@ export interface DeleteOptions {
   gracePeriodSeconds?: number | undefined;
   propagationPolicy?: string | undefined;
   preconditions?: { uid?: string; resourceVersion?: string } | undefined;
+}
+
+/** Query options of a write: `?dryRun=All` (admitted, not stored), `?fieldValidation=`. */
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
 }
 
 export interface Written {
@@ -81,7 +89,11 @@ export class Api {
     }
   }
 
-  create(type: ResourceType, namespace: string | undefined, body: unknown): Written {
+  #isCustom(type: ResourceType): boolean {
+    return type.group === this.#crd.group && type.plural === this.#crd.plural;
+  }
+
+  create(type: ResourceType, namespace: string | undefined, body: unknown, options: WriteOptions = {}): Written {
     const obj = asObject(body);
     this.#checkKind(type, obj);
     const meta = obj.metadata;
@@ -94,11 +106,19 @@ export class Api {
     meta.name ??= '';
     for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) delete meta[k];
     this.#checkNamespace(type, obj, namespace);
-    const { object, warnings } = admitCreate(type, this.#crd, obj);
+    const unknown = this.#isCustom(type) ? [] : unknownFieldWarnings(type, obj);
+    const admitted = admitCreate(type, this.#crd, obj);
+    const object = admitted.object;
+    const warnings = [...unknown, ...admitted.warnings];
     this.#plugins.admit?.(type, object, displayName);
+    const checked = fieldWarnings(type, warnings, options);
+    if (options.dryRun === true) {
+      if (this.#store.get(type.plural, object.metadata.namespace, object.metadata.name) !== undefined) throw alreadyExists(type.ref, object.metadata.name);
+      return { object: { ...object, metadata: { ...object.metadata, uid: randomUUID(), creationTimestamp: nowIso() } }, warnings: checked };
+    }
     const stored = this.#store.create(type.plural, type.ref, object);
     this.#onCreate(type, stored);
-    return { object: stored, warnings };
+    return { object: stored, warnings: checked };
   }
 
   get(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
@@ -117,13 +137,13 @@ export class Api {
   }
 
   /** PUT of the object or of its status subresource. */
-  replace(type: ResourceType, namespace: string | undefined, name: string, body: unknown, status: boolean): Written {
+  replace(type: ResourceType, namespace: string | undefined, name: string, body: unknown, status: boolean, options: WriteOptions = {}): Written {
     const next = asObject(body);
     this.#checkKind(type, next);
-    return this.#write(type, namespace, name, next, status);
+    return this.#write(type, namespace, name, next, status, options);
   }
 
-  patch(type: ResourceType, namespace: string | undefined, name: string, contentType: string, body: unknown, status: boolean): Written {
+  patch(type: ResourceType, namespace: string | undefined, name: string, contentType: string, body: unknown, status: boolean, options: WriteOptions = {}): Written {
     const old = this.get(type, namespace, name);
     const media = contentType.split(';')[0]?.trim() ?? '';
     let patched: unknown;
@@ -137,14 +157,18 @@ export class Api {
     const bodyMeta = (body as { metadata?: { resourceVersion?: string } } | null)?.metadata;
     // A patch is unconditional unless it carries a resourceVersion itself.
     if (media !== 'application/json-patch+json' && bodyMeta?.resourceVersion === undefined) delete next.metadata.resourceVersion;
-    return this.#write(type, namespace, name, next, status);
+    return this.#write(type, namespace, name, next, status, options);
   }
 
-  #write(type: ResourceType, namespace: string | undefined, name: string, next: KubeObject, status: boolean): Written {
+  #write(type: ResourceType, namespace: string | undefined, name: string, next: KubeObject, status: boolean, options: WriteOptions = {}): Written {
     const old = this.get(type, namespace, name);
     const rv = next.metadata.resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) throw conflict(type.ref, name);
-    const { object, warnings } = admitUpdate(type, this.#crd, old, next, status);
+    const unknown = this.#isCustom(type) ? [] : unknownFieldWarnings(type, next);
+    const admitted = admitUpdate(type, this.#crd, old, next, status);
+    const object = admitted.object;
+    const warnings = fieldWarnings(type, [...unknown, ...admitted.warnings], options);
+    if (options.dryRun === true) return { object: { ...object, metadata: { ...object.metadata, resourceVersion: old.metadata.resourceVersion } }, warnings };
     const stored = this.#store.update(type.plural, type.ref, namespace, name, () => object);
     this.#finishIfReleased(type, stored);
     return { object: stored, warnings };
@@ -221,6 +245,20 @@ export class Api {
     for (const o of list.items) this.delete(type, o.metadata.namespace, o.metadata.name, options);
     return list;
   }
+}
+
+/**
+ * Server-side field validation: the admission warnings about unknown fields become a 400 under
+ * `fieldValidation=Strict` (the decoder's "strict decoding error"), vanish under Ignore, and are
+ * `Warning` headers under Warn, the API server's default.
+ */
+function fieldWarnings(type: ResourceType, warnings: string[], options: WriteOptions): string[] {
+  const unknown = warnings.filter((w) => w.startsWith('unknown field'));
+  if (options.fieldValidation === 'Strict' && unknown.length > 0) {
+    throw badRequest(`${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.join(', ')}`);
+  }
+  if (options.fieldValidation === 'Ignore') return warnings.filter((w) => !w.startsWith('unknown field'));
+  return warnings;
 }
 
 /** pod/strategy.go CheckGracefulDelete: 0 for unscheduled or finished pods; negative means 1. */

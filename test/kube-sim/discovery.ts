@@ -145,3 +145,39 @@ export function builtinColumns(type: ResourceType): PrinterColumn[] {
   if (type.kind === 'RoleBinding' || type.kind === 'ClusterRoleBinding') return [{ name: 'Role', type: 'string', jsonPath: '.roleRef.name' }, age];
   return [age];
 }
+
+/** `api/v1` or `apis/{group}/{version}`: the group-version paths of /openapi/v3. */
+function gvPath(t: ResourceType): string {
+  return t.group === '' ? `api/${t.version}` : `apis/${t.group}/${t.version}`;
+}
+
+/**
+ * GET /openapi/v3: the index of per-group-version documents. kubectl (1.27+, `--validate=strict` by default)
+ * reads it to learn that the server validates fields itself, then sends `fieldValidation=Strict` instead of
+ * validating against /openapi/v2.
+ */
+export function openApiV3Index(types: readonly ResourceType[]): unknown {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const t of types) paths[gvPath(t)] = { serverRelativeURL: `/openapi/v3/${gvPath(t)}?hash=kube-sim` };
+  return { paths };
+}
+
+/**
+ * GET /openapi/v3/{gv}: the operations of each type with the `x-kubernetes-group-version-kind` extension and the
+ * `dryRun` / `fieldValidation` query parameters (what kubectl's QueryParamVerifierV3 looks for on PATCH). Schemas
+ * are not served: the server validates.
+ */
+export function openApiV3Document(gv: string, types: readonly ResourceType[]): unknown {
+  const inGv = types.filter((t) => gvPath(t) === gv);
+  if (inGv.length === 0) return undefined;
+  const params = ['dryRun', 'fieldManager', 'fieldValidation'].map((name) => ({ name, in: 'query', schema: { type: 'string', uniqueItems: true } }));
+  const paths: Record<string, unknown> = {};
+  for (const t of inGv) {
+    const gvk = { group: t.group, version: t.version, kind: t.kind };
+    const op = { 'x-kubernetes-group-version-kind': gvk, parameters: params, responses: {} };
+    const base = `/${gv}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}`;
+    paths[base] = { post: op, get: { ...op, parameters: [] } };
+    paths[`${base}/{name}`] = { put: op, patch: op, delete: op, get: { ...op, parameters: [] } };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion }, paths };
+}

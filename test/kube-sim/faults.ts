@@ -122,11 +122,36 @@ export class Faults {
   }
 
   /** Records a request and decides its fate; consumes one use of the first matching error rule. */
-  onRequest(info: RequestInfo): { latencyMs: number; error: InjectedError | null } {
+  /**
+   * API priority and fairness, reduced to one token bucket over the requests that are not long-running:
+   * `qps` tokens a second up to `burst`; a request finding none is refused 429 with `Retry-After`. null: off.
+   */
+  setRateLimit(limit: { qps: number; burst: number; retryAfterSeconds?: number } | null): void {
+    this.#rate = limit === null ? null : { ...limit, tokens: limit.burst, at: Date.now() };
+  }
+
+  #rate: { qps: number; burst: number; retryAfterSeconds?: number; tokens: number; at: number } | null = null;
+
+  #throttled(): InjectedError | null {
+    const r = this.#rate;
+    if (r === null) return null;
+    const now = Date.now();
+    r.tokens = Math.min(r.burst, r.tokens + ((now - r.at) / 1000) * r.qps);
+    r.at = now;
+    if (r.tokens >= 1) {
+      r.tokens -= 1;
+      return null;
+    }
+    return { status: 429, retryAfterSeconds: r.retryAfterSeconds ?? 1 };
+  }
+
+  onRequest(info: RequestInfo, longRunning = false): { latencyMs: number; error: InjectedError | null } {
     const k = `${info.verb} ${info.resource}`;
     this.#requests.set(k, (this.#requests.get(k) ?? 0) + 1);
     this.#total++;
     const latencyMs = this.#latency.filter((r) => matches(r.match, info)).reduce((sum, r) => sum + r.ms, 0);
+    const throttled = longRunning ? null : this.#throttled();
+    if (throttled !== null) return { latencyMs, error: throttled };
     const rule = this.#errors.find((r) => matches(r.match, info));
     if (rule === undefined) return { latencyMs, error: null };
     rule.remaining--;

@@ -7,6 +7,7 @@ import type { KubeSimOptions } from './options.ts';
 
 export { KubeSim, type WaitForOptions } from './server.ts';
 export type { KubeSimOptions } from './options.ts';
+export type { NodeOption, NodeSpec } from './scheduler.ts';
 export { compileKubeSimOptions, DEFAULT_CRD_PATH } from './options.ts';
 export { ANNOTATION_PREFIX, BUILTIN_DEFAULTS, type ContainerBehaviour, type ImageRule } from './behaviour.ts';
 export type { CountersSnapshot, FaultMatch, InjectedError, Verb } from './faults.ts';

@@ -15,7 +15,9 @@ import { setImmediate as nextTick } from 'node:timers/promises';
 import { resolveBehaviour, type ContainerBehaviour, type ImageRule } from './behaviour.ts';
 import { EventRecorder } from './events.ts';
 import { ContainerLog } from './logs.ts';
+import { missingClaim, missingEnvSource, missingVolumeSource } from './pod-refs.ts';
 import { PODS } from './resources.ts';
+import { schedule, type NodeOption } from './scheduler.ts';
 import { nowIso, type Change, type Store } from './store.ts';
 import { isAbort, sleep, untilAborted } from './timing.ts';
 import type { ContainerStatus, Pod, PodCondition } from './types.ts';
@@ -24,7 +26,7 @@ import type { ContainerStatus, Pod, PodCondition } from './types.ts';
 export interface KubeletSettings {
   defaults: ContainerBehaviour;
   imageRules: ImageRule[];
-  nodes: string[];
+  nodes: NodeOption[];
 }
 
 interface PodRun {
@@ -36,6 +38,8 @@ interface PodRun {
 }
 
 const SIGTERM_EXIT = 143;
+/** How often a pod blocked on a missing ConfigMap, Secret or claim looks again. */
+const REF_RETRY_MS = 200;
 const SIGKILL_EXIT = 137;
 
 function podKey(ns: string, name: string): string {
@@ -63,6 +67,8 @@ export class Kubelet {
     this.#events = new EventRecorder(store);
   }
 
+  readonly #lostNodes = new Set<string>();
+
   start(): void {
     this.#unsubscribe = this.#store.subscribe((c) => this.#onChange(c));
   }
@@ -75,6 +81,32 @@ export class Kubelet {
       for (const log of run.logs.values()) log.end();
     }
     this.#runs.clear();
+  }
+
+  /**
+   * A node stops answering (its kubelet is gone): the node controller marks its pods `Unknown`, reason
+   * `NodeLost`, `Ready=False`, with a `NodeNotReady` event; nothing on it runs or logs any more, a graceful
+   * delete leaves the pod Terminating (only a forced one removes it), and the scheduler avoids the node
+   * (the `node.kubernetes.io/unreachable:NoSchedule` taint).
+   */
+  loseNode(node: string): void {
+    this.#lostNodes.add(node);
+    for (const [k, run] of this.#runs) {
+      const [ns, name] = k.split('/') as [string, string];
+      const pod = this.#store.get<Pod>(PODS.plural, ns, name);
+      if (pod?.spec.nodeName !== node || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed') continue;
+      run.terminating = true;
+      run.abort.abort();
+      for (const log of run.logs.values()) log.end();
+      const now = nowIso();
+      const lost = this.#store.update<Pod>(PODS.plural, PODS.ref, ns, name, (p) => {
+        p.status.phase = 'Unknown';
+        p.status.reason = 'NodeLost';
+        p.status.message = `Node ${node} which was running pod ${name} is unresponsive`;
+        p.status.conditions = (p.status.conditions ?? []).map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False', reason: 'NodeLost', lastTransitionTime: now } : c));
+      });
+      this.#events.record(lost, 'Warning', 'NodeNotReady', 'Node is not ready', { component: 'node-controller' });
+    }
   }
 
   /** The log of a container of a live pod (undefined once the pod is gone). */
@@ -150,8 +182,21 @@ export class Kubelet {
     const behaviours = [...run.behaviours.values()];
     await nextTick();
     const needsScheduling = created.spec.nodeName === undefined;
+    let node = created.spec.nodeName;
     if (needsScheduling) {
       await sleep(Math.max(...behaviours.map((b) => b.scheduleDelayMs)), signal);
+      const nodes = this.#settings.nodes.length;
+      await this.#until(() => missingClaim(this.#store, created), (why) => this.#unschedulable(created,
+        `0/${nodes} nodes are available: ${why}. preemption: 0/${nodes} nodes are available: ${nodes} Preemption is not helpful for scheduling.`), signal);
+      await this.#until(() => {
+        const placed = schedule(created, this.#settings.nodes, this.#boundPods(created), this.#nextNode, this.#lostNodes);
+        if ('node' in placed) {
+          node = placed.node;
+          return null;
+        }
+        return placed.unschedulable;
+      }, (message) => this.#unschedulable(created, message), signal);
+      this.#nextNode++;
       const unschedulable = behaviours.find((b) => b.unschedulable !== null)?.unschedulable;
       if (unschedulable !== undefined && unschedulable !== null) {
         const pending = this.#update(created, (p) => {
@@ -161,7 +206,7 @@ export class Kubelet {
         return;
       }
     }
-    const bound = this.#bind(created);
+    const bound = this.#bind(created, node as string);
     if (bound === null) return;
     // Init containers ran to completion at binding (see #bind): their logs are all there, and ended.
     for (const c of created.spec.initContainers ?? []) {
@@ -173,12 +218,38 @@ export class Kubelet {
     if (needsScheduling) {
       this.#event(bound, 'Normal', 'Scheduled', `Successfully assigned ${bound.metadata.namespace}/${bound.metadata.name} to ${bound.spec.nodeName}`, 'default-scheduler');
     }
+    await this.#until(() => missingVolumeSource(this.#store, bound), (why) => this.#event(bound, 'Warning', 'FailedMount', why), signal);
     await Promise.all(bound.spec.containers.map((c) => this.#runContainer(bound, c.name, c.image ?? '', run)));
   }
 
-  #bind(pod: Pod): Pod | null {
-    const nodes = this.#settings.nodes;
-    const node = pod.spec.nodeName ?? (nodes[this.#nextNode++ % nodes.length] as string);
+  /**
+   * Retries `check` until it returns null (what was missing now exists), reporting each new reason
+   * once: the scheduler and the kubelet retry such pods for ever, as upstream does.
+   */
+  async #until(check: () => string | null, report: (why: string) => void, signal: AbortSignal): Promise<void> {
+    let last: string | null = null;
+    for (let why = check(); why !== null; why = check()) {
+      if (why !== last) report(why);
+      last = why;
+      await sleep(REF_RETRY_MS, signal);
+    }
+  }
+
+  /** Pods holding a node's resources: bound and not finished. */
+  #boundPods(except: Pod): Pod[] {
+    return this.#store.list<Pod>(PODS.plural).filter((p) => p.spec.nodeName !== undefined && p.metadata.uid !== except.metadata.uid &&
+      p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed');
+  }
+
+  /** PodScheduled=False with the scheduler's message, and its FailedScheduling event. */
+  #unschedulable(pod: Pod, message: string): void {
+    const pending = this.#update(pod, (p) => {
+      p.status.conditions = [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null as unknown as string, lastTransitionTime: nowIso() }];
+    });
+    if (pending !== null) this.#event(pending, 'Warning', 'FailedScheduling', message, 'default-scheduler');
+  }
+
+  #bind(pod: Pod, node: string): Pod | null {
     const ip = this.#ipCounter++;
     const now = nowIso();
     return this.#update(pod, (p) => {
@@ -207,6 +278,10 @@ export class Kubelet {
     const b = run.behaviours.get(name) as ContainerBehaviour;
     const signal = run.abort.signal;
     const log = run.logs.get(name) as ContainerLog;
+    await this.#until(() => missingEnvSource(this.#store, pod, name), (why) => {
+      const p = this.#setContainer(pod, name, { state: { waiting: { reason: 'CreateContainerConfigError', message: why } } });
+      if (p !== null) this.#event(p, 'Warning', 'Failed', `Error: ${why}`);
+    }, signal);
     if (b.configError !== null) {
       const p = this.#setContainer(pod, name, { state: { waiting: { reason: 'CreateContainerConfigError', message: b.configError } } });
       if (p !== null) this.#event(p, 'Warning', 'Failed', `Error: ${b.configError}`);

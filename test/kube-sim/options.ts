@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_DEFAULTS, BUILTIN_IMAGE_RULES, checkPartialBehaviour, type ContainerBehaviour, type ImageRule } from './behaviour.ts';
 import { KubeSimError } from './errors.ts';
+import type { NodeOption } from './scheduler.ts';
 import type { SparkOperatorSettings } from './spark-operator.ts';
 
 export interface KubeSimOptions {
@@ -17,8 +18,12 @@ export interface KubeSimOptions {
   crdPath?: string;
   /** Namespaces that exist at start. Default default, kube-system, kube-public, kube-node-lease. */
   namespaces?: string[];
-  /** Node names pods are bound to (round robin). Default ['kube-sim-node-1']. */
-  nodes?: string[];
+  /**
+   * The nodes pods are scheduled onto (round robin among those that fit). A bare name is an unconstrained node
+   * (any capacity, every label, no taints); a NodeSpec has capacity, labels and taints the scheduler checks.
+   * Default ['kube-sim-node-1'].
+   */
+  nodes?: NodeOption[];
   /** Simulator-wide container behaviour (merged over the built-in defaults). */
   defaultBehaviour?: Partial<ContainerBehaviour>;
   /** Per-image rules, applied after the built-in ones (`:missing` → ErrImagePull, malformed → InvalidImageName). */
@@ -40,7 +45,7 @@ export interface CompiledKubeSimOptions {
   token: string | null;
   crdPath: string;
   namespaces: string[];
-  nodes: string[];
+  nodes: NodeOption[];
   defaultBehaviour: ContainerBehaviour;
   imageRules: ImageRule[];
   watchWindow: number;
@@ -82,7 +87,9 @@ export function compileKubeSimOptions(o: KubeSimOptions = {}): CompiledKubeSimOp
   if (problem !== null) fail(`defaultBehaviour: ${problem}`);
   const namespaces = o.namespaces ?? ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
   const nodes = o.nodes ?? ['kube-sim-node-1'];
-  if (!Array.isArray(nodes) || nodes.length === 0 || !nodes.every((n) => typeof n === 'string' && n !== '')) fail('nodes must be a non-empty array of names');
+  if (!Array.isArray(nodes) || nodes.length === 0 || !nodes.every((n) => typeof (typeof n === 'string' ? n : n?.name) === 'string' && (typeof n === 'string' ? n : n.name) !== '')) {
+    fail('nodes must be a non-empty array of names or {name, capacity?, labels?, taints?}');
+  }
   if (!Array.isArray(namespaces) || !namespaces.every((n) => typeof n === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n))) fail('namespaces must be DNS-1123 labels');
   const watchWindow = nonNegative('watchWindow', o.watchWindow, 1000, true);
   if (watchWindow < 1) fail('watchWindow must be ≥ 1');

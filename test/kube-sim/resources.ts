@@ -115,6 +115,7 @@ export const SECRETS = make({
   extraFields: (o) => ({ type: String(o['type'] ?? '') }),
 });
 export const SERVICEACCOUNTS = plain('serviceaccounts', 'serviceaccount', 'ServiceAccount', '', 'v1', true, ['sa']);
+export const PERSISTENTVOLUMECLAIMS = plain('persistentvolumeclaims', 'persistentvolumeclaim', 'PersistentVolumeClaim', '', 'v1', true, ['pvc'], ['status']);
 export const RESOURCEQUOTAS = plain('resourcequotas', 'resourcequota', 'ResourceQuota', '', 'v1', true, ['quota'], ['status']);
 export const LIMITRANGES = plain('limitranges', 'limitrange', 'LimitRange', '', 'v1', true, ['limits']);
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -125,7 +126,7 @@ export const CLUSTERROLEBINDINGS = plain('clusterrolebindings', 'clusterrolebind
 export const DEPLOYMENTS = plain('deployments', 'deployment', 'Deployment', 'apps', 'v1', true, ['deploy'], ['scale', 'status']);
 
 /** Everything served under /api/v1, in discovery order. */
-export const CORE_TYPES: readonly ResourceType[] = [PODS, NAMESPACES, EVENTS, CONFIGMAPS, SECRETS, SERVICEACCOUNTS, RESOURCEQUOTAS, LIMITRANGES];
+export const CORE_TYPES: readonly ResourceType[] = [PODS, NAMESPACES, EVENTS, CONFIGMAPS, SECRETS, SERVICEACCOUNTS, PERSISTENTVOLUMECLAIMS, RESOURCEQUOTAS, LIMITRANGES];
 /** The built-in API groups (the Spark CRD's group is added at start). */
 export const GROUP_TYPES: readonly ResourceType[] = [DEPLOYMENTS, ROLES, ROLEBINDINGS, CLUSTERROLES, CLUSTERROLEBINDINGS];
 

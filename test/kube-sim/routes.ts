@@ -5,8 +5,8 @@
  * NDJSON for watches, text/plain for logs, Table for kubectl get).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Api, DeleteOptions } from './api.ts';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, builtinColumns, SERVER_VERSION, toTable, wantsTable } from './discovery.ts';
+import type { Api, DeleteOptions, WriteOptions } from './api.ts';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, builtinColumns, openApiV3Document, openApiV3Index, SERVER_VERSION, toTable, wantsTable } from './discovery.ts';
 import { badRequest, internalError, methodNotAllowed, pathNotFound, serviceUnavailable, StatusError, tooManyRequests, unauthorized } from './errors.ts';
 import type { Faults, RequestInfo, Verb } from './faults.ts';
 import type { Kubelet } from './kubelet.ts';
@@ -129,11 +129,24 @@ function discovery(segments: string[], ctx: RouteContext): unknown {
   if (path === '/api') return apiVersions(ctx.serverAddress);
   if (path === '/api/v1') return apiResourceList('v1', CORE_TYPES);
   if (path === '/apis') return apiGroupList(groupTypes(ctx));
+  if (path === '/openapi/v3') return openApiV3Index([...CORE_TYPES, ...groupTypes(ctx)]);
+  if (path.startsWith('/openapi/v3/')) return openApiV3Document(path.slice('/openapi/v3/'.length), [...CORE_TYPES, ...groupTypes(ctx)]);
   if (segments[0] !== 'apis' || segments.length < 2 || segments.length > 3) return undefined;
   const inGroup = groupTypes(ctx).filter((t) => t.group === segments[1] && (segments.length === 2 || t.version === segments[2]));
   const first = inGroup[0];
   if (first === undefined) return undefined;
   return segments.length === 2 ? apiGroup(first) : apiResourceList(apiVersionOf(first), inGroup);
+}
+
+/** `dryRun=All` and `fieldValidation=Strict|Warn|Ignore`, checked as the API server's request decoding does. */
+function writeOptions(q: URLSearchParams): WriteOptions {
+  const dry = q.getAll('dryRun');
+  for (const v of dry) if (v !== 'All') throw badRequest(`Invalid dry run value: ${JSON.stringify(v)}: supported values: "All"`);
+  const fv = q.get('fieldValidation') ?? 'Warn';
+  if (fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
+    throw badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got "${fv}"`);
+  }
+  return { dryRun: dry.length > 0, fieldValidation: fv };
 }
 
 function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
@@ -197,7 +210,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, url: 
       // Opening and closing streams change openWatches() / openLogStreams(): waitFor must hear of it.
       res.on('close', () => setImmediate(ctx.onActivity));
     }
-    const fate = ctx.faults.onRequest(info);
+    const fate = ctx.faults.onRequest(info, longRunning);
     const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '') ? await readBody(req) : undefined;
     if (fate.latencyMs > 0) await new Promise((r) => setTimeout(r, fate.latencyMs));
     const e = fate.error;
@@ -250,19 +263,19 @@ function dispatch(req: IncomingMessage, reply: Reply, url: URL, t: Target, verb:
       return;
     }
     case 'create': {
-      if (q.get('dryRun') !== null) throw badRequest('kube-sim does not support dryRun');
-      const { object, warnings } = api.create(t.type, t.namespace, body);
+      const { object, warnings } = api.create(t.type, t.namespace, body, writeOptions(q));
       return reply.json(201, object, warnings);
     }
     case 'update': {
-      const { object, warnings } = api.replace(t.type, t.namespace, t.name as string, body, status);
+      const { object, warnings } = api.replace(t.type, t.namespace, t.name as string, body, status, writeOptions(q));
       return reply.json(200, object, warnings);
     }
     case 'patch': {
-      const { object, warnings } = api.patch(t.type, t.namespace, t.name as string, req.headers['content-type'] ?? '', body, status);
+      const { object, warnings } = api.patch(t.type, t.namespace, t.name as string, req.headers['content-type'] ?? '', body, status, writeOptions(q));
       return reply.json(200, object, warnings);
     }
     case 'delete': {
+      if (writeOptions(q).dryRun === true) return reply.json(200, api.get(t.type, t.namespace, t.name as string));
       const { code, body: out } = api.delete(t.type, t.namespace, t.name as string, deleteOptions(q, body));
       return reply.json(code, out);
     }

@@ -210,6 +210,16 @@ export class KubeSim {
     this.#settings.defaults = { ...this.#settings.defaults, ...b };
   }
 
+  /** Server-side rate limiting (429 + Retry-After past `qps`/`burst`, long-running requests exempt); null: off. */
+  setRateLimit(limit: { qps: number; burst: number; retryAfterSeconds?: number } | null): void {
+    this.#faults.setRateLimit(limit);
+  }
+
+  /** Test hook: the node stops answering; its pods go `Unknown` (reason `NodeLost`) and new pods avoid it. */
+  loseNode(name: string): void {
+    this.#kubelet.loseNode(name);
+  }
+
   /** Pods whose image matches (a string: contained in the image) get this behaviour; later rules win. */
   addImageRule(match: RegExp | string, b: Partial<ContainerBehaviour>): void {
     this.#settings.imageRules.push(toImageRule(match, b));

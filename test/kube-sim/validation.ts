@@ -8,6 +8,7 @@
  * Cause reasons and texts follow apimachinery's field errors (`Required value`, `Unsupported value`, ...).
  */
 import { Namespace, Pod } from 'kubernetes-models/v1';
+import { compare, parseQuantity } from './quantity.ts';
 import type { StatusCause } from './types.ts';
 
 interface AjvLikeError {
@@ -141,6 +142,52 @@ export function validatePod(body: Record<string, unknown>): StatusCause[] {
     });
     if (listName === 'containers' && list.length === 0) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' });
   }
+  causes.push(...validatePodSpecRefs(body['spec'] as Record<string, unknown> | undefined));
+  return causes;
+}
+
+const SUBDOMAIN_MESSAGE = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const LABEL_MESSAGE = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+/** Resources the API server lets a request stay below its limit for (helper.IsOvercommitAllowed). */
+const NATIVE_RESOURCE = /^(cpu|memory|ephemeral-storage|hugepages-.+|requests\..+|limits\..+)$|^kubernetes\.io\//;
+
+/**
+ * The ValidatePodSpec rules the schema cannot express: the service account and volume names, and
+ * ValidateResourceRequirements for extended resources (not overcommitable: a request needs an equal limit).
+ */
+function validatePodSpecRefs(spec: Record<string, unknown> | undefined): StatusCause[] {
+  if (spec === undefined || spec === null) return [];
+  const causes: StatusCause[] = [];
+  const sa = spec['serviceAccountName'];
+  if (typeof sa === 'string' && sa !== '' && (!DNS1123_SUBDOMAIN.test(sa) || sa.length > 253)) {
+    causes.push(invalidValue('spec.serviceAccountName', sa, SUBDOMAIN_MESSAGE));
+  }
+  const volumes = spec['volumes'];
+  if (Array.isArray(volumes)) {
+    const names = new Set<string>();
+    volumes.forEach((v: { name?: unknown }, i) => {
+      const field = `spec.volumes[${i}].name`;
+      if (typeof v?.name !== 'string') return;
+      if (!DNS1123_LABEL.test(v.name) || v.name.length > 63) causes.push(invalidValue(field, v.name, LABEL_MESSAGE));
+      else if (names.has(v.name)) causes.push({ reason: 'FieldValueDuplicate', message: `Duplicate value: ${JSON.stringify(v.name)}`, field });
+      names.add(v.name);
+    });
+  }
+  for (const listName of ['containers', 'initContainers'] as const) {
+    const list = spec[listName];
+    if (!Array.isArray(list)) continue;
+    list.forEach((c: { resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> } }, i) => {
+      const requests = c?.resources?.requests ?? {};
+      const limits = c?.resources?.limits ?? {};
+      for (const [r, q] of Object.entries(requests)) {
+        if (NATIVE_RESOURCE.test(r)) continue;
+        const limit = limits[r];
+        const base = `spec.${listName}[${i}].resources`;
+        if (limit === undefined) causes.push({ reason: 'FieldValueRequired', message: 'Required value: Limit must be set for non overcommitable resources', field: `${base}.limits` });
+        else if (!sameQuantity(limit, q)) causes.push(invalidValue(`${base}.requests`, String(q), `must be equal to ${r} limit of ${String(limit)}`));
+      }
+    });
+  }
   return causes;
 }
 
@@ -154,4 +201,10 @@ export function validateNamespace(body: Record<string, unknown>): StatusCause[] 
   }
   causes.push(...validateMeta(meta, false));
   return causes;
+}
+
+function sameQuantity(a: unknown, b: unknown): boolean {
+  const qa = parseQuantity(a);
+  const qb = parseQuantity(b);
+  return qa !== null && qb !== null ? compare(qa, qb) === 0 : String(a) === String(b);
 }
