@@ -35,14 +35,16 @@ export function processTree(root: number): number[] {
   return out;
 }
 
-export function treeMemory(root: number): { rssKb: number; pssKb: number; hwmKb: number } {
-  let rssKb = 0; let pssKb = 0; let hwmKb = 0;
+/** Memory of a process tree. `privateKb` (USS): the pages no other process maps, what the tree alone costs. */
+export function treeMemory(root: number): { rssKb: number; pssKb: number; hwmKb: number; privateKb: number } {
+  let rssKb = 0; let pssKb = 0; let hwmKb = 0; let privateKb = 0;
   for (const pid of processTree(root)) {
     rssKb += readKb(pid, 'status', 'VmRSS');
     hwmKb = Math.max(hwmKb, readKb(pid, 'status', 'VmHWM'));
     pssKb += readKb(pid, 'smaps_rollup', 'Pss');
+    privateKb += readKb(pid, 'smaps_rollup', 'Private_Clean') + readKb(pid, 'smaps_rollup', 'Private_Dirty');
   }
-  return { rssKb, pssKb, hwmKb };
+  return { rssKb, pssKb, hwmKb, privateKb };
 }
 
 /** RSS and PSS of each process of the tree (MiB): the root first, then its children (the sandboxes' interpreters). */
