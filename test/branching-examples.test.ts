@@ -3,29 +3,16 @@
  * airflow/example_dags): each imports in the Pyodide shim with the tasks, operators, arguments and edges Airflow
  * gives it, and runs end to end on real Postgres to the task states Airflow's documentation describes.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SerializedDag } from '@windsock/dag-model';
-import { PythonDagLoader } from '@windsock/dag-parser';
 import { freshDatabase, type TestDatabase } from './support/db.ts';
 import { startInstance, type TestInstance } from './support/instance.ts';
-import { TEST_SNAPSHOT_DIR } from './support/snapshots.ts';
+import { EXAMPLES_FOLDER, examplesParser } from './support/airflow-examples.ts';
 
-const FOLDER = resolve(import.meta.dirname, 'fixtures/airflow-examples');
+const FOLDER = EXAMPLES_FOLDER;
 
 describe('parsing', () => {
-  let loader: PythonDagLoader;
-  beforeAll(async () => {
-    loader = new PythonDagLoader({ dagFolder: FOLDER, poolSize: 1, snapshotDir: TEST_SNAPSHOT_DIR });
-  }, 120_000);
-  afterAll(async () => { await loader?.close(); });
-
-  async function parse(file: string): Promise<Record<string, SerializedDag>> {
-    const r = await loader.load(file, readFileSync(resolve(FOLDER, file), 'utf8'));
-    if (!r.ok) throw new Error(`${file}: ${r.error.message}`);
-    return Object.fromEntries(r.dags.map((d) => [d.dag_id, d]));
-  }
+  const { parse, load } = examplesParser();
   const shape = (d: SerializedDag) => Object.fromEntries(d.tasks.map((t) => [t.task_id, { op: t.operator, kind: t.kind, up: t.upstream_task_ids, rule: t.trigger_rule }]));
 
   it('example_branch_operator: BranchPythonOperator, Label edges, a none_failed_min_one_success join', async () => {
@@ -89,7 +76,7 @@ describe('parsing', () => {
   });
 
   it('a subclass of an operator Windsock only records (BashOperator) with its own execute() is still refused', async () => {
-    const r = await loader.load('custom_bash.py', `
+    const r = await load('custom_bash.py', `
 from airflow.models.dag import DAG
 from airflow.operators.bash import BashOperator
 class Loud(BashOperator):
@@ -103,7 +90,7 @@ with DAG("custom_bash", schedule=None):
   });
 
   it('a BranchDayOfWeekOperator with an unknown day is an import error, as in Airflow', async () => {
-    const r = await loader.load('bad_weekday.py', `
+    const r = await load('bad_weekday.py', `
 from airflow.models.dag import DAG
 from airflow.operators.weekday import BranchDayOfWeekOperator
 with DAG("bad_weekday", schedule=None):

@@ -4,29 +4,13 @@
  * TaskFlow `.expand()`, mapping over literals and XComArgs, each recorded as an expand_input on the task, and the
  * constructs Windsock does not run yet as import errors naming them.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SerializedDag } from '@windsock/dag-model';
-import { PythonDagLoader } from '@windsock/dag-parser';
-import { TEST_SNAPSHOT_DIR } from './support/snapshots.ts';
+import { describe, expect, it } from 'vitest';
+import { examplesParser } from './support/airflow-examples.ts';
 
-const FOLDER = resolve(import.meta.dirname, 'fixtures/airflow-examples');
 const xcom = (task_id: string) => ({ __type: 'xcomarg', task_id, key: 'return_value' });
 
 describe('parsing mapped tasks', () => {
-  let loader: PythonDagLoader;
-  beforeAll(async () => {
-    loader = new PythonDagLoader({ dagFolder: FOLDER, poolSize: 1, snapshotDir: TEST_SNAPSHOT_DIR });
-  }, 120_000);
-  afterAll(async () => { await loader?.close(); });
-
-  async function parse(file: string, source = readFileSync(resolve(FOLDER, file), 'utf8')): Promise<Record<string, SerializedDag>> {
-    const r = await loader.load(file, source);
-    if (!r.ok) throw new Error(`${file}: ${r.error.message}`);
-    return Object.fromEntries(r.dags.map((d) => [d.dag_id, d]));
-  }
-  const task = (d: SerializedDag, id: string) => d.tasks.find((t) => t.task_id === id)!;
+  const { parse, load, task } = examplesParser();
 
   it('TaskFlow .expand over a literal list, and second-order mapping over a mapped task', async () => {
     const dags = await parse('example_dynamic_task_mapping.py');
@@ -66,7 +50,7 @@ describe('parsing mapped tasks', () => {
     const head = 'from datetime import datetime\nfrom airflow import DAG\nfrom airflow.decorators import task, task_group\n'
       + 'from airflow.operators.bash import BashOperator\nwith DAG("d", start_date=datetime(2024, 1, 1), schedule=None):\n';
     const err = async (body: string) => {
-      const r = await loader.load('bad.py', head + body);
+      const r = await load('bad.py', head + body);
       if (r.ok) throw new Error('expected an import error');
       return r.error.message;
     };

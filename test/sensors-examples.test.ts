@@ -6,31 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sensorSettings, type SerializedDag } from '@windsock/dag-model';
-import { PythonDagLoader } from '@windsock/dag-parser';
+import { sensorSettings } from '@windsock/dag-model';
 import { freshDatabase } from './support/db.ts';
 import { dagFolder, startInstance, type TestInstance } from './support/instance.ts';
-import { TEST_SNAPSHOT_DIR } from './support/snapshots.ts';
+import { EXAMPLES_FOLDER, examplesParser } from './support/airflow-examples.ts';
 
-const FOLDER = resolve(import.meta.dirname, 'fixtures/airflow-examples');
+const FOLDER = EXAMPLES_FOLDER;
 
 describe('parsing', () => {
-  let loader: PythonDagLoader;
-  beforeAll(async () => {
-    loader = new PythonDagLoader({ dagFolder: FOLDER, poolSize: 1, snapshotDir: TEST_SNAPSHOT_DIR });
-  }, 120_000);
-  afterAll(async () => { await loader?.close(); });
-
-  async function parse(file: string): Promise<Record<string, SerializedDag>> {
-    const r = await loader.load(file, readFileSync(resolve(FOLDER, file), 'utf8'));
-    if (!r.ok) throw new Error(`${file}: ${r.error.message}`);
-    return Object.fromEntries(r.dags.map((d) => [d.dag_id, d]));
-  }
-  const task = (d: SerializedDag, id: string) => {
-    const t = d.tasks.find((x) => x.task_id === id);
-    if (!t) throw new Error(`no task ${id}`);
-    return t;
-  };
+  const { parse, task } = examplesParser();
 
   it('example_sensors: every sensor, its mode, timeout and soft_fail; a none_failed join', async () => {
     const d = (await parse('example_sensors.py')).example_sensors!;
